@@ -1,0 +1,23 @@
+# The verbs a person uses. Every target installs the venv first when it is
+# missing or older than pyproject.toml, so `make test` works on a fresh clone.
+VENV    := .venv
+PY      := $(VENV)/bin/python
+STAMP   := $(VENV)/.installed
+STAGE   ?= dev
+PYTEST_ARGS ?=
+
+.PHONY: install run test bench package deploy clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+test: $(STAMP)
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+clean:
+	rm -rf build .pytest_cache .hypothesis

@@ -1,0 +1,49 @@
+"""wild-rydes: riders ask for a ride, the fleet dispatches a unicorn.
+
+`POST /ride` (API Gateway) and `RequestRideInvoke` (direct invoke) are the
+same request from two event sources. The fleet is reached with a direct
+`lambda.invoke` by default, or over HTTP (`UNICORN_TRANSPORT=http`). The
+logic lives in `shared`: each handler here only translates its event source.
+"""
+import functools
+
+from chalice import Chalice, Response
+
+from shared import logs, wiring
+from shared.errors import answered_as
+from shared.requests import parse_json_body
+
+app = Chalice(app_name='wild-rydes')
+json_errors = answered_as(lambda body, status: Response(body=body, status_code=status))
+
+
+@functools.lru_cache(maxsize=None)
+def rides():
+    """The rides service, built on first use and kept for the sandbox's life."""
+    return wiring.ride_service_from_environment()
+
+
+@app.route('/ride', methods=['POST'], cors=True)
+@json_errors
+def request_ride():
+    _start_http('POST /ride')
+    body = parse_json_body(app.current_request.raw_body)
+    return Response(body=rides().request_ride(body), status_code=201)
+
+
+@app.route('/ride/{ride_id}/complete', methods=['POST'], cors=True)
+@json_errors
+def complete_ride(ride_id):
+    _start_http('POST /ride/{RideId}/complete')
+    return rides().complete_ride(ride_id)
+
+
+@app.lambda_function(name='RequestRideInvoke')
+def request_ride_invoke(event, context):
+    """Direct invoke: the payload is the body of `POST /ride`."""
+    logs.start_request('RequestRideInvoke', context.aws_request_id)
+    return rides().request_ride(event)
+
+
+def _start_http(route):
+    logs.start_request(route, app.current_request.context.get('requestId'))

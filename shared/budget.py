@@ -1,0 +1,53 @@
+"""The ride path's time budget, written down once.
+
+A rider waits on API Gateway, which gives up after 29 s; rides' own Lambda
+timeout (rides/.chalice/config.json) must come first, and the sum of every
+timeout and backoff on the path must fit inside that. boto3's defaults (60 s
+read timeout, retries by botocore) would not: a slow fleet would be invoked
+again behind the caller's back. Here every AWS client gets one attempt from
+botocore, and `shared.retry` repeats only what is safe to repeat.
+"""
+from dataclasses import dataclass
+
+from shared.retry import RetryPolicy
+
+API_GATEWAY_TIMEOUT_SECONDS = 29
+
+
+@dataclass(frozen=True)
+class CallBudget:
+    connect_timeout: float
+    read_timeout: float
+    retry: RetryPolicy
+
+    def worst_case_seconds(self):
+        per_attempt = self.connect_timeout + self.read_timeout
+        return self.retry.attempts * per_attempt + self.retry.max_total_delay()
+
+
+# The fleet function's own Lambda timeout is 3 s, so a healthy invoke answers
+# well within 3.5 s; dispatch is idempotent per RideId, so a timed-out call
+# can be repeated safely.
+FLEET_CALL = CallBudget(connect_timeout=0.5, read_timeout=3.5,
+                        retry=RetryPolicy(attempts=3, base_delay=0.1, max_delay=0.4))
+# Releasing is the clean-up after a failed publish: one try, then the lease
+# frees the unicorn anyway.
+FLEET_RELEASE = CallBudget(connect_timeout=0.5, read_timeout=3.5,
+                           retry=RetryPolicy(attempts=1))
+# Looking up the fleet's ARN in SSM happens once per cold start.
+SSM_LOOKUP = CallBudget(connect_timeout=0.5, read_timeout=1.0,
+                        retry=RetryPolicy(attempts=2, base_delay=0.1, max_delay=0.2))
+# A publish is retried only when it surely did not go out (throttled, or no
+# connection), so a ride is never published twice.
+SNS_PUBLISH = CallBudget(connect_timeout=0.5, read_timeout=1.5,
+                         retry=RetryPolicy(attempts=2, base_delay=0.1, max_delay=0.2))
+# The fleet's own DynamoDB calls, inside its 3 s Lambda timeout.
+DYNAMODB_CALL = CallBudget(connect_timeout=0.3, read_timeout=0.7,
+                           retry=RetryPolicy(attempts=1))
+
+RIDE_PATH = (SSM_LOOKUP, FLEET_CALL, SNS_PUBLISH, FLEET_RELEASE)
+
+
+def ride_path_worst_case_seconds():
+    """Everything a single POST /ride can wait for, back to back."""
+    return sum(call.worst_case_seconds() for call in RIDE_PATH)

@@ -1,0 +1,104 @@
+"""Domain errors. Each carries the status and code a client sees, so the
+entrypoints map them to responses in one place and nothing matches on
+message text."""
+import functools
+
+
+class WildRydesError(Exception):
+    """Base class: an error a client may see, never with a stack trace."""
+
+    status_code = 500
+    code = 'InternalServerError'
+
+    def __init__(self, message):
+        super().__init__(message)
+        self.message = message
+
+    def to_body(self):
+        """Chalice's JSON error shape."""
+        return {'Code': self.code, 'Message': self.message}
+
+
+class InvalidRequest(WildRydesError):
+    """The request is malformed; the message names the field."""
+
+    status_code = 400
+    code = 'BadRequestError'
+
+
+class PayloadTooLarge(WildRydesError):
+    status_code = 413
+    code = 'RequestTooLarge'
+
+
+class RideNotFound(WildRydesError):
+    status_code = 404
+    code = 'NotFoundError'
+
+
+class NoUnicornAvailable(WildRydesError):
+    """Every unicorn is on a ride, or the fleet is empty."""
+
+    status_code = 503
+    code = 'NoUnicornAvailable'
+
+
+class FleetBusy(WildRydesError):
+    """The fleet kept throttling us past the retry budget."""
+
+    status_code = 503
+    code = 'FleetBusy'
+
+
+class RideNotRecorded(WildRydesError):
+    """Publishing the ride failed; the unicorn was released again."""
+
+    status_code = 503
+    code = 'RideNotRecorded'
+
+
+class FleetError(WildRydesError):
+    """The fleet answered, but with an error or with something not a unicorn."""
+
+    status_code = 502
+    code = 'FleetError'
+
+
+class FleetTimeout(WildRydesError):
+    """The fleet did not answer in time."""
+
+    status_code = 504
+    code = 'FleetTimeout'
+
+
+# Errors the fleet may raise that the rides app re-raises as they are when it
+# sees them come back, by the `errorType` of a direct invoke or the `Code` of
+# an HTTP error body.
+_PASSED_THROUGH = {
+    name: cls
+    for cls in (InvalidRequest, RideNotFound, NoUnicornAvailable)
+    for name in (cls.__name__, cls.code)
+}
+
+
+def from_fleet(error_type, message):
+    """Rebuild the error the fleet reported; anything unknown is a FleetError."""
+    cls = _PASSED_THROUGH.get(error_type)
+    if cls is None:
+        return FleetError(f'the fleet failed: {error_type}')
+    return cls(message)
+
+
+def answered_as(respond):
+    """A decorator for HTTP views: a WildRydesError becomes
+    `respond(body, status_code)` in Chalice's JSON error shape. The app
+    passes its framework's response type, so this module needs none."""
+    def decorator(view):
+        @functools.wraps(view)
+        def answer(*args, **kwargs):
+            try:
+                return view(*args, **kwargs)
+            except WildRydesError as error:
+                return respond(error.to_body(), error.status_code)
+        return answer
+    return decorator

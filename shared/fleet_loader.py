@@ -1,0 +1,53 @@
+"""Loading the fleet catalog (ride_fleet/data/unicorns.json) into the table.
+
+Loading is idempotent: running it twice leaves the same table, unicorns
+removed from the catalog leave the table, and a unicorn on a ride stays on
+its ride.
+"""
+import json
+from decimal import Decimal
+
+from shared.errors import InvalidRequest
+
+REQUIRED_TEXT = ('Name', 'Color', 'DeviceId')
+
+
+def read_catalog(path):
+    with open(path, encoding='utf-8') as handle:
+        # DynamoDB takes Decimal, not float.
+        return validate_catalog(json.load(handle, parse_float=Decimal))
+
+
+def validate_catalog(unicorns):
+    """The catalog as a list of unicorn dicts, or InvalidRequest naming the flaw."""
+    if not isinstance(unicorns, list) or not unicorns:
+        raise InvalidRequest('the fleet catalog must be a non-empty JSON list')
+    seen = set()
+    for index, unicorn in enumerate(unicorns):
+        where = f'unicorn #{index}'
+        if not isinstance(unicorn, dict):
+            raise InvalidRequest(f'{where} must be a JSON object')
+        for field in REQUIRED_TEXT:
+            value = unicorn.get(field)
+            if not isinstance(value, str) or not value.strip():
+                raise InvalidRequest(f'{where}: {field} must be a non-empty string')
+        name = unicorn['Name']
+        if '#' in name:
+            raise InvalidRequest(f'{where}: Name must not contain "#"')
+        if name in seen:
+            raise InvalidRequest(f'{where}: Name {name!r} appears twice')
+        seen.add(name)
+    return unicorns
+
+
+def load_fleet(store, unicorns):
+    """Write the catalog into numbered slots, then drop unicorns no longer in it."""
+    ordered = sorted(unicorns, key=lambda unicorn: unicorn['Name'])
+    for slot, unicorn in enumerate(ordered):
+        store.put_unicorn(unicorn, slot)
+    store.set_fleet_size(len(ordered))
+    wanted = {unicorn['Name'] for unicorn in ordered}
+    removed = sorted(set(store.unicorn_names()) - wanted)
+    for name in removed:
+        store.delete_unicorn(name)
+    return {'Loaded': len(ordered), 'Removed': removed}

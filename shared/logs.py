@@ -1,0 +1,70 @@
+"""Structured logs: one JSON object per line, with the function, the
+request id and the ride id, so one ride can be followed across both
+services' logs (CloudWatch Logs Insights, or `grep` on a laptop).
+
+What must never reach a log line at INFO: an Authorization header, a token,
+a whole raw event. Only the fields below and a record's `extra` are written.
+"""
+import contextvars
+import json
+import logging
+import os
+import sys
+
+_ride_id = contextvars.ContextVar('ride_id', default=None)
+_request_id = contextvars.ContextVar('request_id', default=None)
+_function = contextvars.ContextVar('function', default=None)
+
+# Attributes every LogRecord has; anything else came in through `extra`.
+_STANDARD = set(vars(logging.makeLogRecord({}))) | {'message', 'asctime'}
+_SECRET_WORDS = ('authorization', 'token', 'secret', 'password', 'signature')
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record):
+        entry = {
+            'level': record.levelname,
+            'message': record.getMessage(),
+            'logger': record.name,
+            'function': _function.get(),
+            'request_id': _request_id.get(),
+            'ride_id': _ride_id.get(),
+        }
+        for key, value in vars(record).items():
+            if key not in _STANDARD and not key.startswith('_'):
+                entry[key] = '[redacted]' if _is_secret(key) else value
+        if record.exc_info:
+            entry['exception'] = self.formatException(record.exc_info)
+        return json.dumps(entry, default=str)
+
+
+def _is_secret(key):
+    lowered = key.lower()
+    return any(word in lowered for word in _SECRET_WORDS)
+
+
+def configure():
+    """Send the root logger's records to stdout as JSON lines, once per process."""
+    root = logging.getLogger()
+    if not any(isinstance(h.formatter, JsonFormatter) for h in root.handlers):
+        for handler in list(root.handlers):  # Lambda's own plain-text handler
+            root.removeHandler(handler)
+        handler = logging.StreamHandler(sys.stdout)
+        handler.setFormatter(JsonFormatter())
+        root.addHandler(handler)
+    level = os.environ.get('LOG_LEVEL', 'INFO').upper()
+    root.setLevel(level if level in logging.getLevelNamesMapping() else 'INFO')
+    for noisy in ('botocore', 'boto3', 'urllib3'):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def start_request(function, request_id):
+    """Bind the invocation's identity to every line it logs."""
+    configure()
+    _function.set(function)
+    _request_id.set(request_id)
+    _ride_id.set(None)
+
+
+def bind_ride(ride_id):
+    _ride_id.set(ride_id)

@@ -1,0 +1,116 @@
+"""Parsing and validating what callers send, with errors that name the field.
+
+Both event sources (an API Gateway body, a direct-invoke payload) end up
+here, so a bad request gets the same answer whichever way it came in.
+"""
+import json
+import math
+import uuid
+from dataclasses import dataclass
+
+from shared.errors import InvalidRequest, PayloadTooLarge
+
+MAX_BODY_BYTES = 64 * 1024
+_ACTIONS = ('Dispatch', 'Release')
+
+
+@dataclass(frozen=True)
+class PickupLocation:
+    latitude: float
+    longitude: float
+
+    def to_dict(self):
+        return {'Latitude': self.latitude, 'Longitude': self.longitude}
+
+
+@dataclass(frozen=True)
+class UnicornRequest:
+    """What the fleet is asked: dispatch (or release) for a ride, or just
+    show one available unicorn when no ride id is given."""
+
+    action: str
+    ride_id: str | None = None
+    pickup: PickupLocation | None = None
+
+
+def parse_json_body(raw_body):
+    """Decode an HTTP body, refusing oversized ones before any other work."""
+    raw = raw_body or b''
+    if len(raw) > MAX_BODY_BYTES:
+        raise PayloadTooLarge(
+            f'request body is {len(raw)} bytes; the limit is {MAX_BODY_BYTES}')
+    if not raw.strip():
+        raise InvalidRequest('request body is missing; send a JSON object')
+    try:
+        return json.loads(raw, parse_constant=_refuse_constant)
+    except (ValueError, RecursionError):
+        raise InvalidRequest('request body is not valid JSON') from None
+
+
+def _refuse_constant(name):
+    raise ValueError(f'{name} is not JSON')
+
+
+def parse_ride_request(body):
+    """The pickup location of a `POST /ride` body or RequestRideInvoke payload."""
+    _require_object(body, 'request body')
+    if 'PickupLocation' not in body:
+        raise InvalidRequest('PickupLocation is required')
+    return parse_pickup(body['PickupLocation'])
+
+
+def parse_pickup(value, field='PickupLocation'):
+    _require_object(value, field)
+    return PickupLocation(
+        latitude=_coordinate(value, field, 'Latitude', 90),
+        longitude=_coordinate(value, field, 'Longitude', 180),
+    )
+
+
+def parse_unicorn_request(payload):
+    """A RequestUnicornInvoke payload: `{}`, `{"RideId", "PickupLocation"}`
+    or `{"Action": "Release", "RideId"}`."""
+    if payload is None:
+        payload = {}
+    _require_object(payload, 'payload')
+    action = payload.get('Action', 'Dispatch')
+    if action not in _ACTIONS:
+        raise InvalidRequest(f'Action must be one of {", ".join(_ACTIONS)}')
+    ride_id = payload.get('RideId')
+    if ride_id is not None:
+        ride_id = parse_ride_id(ride_id)
+    elif action == 'Release':
+        raise InvalidRequest('RideId is required to release a unicorn')
+    pickup = payload.get('PickupLocation')
+    if pickup is not None:
+        pickup = parse_pickup(pickup)
+    return UnicornRequest(action=action, ride_id=ride_id, pickup=pickup)
+
+
+def parse_ride_id(value, field='RideId'):
+    """Ride ids are UUIDs, written the canonical way."""
+    if not isinstance(value, str):
+        raise InvalidRequest(f'{field} must be a string holding a UUID')
+    try:
+        return str(uuid.UUID(value))
+    except ValueError:
+        raise InvalidRequest(f'{field} must be a UUID') from None
+
+
+def _require_object(value, field):
+    if not isinstance(value, dict):
+        raise InvalidRequest(f'{field} must be a JSON object')
+
+
+def _coordinate(location, parent, name, limit):
+    field = f'{parent}.{name}'
+    if name not in location:
+        raise InvalidRequest(f'{field} is required')
+    value = location[name]
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise InvalidRequest(f'{field} must be a number')
+    if not math.isfinite(value):
+        raise InvalidRequest(f'{field} must be a finite number')
+    if not -limit <= value <= limit:
+        raise InvalidRequest(f'{field} must be between {-limit} and {limit}')
+    return float(value)

@@ -1,0 +1,1 @@
+"""The two ways rides reaches the fleet; pick one with `UNICORN_TRANSPORT`."""

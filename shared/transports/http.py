@@ -1,0 +1,93 @@
+"""The fleet over its API Gateway route, `GET /unicorn`.
+
+The route uses AWS_IAM authorization, so requests are signed with SigV4
+(botocore's signer, with the function's own credentials). The ride id goes
+in the query string, which keeps dispatch idempotent on this path too.
+"""
+import json
+import logging
+import socket
+import urllib.error
+import urllib.parse
+import urllib.request
+
+from shared import errors
+from shared.errors import FleetBusy, FleetError, FleetTimeout
+from shared.retry import Retryable
+
+log = logging.getLogger(__name__)
+
+
+class HttpTransport:
+    def __init__(self, unicorn_url, call_budget, signer=None):
+        self._url = unicorn_url.rstrip('/')
+        self._timeout = call_budget.connect_timeout + call_budget.read_timeout
+        self._signer = signer
+
+    def dispatch(self, payload):
+        query = urllib.parse.urlencode({'RideId': payload['RideId']})
+        return self._send('GET', f'{self._url}?{query}')
+
+    def release(self, ride_id):
+        return self._send('POST', f'{self._url}/{urllib.parse.quote(ride_id)}/release')
+
+    def _send(self, method, url):
+        headers = {'Accept': 'application/json'}
+        if self._signer is not None:
+            headers = self._signer.sign(method, url, headers)
+        request = urllib.request.Request(url, method=method, headers=headers)
+        try:
+            with urllib.request.urlopen(request, timeout=self._timeout) as response:
+                return _decode(response.read())
+        except urllib.error.HTTPError as error:
+            raise _http_error(error.code, error.read()) from None
+        except (TimeoutError, socket.timeout):
+            raise Retryable(FleetTimeout('the fleet did not answer in time')) from None
+        except (urllib.error.URLError, ConnectionError) as error:
+            if isinstance(getattr(error, 'reason', None), (TimeoutError, socket.timeout)):
+                raise Retryable(FleetTimeout('could not connect to the fleet in time')) from None
+            raise Retryable(FleetError('could not reach the fleet')) from None
+
+
+def _decode(body):
+    try:
+        return json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        raise FleetError('the fleet answered with something that is not JSON') from None
+
+
+def _http_error(status, body):
+    """Non-2xx: the fleet's JSON error shape tells which domain error it was."""
+    try:
+        answer = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        answer = {}
+    code = answer.get('Code') if isinstance(answer, dict) else None
+    message = answer.get('Message') if isinstance(answer, dict) else None
+    log.warning('fleet http error', extra={'status': status, 'error_code': code})
+    if status == 429:
+        return Retryable(FleetBusy('the fleet is busy (throttled); try again shortly'))
+    if status == 504:
+        return Retryable(FleetTimeout('the fleet did not answer in time'))
+    if status >= 500 and code not in ('NoUnicornAvailable',):
+        return Retryable(FleetError(f'the fleet failed with HTTP {status}'))
+    if not isinstance(message, str):
+        return FleetError(f'the fleet answered HTTP {status}')
+    return errors.from_fleet(code, message)
+
+
+class SigV4Signer:
+    """Signs requests for an API Gateway route with AWS_IAM authorization."""
+
+    def __init__(self, credentials, region):
+        self._credentials = credentials
+        self._region = region
+
+    def sign(self, method, url, headers):
+        from botocore.auth import SigV4Auth
+        from botocore.awsrequest import AWSRequest
+
+        request = AWSRequest(method=method, url=url, headers=headers)
+        SigV4Auth(self._credentials.get_frozen_credentials(), 'execute-api',
+                  self._region).add_auth(request)
+        return dict(request.headers.items())

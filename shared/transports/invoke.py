@@ -1,0 +1,92 @@
+"""The fleet over a direct, synchronous `lambda.invoke`.
+
+What a caller owns when it skips API Gateway: a function that raises still
+answers HTTP 200, with the failure in `FunctionError` and the payload
+`{"errorMessage", "errorType", "stackTrace"}`; throttling, a missing
+function and timeouts arrive as botocore exceptions. Each becomes a domain
+error here; the stack trace is logged, never passed on.
+"""
+import json
+import logging
+
+from botocore.exceptions import (ClientError, ConnectionClosedError,
+                                 ConnectTimeoutError, EndpointConnectionError,
+                                 ReadTimeoutError)
+
+from shared import errors
+from shared.errors import FleetBusy, FleetError, FleetTimeout
+from shared.retry import Retryable
+
+log = logging.getLogger(__name__)
+
+# What Lambda reports, in errorType, when the function ran out of time.
+LAMBDA_TIMEOUT_ERROR_TYPE = 'Sandbox.Timedout'
+
+
+class InvokeTransport:
+    def __init__(self, lambda_client, function_arn):
+        self._lambda = lambda_client
+        self._function = function_arn
+
+    def dispatch(self, payload):
+        return self._invoke(payload)
+
+    def release(self, ride_id):
+        return self._invoke({'Action': 'Release', 'RideId': ride_id})
+
+    def _invoke(self, payload):
+        try:
+            response = self._lambda.invoke(
+                FunctionName=self._function,
+                InvocationType='RequestResponse',
+                Payload=json.dumps(payload).encode(),
+            )
+            body = response['Payload'].read()
+        except ReadTimeoutError:
+            raise Retryable(FleetTimeout('the fleet did not answer in time')) from None
+        except ConnectTimeoutError:
+            raise Retryable(FleetTimeout('could not connect to Lambda in time')) from None
+        except (EndpointConnectionError, ConnectionClosedError):
+            raise Retryable(FleetError('could not reach Lambda to call the fleet')) from None
+        except ClientError as error:
+            raise _client_error(error) from None
+        answer = _decode(body)
+        if response.get('FunctionError'):
+            raise _function_error(answer)
+        return answer
+
+
+def _decode(body):
+    try:
+        return json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        raise FleetError('the fleet answered with something that is not JSON') from None
+
+
+def _function_error(answer):
+    """The fleet's function raised: rebuild the domain error it meant."""
+    if not isinstance(answer, dict):
+        return FleetError('the fleet failed without saying why')
+    error_type = answer.get('errorType')
+    message = answer.get('errorMessage')
+    log.warning('fleet function error', extra={
+        'error_type': error_type, 'error_message': message,
+        'stack_trace': answer.get('stackTrace')})
+    if error_type == LAMBDA_TIMEOUT_ERROR_TYPE:
+        return Retryable(FleetTimeout('the fleet ran out of time'))
+    if not isinstance(message, str):
+        message = 'the fleet failed'
+    return errors.from_fleet(error_type, message)
+
+
+def _client_error(error):
+    code = error.response.get('Error', {}).get('Code')
+    status = error.response.get('ResponseMetadata', {}).get('HTTPStatusCode', 0)
+    log.warning('lambda invoke failed', extra={'error_code': code, 'status': status})
+    if code == 'TooManyRequestsException' or status == 429:
+        return Retryable(FleetBusy('the fleet is busy (throttled); try again shortly'))
+    if code == 'ResourceNotFoundException':
+        return FleetError('the fleet function was not found; check REQUEST_UNICORN_ARN')
+    if status >= 500:
+        return Retryable(FleetError(f'Lambda failed to run the fleet ({code})'))
+    return FleetError(f'Lambda refused to call the fleet ({code})')

@@ -1,0 +1,84 @@
+"""Building each service from its Lambda environment.
+
+Read when a handler first runs, not at import time, and from `os.environ`
+as it is then: Chalice's test client swaps in a stage's environment only
+for an invocation, and a cold start should not pay for clients it never uses.
+"""
+import os
+
+from shared import aws_clients, budget
+from shared.errors import WildRydesError
+from shared.fleet import DEFAULT_LEASE_SECONDS, Fleet
+from shared.fleet_client import FleetClient
+from shared.fleet_store import FleetStore
+from shared.publisher import RidePublisher
+from shared.rides import RideService
+
+
+class ConfigurationError(WildRydesError):
+    """A deploy left out a setting; the message names it."""
+
+    status_code = 500
+    code = 'ConfigurationError'
+
+
+def fleet_from_environment(env=None):
+    env = os.environ if env is None else env
+    store = FleetStore(aws_clients.dynamodb_client(), _required(env, 'DYNAMODB_TABLE'),
+                       hash_key=env.get('UNICORN_HASH_KEY') or 'Name')
+    lease = env.get('UNICORN_LEASE_SECONDS') or DEFAULT_LEASE_SECONDS
+    return Fleet(store, lease_seconds=int(lease))
+
+
+def ride_service_from_environment(env=None):
+    env = os.environ if env is None else env
+    publisher = RidePublisher(aws_clients.sns_client(), _required(env, 'RIDES_SNS_TOPIC_ARN'))
+    return RideService(FleetClient(_transport(env)), publisher)
+
+
+def _transport(env):
+    name = env.get('UNICORN_TRANSPORT') or 'invoke'
+    if name == 'invoke':
+        from shared.transports.invoke import InvokeTransport
+        return InvokeTransport(aws_clients.lambda_client(), fleet_function_arn(env))
+    if name == 'http':
+        from shared.transports.http import HttpTransport
+        return HttpTransport(_required(env, 'REQUEST_UNICORN_URL'), budget.FLEET_CALL,
+                             signer=_signer())
+    raise ConfigurationError(f'UNICORN_TRANSPORT must be "invoke" or "http", not {name!r}')
+
+
+def fleet_function_arn(env):
+    """The fleet function's ARN: from `REQUEST_UNICORN_ARN` when the deploy
+    resolved it (CloudFormation's SSM dynamic reference), else looked up in
+    the SSM parameter the fleet publishes it in."""
+    arn = env.get('REQUEST_UNICORN_ARN')
+    if arn:
+        return arn
+    parameter = _required(env, 'REQUEST_UNICORN_ARN_PARAMETER')
+    ssm = aws_clients.ssm_client()
+    try:
+        return ssm.get_parameter(Name=parameter)['Parameter']['Value']
+    except ssm.exceptions.ParameterNotFound:
+        raise ConfigurationError(f'SSM parameter {parameter} does not exist; '
+                                 'deploy the ride fleet first') from None
+
+
+def _signer():
+    """SigV4 for the fleet's AWS_IAM route, with this function's credentials."""
+    import boto3
+
+    from shared.transports.http import SigV4Signer
+
+    session = boto3.session.Session()
+    credentials = session.get_credentials()
+    if credentials is None:
+        return None
+    return SigV4Signer(credentials, session.region_name or 'us-east-1')
+
+
+def _required(env, name):
+    value = env.get(name)
+    if not value:
+        raise ConfigurationError(f'environment variable {name} is not set')
+    return value

@@ -1,0 +1,101 @@
+"""Fixtures shared by every test: moto for AWS, both apps under Chalice's
+test client, wired to each other the way they are deployed."""
+import boto3
+import pytest
+from chalice.test import Client
+from moto import mock_aws
+
+from shared import aws_clients
+from tests.support import aws as aws_support
+from tests.support.apps import FLEET_DIR, RIDES_DIR, fleet_app, rides_app
+from tests.support.lambda_bridge import InProcessLambda
+
+FLEET_FUNCTION_ARN = ('arn:aws:lambda:us-east-1:123456789012:function:'
+                      'wild-rydes-ride-fleet-dev-RequestUnicornInvoke')
+
+
+@pytest.fixture
+def aws(monkeypatch):
+    """moto for every AWS call; no real credentials, no endpoint override."""
+    for name in ('AWS_ENDPOINT_URL', 'AWS_PROFILE', 'AWS_SESSION_TOKEN'):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv('AWS_ACCESS_KEY_ID', 'testing')
+    monkeypatch.setenv('AWS_SECRET_ACCESS_KEY', 'testing')
+    monkeypatch.setenv('AWS_DEFAULT_REGION', aws_support.REGION)
+    with mock_aws():
+        aws_clients.reset()
+        yield
+    aws_clients.reset()
+
+
+@pytest.fixture
+def fleet_env():
+    return aws_support.stage_environment(FLEET_DIR)
+
+
+@pytest.fixture
+def rides_env():
+    return aws_support.stage_environment(RIDES_DIR)
+
+
+@pytest.fixture
+def empty_fleet_table(aws, fleet_env):
+    return aws_support.create_fleet_table(fleet_env['DYNAMODB_TABLE'])
+
+
+@pytest.fixture
+def fleet_table(empty_fleet_table):
+    """The table, loaded with the catalog shipped in ride_fleet/data."""
+    from shared.fleet_loader import load_fleet
+    load_fleet(empty_fleet_table, aws_support.catalog())
+    return empty_fleet_table
+
+
+@pytest.fixture
+def fleet_module():
+    module = fleet_app()
+    module.fleet.cache_clear()
+    yield module
+    module.fleet.cache_clear()
+
+
+@pytest.fixture
+def fleet_client(fleet_module, fleet_table):
+    with Client(fleet_module.app, stage_name='dev', project_dir=str(FLEET_DIR)) as client:
+        yield client
+
+
+@pytest.fixture
+def rides_topic(aws, rides_env):
+    topic_name = rides_env['RIDES_SNS_TOPIC_ARN'].rsplit(':', 1)[1]
+    return aws_support.RidesTopic(topic_name)
+
+
+@pytest.fixture
+def fleet_arn_parameter(aws, rides_env):
+    """What the fleet's deploy publishes: its function's ARN in SSM."""
+    boto3.client('ssm', region_name=aws_support.REGION).put_parameter(
+        Name=rides_env['REQUEST_UNICORN_ARN_PARAMETER'], Type='String',
+        Value=FLEET_FUNCTION_ARN)
+
+
+@pytest.fixture
+def fleet_lambda(fleet_client, monkeypatch):
+    """rides' Lambda client, reaching the fleet app in process."""
+    bridge = InProcessLambda(fleet_client, {FLEET_FUNCTION_ARN: 'RequestUnicornInvoke'})
+    monkeypatch.setattr(aws_clients, 'lambda_client', lambda: bridge)
+    return bridge
+
+
+@pytest.fixture
+def rides_module():
+    module = rides_app()
+    module.rides.cache_clear()
+    yield module
+    module.rides.cache_clear()
+
+
+@pytest.fixture
+def rides_client(rides_module, fleet_lambda, rides_topic, fleet_arn_parameter):
+    with Client(rides_module.app, stage_name='dev', project_dir=str(RIDES_DIR)) as client:
+        yield client

@@ -1,0 +1,33 @@
+"""Loading the two Chalice apps side by side in one test process.
+
+Both are modules named `app`; each is loaded under its own name so neither
+shadows the other. rides imports its own `chalicelib`, so its folder is put
+on sys.path first.
+"""
+import importlib.util
+import pathlib
+import sys
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+FLEET_DIR = ROOT / 'ride_fleet'
+RIDES_DIR = ROOT / 'rides'
+
+
+def load_app(app_dir, module_name):
+    if module_name in sys.modules:
+        return sys.modules[module_name]
+    if str(app_dir) not in sys.path:
+        sys.path.insert(0, str(app_dir))
+    spec = importlib.util.spec_from_file_location(module_name, app_dir / 'app.py')
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def fleet_app():
+    return load_app(FLEET_DIR, 'ride_fleet_app')
+
+
+def rides_app():
+    return load_app(RIDES_DIR, 'rides_app')

@@ -1,0 +1,64 @@
+"""AWS resources for tests, made in moto from the same definitions a deploy uses."""
+import json
+
+import boto3
+
+from shared import fleet_schema
+from shared.fleet_loader import load_fleet, read_catalog
+from shared.fleet_store import FleetStore
+from tests.support.apps import FLEET_DIR
+
+REGION = 'us-east-1'
+CATALOG_PATH = FLEET_DIR / 'data' / 'unicorns.json'
+
+
+def stage_environment(app_dir, stage='dev'):
+    """The stage's environment variables, as the deploy would set them."""
+    config = json.loads((app_dir / '.chalice' / 'config.json').read_text())
+    return dict(config['stages'][stage]['environment_variables'])
+
+
+def catalog():
+    return read_catalog(CATALOG_PATH)
+
+
+def create_fleet_table(table_name, unicorns=None):
+    client = boto3.client('dynamodb', region_name=REGION)
+    client.create_table(**fleet_schema.table_definition(table_name))
+    store = FleetStore(client, table_name)
+    if unicorns is not None:
+        load_fleet(store, unicorns)
+    return store
+
+
+def make_unicorns(count):
+    return [{'Name': f'Unicorn{index:05d}', 'Color': 'White',
+             'DeviceId': f'device-{index}', 'TopSpeedKph': 40 + index % 30}
+            for index in range(count)]
+
+
+class RidesTopic:
+    """The rides topic with an SQS queue subscribed, to see what was published."""
+
+    def __init__(self, topic_name):
+        self.sns = boto3.client('sns', region_name=REGION)
+        self.sqs = boto3.client('sqs', region_name=REGION)
+        self.arn = self.sns.create_topic(Name=topic_name)['TopicArn']
+        self.queue_url = self.sqs.create_queue(QueueName=topic_name + '-audit')['QueueUrl']
+        queue_arn = self.sqs.get_queue_attributes(
+            QueueUrl=self.queue_url, AttributeNames=['QueueArn'])['Attributes']['QueueArn']
+        self.sns.subscribe(TopicArn=self.arn, Protocol='sqs', Endpoint=queue_arn,
+                           Attributes={'RawMessageDelivery': 'true'})
+
+    def published_rides(self):
+        """Every ride published so far (drains the queue)."""
+        rides = []
+        while True:
+            messages = self.sqs.receive_message(
+                QueueUrl=self.queue_url, MaxNumberOfMessages=10).get('Messages', [])
+            if not messages:
+                return rides
+            for message in messages:
+                rides.append(json.loads(message['Body']))
+                self.sqs.delete_message(QueueUrl=self.queue_url,
+                                        ReceiptHandle=message['ReceiptHandle'])
