@@ -1,0 +1,158 @@
+"""The fleet app through Chalice's test client, both event sources.
+
+Direct-invoke results are round-tripped through JSON, as real Lambda does:
+the client alone would pass DynamoDB's Decimals through untouched.
+"""
+import json
+import uuid
+
+import pytest
+from chalice.test import Client
+
+from shared.errors import InvalidRequest, NoUnicornAvailable
+from tests.support import aws as aws_support
+from tests.support.apps import FLEET_DIR
+
+CATALOG_NAMES = {unicorn['Name'] for unicorn in aws_support.catalog()}
+
+
+def invoke(client, function, payload):
+    """Invoke as Lambda would: JSON in, JSON out."""
+    result = client.lambda_.invoke(function, json.loads(json.dumps(payload))).payload
+    return json.loads(json.dumps(result))
+
+
+def held_by(store, ride_id):
+    claim = store.claim_for(ride_id)
+    return claim.unicorn['Name'] if claim else None
+
+
+def test_an_empty_payload_gets_a_unicorn_from_the_catalog_and_holds_none(fleet_client, fleet_table):
+    unicorn = invoke(fleet_client, 'RequestUnicornInvoke', {})
+
+    assert unicorn['Name'] in CATALOG_NAMES
+    assert isinstance(unicorn['Color'], str)
+    assert isinstance(unicorn['TopSpeedKph'], int)
+    assert isinstance(unicorn['Rating'], float)
+    assert fleet_table.unicorn(unicorn['Name'])['BusyUntil'] == 0
+
+
+def test_a_ride_payload_dispatches_a_unicorn_to_that_ride(fleet_client, fleet_table):
+    ride_id = str(uuid.uuid4())
+
+    unicorn = invoke(fleet_client, 'RequestUnicornInvoke', {
+        'RideId': ride_id, 'PickupLocation': {'Latitude': 1.5, 'Longitude': 2.5}})
+
+    assert held_by(fleet_table, ride_id) == unicorn['Name']
+    assert fleet_table.unicorn(unicorn['Name'])['RideId'] == ride_id
+
+
+def test_the_answer_holds_only_catalog_attributes(fleet_client):
+    unicorn = invoke(fleet_client, 'RequestUnicornInvoke', {'RideId': str(uuid.uuid4())})
+
+    catalog = {u['Name']: u for u in aws_support.catalog()}[unicorn['Name']]
+    assert set(unicorn) == set(catalog)
+
+
+def test_a_repeated_ride_id_gets_the_same_unicorn_and_holds_one(fleet_client, fleet_table):
+    payload = {'RideId': str(uuid.uuid4())}
+
+    first = invoke(fleet_client, 'RequestUnicornInvoke', payload)
+    second = invoke(fleet_client, 'RequestUnicornInvoke', payload)
+
+    assert first == second
+    busy = [name for name in CATALOG_NAMES if fleet_table.unicorn(name)['BusyUntil'] > 0]
+    assert busy == [first['Name']]
+
+
+def test_release_frees_the_unicorn(fleet_client, fleet_table):
+    ride_id = str(uuid.uuid4())
+    unicorn = invoke(fleet_client, 'RequestUnicornInvoke', {'RideId': ride_id})
+
+    result = invoke(fleet_client, 'RequestUnicornInvoke', {'Action': 'Release', 'RideId': ride_id})
+
+    assert result == {'RideId': ride_id, 'Completed': True, 'Unicorn': unicorn}
+    assert fleet_table.unicorn(unicorn['Name'])['BusyUntil'] == 0
+
+
+@pytest.mark.parametrize('payload, field', [
+    ([], 'payload'),
+    ({'RideId': 42}, 'RideId'),
+    ({'RideId': 'not-a-uuid'}, 'RideId'),
+    ({'Action': 'Fly'}, 'Action'),
+    ({'Action': 'Release'}, 'RideId'),
+    ({'RideId': str(uuid.UUID(int=1)), 'PickupLocation': {'Latitude': 91, 'Longitude': 0}},
+     'PickupLocation.Latitude'),
+])
+def test_a_bad_invoke_payload_is_refused_naming_the_field(fleet_client, payload, field):
+    with pytest.raises(InvalidRequest, match=field):
+        invoke(fleet_client, 'RequestUnicornInvoke', payload)
+
+
+def test_get_unicorn_over_http_answers_200_with_a_unicorn(fleet_client):
+    response = fleet_client.http.get('/unicorn')
+
+    assert response.status_code == 200
+    assert response.json_body['Name'] in CATALOG_NAMES
+
+
+def test_get_unicorn_with_a_ride_id_dispatches(fleet_client, fleet_table):
+    ride_id = str(uuid.uuid4())
+
+    response = fleet_client.http.get(f'/unicorn?RideId={ride_id}')
+
+    assert response.status_code == 200
+    assert held_by(fleet_table, ride_id) == response.json_body['Name']
+
+
+def test_release_over_http_of_an_unknown_ride_is_404(fleet_client):
+    response = fleet_client.http.post(f'/unicorn/{uuid.uuid4()}/release')
+
+    assert response.status_code == 404
+    assert response.json_body['Code'] == 'NotFoundError'
+    assert 'RideId' in response.json_body['Message']
+
+
+def test_an_empty_table_is_a_clear_503(fleet_module, empty_fleet_table):
+    with Client(fleet_module.app, stage_name='dev', project_dir=str(FLEET_DIR)) as client:
+        response = client.http.get('/unicorn')
+        assert response.status_code == 503
+        assert response.json_body == {
+            'Code': 'NoUnicornAvailable',
+            'Message': 'the fleet is empty: no unicorns are loaded'}
+        with pytest.raises(NoUnicornAvailable, match='empty'):
+            invoke(client, 'RequestUnicornInvoke', {})
+
+
+def test_a_missing_table_is_a_clear_503(fleet_module, aws):
+    with Client(fleet_module.app, stage_name='dev', project_dir=str(FLEET_DIR)) as client:
+        response = client.http.get('/unicorn')
+
+    assert response.status_code == 503
+    assert 'does not exist' in response.json_body['Message']
+
+
+def test_load_table_needs_no_api_and_loading_twice_leaves_the_same_table(
+        fleet_module, empty_fleet_table):
+    with Client(fleet_module.app, stage_name='dev', project_dir=str(FLEET_DIR)) as client:
+        first = invoke(client, 'LoadTable', {})
+        snapshot = {name: empty_fleet_table.unicorn(name) for name in CATALOG_NAMES}
+        second = invoke(client, 'LoadTable', {})
+
+    assert first == second == {'Loaded': len(CATALOG_NAMES), 'Removed': []}
+    assert {name: empty_fleet_table.unicorn(name) for name in CATALOG_NAMES} == snapshot
+    assert sorted(empty_fleet_table.unicorn_names()) == sorted(CATALOG_NAMES)
+
+
+def test_load_table_refuses_a_payload_it_does_not_understand(fleet_module, empty_fleet_table):
+    with Client(fleet_module.app, stage_name='dev', project_dir=str(FLEET_DIR)) as client:
+        with pytest.raises(InvalidRequest, match='empty payload'):
+            invoke(client, 'LoadTable', {'Unicorns': []})
+
+
+def test_the_shipped_fleet_is_big_enough_and_numeric_somewhere():
+    unicorns = aws_support.catalog()
+    assert len(unicorns) >= 12
+    assert all({'Name', 'Color', 'DeviceId'} <= set(unicorn) for unicorn in unicorns)
+    assert all(any(isinstance(value, (int, float)) or type(value).__name__ == 'Decimal'
+                   for value in unicorn.values()) for unicorn in unicorns)

@@ -1,0 +1,60 @@
+"""Selection is uniform over the fleet and costs the same number of DynamoDB
+requests at any fleet size (the seed's `scan(Limit=5)` only ever returned
+the first five unicorns)."""
+import collections
+import random
+import uuid
+
+import boto3
+
+from shared.fleet import Fleet
+from shared.fleet_loader import load_fleet
+from shared.fleet_store import FleetStore
+from tests.support import aws as aws_support
+
+# chi-square critical value, 15 degrees of freedom, p = 0.001
+CHI_SQUARE_15_DOF_P001 = 37.697
+
+
+def chi_square(counts, expected):
+    return sum((count - expected) ** 2 / expected for count in counts)
+
+
+def test_every_unicorn_is_chosen_with_equal_chance(fleet_table):
+    fleet = Fleet(fleet_table, rng=random.Random(2026))
+    draws = 3200
+
+    counts = collections.Counter(fleet.show_available()['Name'] for _ in range(draws))
+
+    unicorns = aws_support.catalog()
+    assert len(unicorns) == 16
+    assert set(counts) == {unicorn['Name'] for unicorn in unicorns}
+    assert chi_square(counts.values(), draws / 16) < CHI_SQUARE_15_DOF_P001
+
+
+class RequestCounter:
+    def __init__(self, client):
+        self.operations = []
+        client.meta.events.register('before-call.dynamodb.*', self._count)
+
+    def _count(self, model, **kwargs):
+        self.operations.append(model.name)
+
+
+def dispatch_requests(fleet_size, table_name):
+    client = boto3.client('dynamodb', region_name=aws_support.REGION)
+    aws_support.create_fleet_table(table_name)
+    store = FleetStore(client, table_name)
+    load_fleet(store, aws_support.make_unicorns(fleet_size))
+    counter = RequestCounter(client)
+    Fleet(store, rng=random.Random(7)).dispatch(str(uuid.uuid4()))
+    return counter.operations
+
+
+def test_dynamodb_requests_per_dispatch_do_not_grow_with_the_fleet(aws):
+    small = dispatch_requests(10, 'fleet-10')
+    large = dispatch_requests(1000, 'fleet-1000')
+
+    assert small == large
+    assert 'Scan' not in large
+    assert len(large) <= 4
