@@ -1,0 +1,36 @@
+"""Running compared paths alternately (A, B, A, B, ...) in one loop, so
+a noisy neighbour or a CPU frequency change hits every path alike."""
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+
+@dataclass
+class Path:
+    """One measured path: `run()` is timed, `prepare()` (optional) runs
+    just before it, untimed (queueing stubbed answers, fresh ids)."""
+
+    name: str
+    run: Callable[[], object]
+    prepare: Callable[[], None] = lambda: None
+
+
+def alternate(paths, rounds, warmup=0, tick=lambda: None, check=None):
+    """Samples in ms per path name. Each round runs every path once, in
+    the same order; `warmup` rounds run first and are dropped. `check(name,
+    result)` (untimed) may raise when a path answered wrongly. `tick()` is
+    called after every round (for the progress bar)."""
+    samples = {path.name: [] for path in paths}
+    for round_index in range(warmup + rounds):
+        for path in paths:
+            path.prepare()
+            start = time.perf_counter()
+            result = path.run()
+            elapsed = time.perf_counter() - start
+            if check is not None:
+                check(path.name, result)
+            if round_index >= warmup:
+                samples[path.name].append(elapsed * 1000)
+        if round_index >= warmup:
+            tick()
+    return samples
