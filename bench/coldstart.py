@@ -94,7 +94,23 @@ def parse_importtime(text, top):
         if package != 'bench':
             packages[package] = packages.get(package, 0.0) + row['self_ms']
     return {
+        'packages': packages,
         'by_package': sorted(packages.items(), key=lambda item: -item[1])[:top],
         'by_self': sorted(rows, key=lambda r: -r['self_ms'])[:top],
         'total_ms': sum(row['self_ms'] for row in rows),
     }
+
+
+def findings(coldstart):
+    """Plain statements the import profile supports, for the report."""
+    lines = []
+    for key, imports in coldstart.get('imports', {}).items():
+        packages = imports['packages']
+        aws = sum(packages.get(name, 0) for name in ('botocore', 'boto3', 'urllib3',
+                                                     's3transfer', 'jmespath', 'dateutil'))
+        total = imports['total_ms'] or float('nan')
+        own = packages.get('shared', 0) + packages.get('chalice', 0)
+        lines.append(f'{targets.TARGETS[key].label}: the AWS SDK (boto3, botocore, urllib3, '
+                     f's3transfer, …) is {aws / total:.0%} of import time; chalice plus '
+                     f'`shared` is {own / total:.0%} ({own:.1f} ms).')
+    return lines

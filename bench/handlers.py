@@ -39,6 +39,11 @@ def quiet_json_logs():
 
 
 def _path(target):
+    module = targets.load_module(target)
+    for service in ('fleet', 'rides'):  # services built on earlier clients
+        cached = getattr(module, service, None)
+        if hasattr(cached, 'cache_clear'):
+            cached.cache_clear()
     handler = targets.handler_of(target)
     stubbers = [targets.STUBBERS[id(client)][1] for client in targets.clients_of(target)]
     state = {}
@@ -62,31 +67,40 @@ def measure(pairs, rounds, warmup, tick):
     ratio of medians. Paths of a pair alternate within one loop."""
     results = {}
     with patched_environ(stubs.bench_environment(targets.ROOT)), quiet_json_logs():
-        targets.install_auto_stub(prequeue=False)
+        uninstall = targets.install_auto_stub(prequeue=False)
         from shared import aws_clients
         aws_clients.reset()
-        for project_key, bare_key in pairs:
-            project, bare = targets.TARGETS[project_key], targets.TARGETS[bare_key]
-            paths = [_path(project), _path(bare)]
-            by_name = {path.name: path for path in paths}
+        try:
+            results = _measure_pairs(pairs, rounds, warmup, tick)
+        finally:
+            uninstall()
+            aws_clients.reset()
+    return results
 
-            def check(name, result, by_name=by_name):
-                if not targets.answered_ok(targets.TARGETS[name], result):
-                    raise RuntimeError(f'{name} answered {result!r}')
-                for stubber in by_name[name].stubbers:
-                    stubber.assert_no_pending_responses()
 
-            samples = alternate(paths, rounds, warmup=warmup, tick=tick, check=check)
-            summaries = {key: Summary.of(values) for key, values in samples.items()}
-            results[project_key] = {
-                'project': project_key, 'bare': bare_key,
-                'labels': {project_key: project.label, bare_key: bare.label},
-                'samples': samples, 'summaries': summaries,
-                'ratio_median': ratio(summaries[project_key].median,
-                                      summaries[bare_key].median),
-                'ratio_p95': ratio(summaries[project_key].p95, summaries[bare_key].p95),
-            }
-        aws_clients.reset()
+def _measure_pairs(pairs, rounds, warmup, tick):
+    results = {}
+    for project_key, bare_key in pairs:
+        project, bare = targets.TARGETS[project_key], targets.TARGETS[bare_key]
+        paths = [_path(project), _path(bare)]
+        by_name = {path.name: path for path in paths}
+
+        def check(name, result, by_name=by_name):
+            if not targets.answered_ok(targets.TARGETS[name], result):
+                raise RuntimeError(f'{name} answered {result!r}')
+            for stubber in by_name[name].stubbers:
+                stubber.assert_no_pending_responses()
+
+        samples = alternate(paths, rounds, warmup=warmup, tick=tick, check=check)
+        summaries = {key: Summary.of(values) for key, values in samples.items()}
+        results[project_key] = {
+            'project': project_key, 'bare': bare_key,
+            'labels': {project_key: project.label, bare_key: bare.label},
+            'samples': samples, 'summaries': summaries,
+            'ratio_median': ratio(summaries[project_key].median,
+                                  summaries[bare_key].median),
+            'ratio_p95': ratio(summaries[project_key].p95, summaries[bare_key].p95),
+        }
     return results
 
 

@@ -1,29 +1,39 @@
-"""A one-line progress bar on stderr; plain lines when stderr is not a tty."""
+"""A one-line progress bar on stderr (plain lines when stderr is not a tty).
+
+Sections differ in cost per step, so each stage gets a weight (its expected
+share of the run) split over its steps."""
 import sys
 import time
 
 
 class Progress:
-    def __init__(self, total, stream=None, width=30):
-        self.total = max(int(total), 1)
-        self.done = 0
+    def __init__(self, total_weight, stream=None, width=30):
+        self.total = max(float(total_weight), 1e-9)
+        self.done = 0.0
         self.stream = stream or sys.stderr
         self.width = width
         self.label = ''
         self.started = time.monotonic()
         self._tty = hasattr(self.stream, 'isatty') and self.stream.isatty()
         self._last_line = 0.0
+        self._stage_end = 0.0
 
-    def section(self, label):
+    def stage(self, label, weight, steps):
+        """Start a stage; returns `tick()`, to be called up to `steps` times."""
+        self.done = self._stage_end
+        self._stage_end = min(self.total, self._stage_end + weight)
         self.label = label
+        step = weight / max(int(steps), 1)
         self._draw(force=True)
 
-    def advance(self, steps=1):
-        self.done = min(self.total, self.done + steps)
-        self._draw()
+        def tick(count=1):
+            self.done = min(self._stage_end, self.done + step * count)
+            self._draw()
+        return tick
 
     def finish(self):
         self.done = self.total
+        self.label = 'done'
         self._draw(force=True)
         if self._tty:
             self.stream.write('\n')

@@ -59,12 +59,13 @@ STUBBERS = {}
 
 def install_auto_stub(prequeue):
     """From now on every boto3 client is stubbed; with `prequeue`, one
-    request's answers are queued as it is made (a cold start's first call)."""
+    request's answers are queued as it is made (a cold start's first call).
+    Returns a function that puts boto3 back as it was."""
     import boto3.session
 
     original = boto3.session.Session.client
     if getattr(original, 'bench_stubbed', False):
-        return
+        return lambda: None
 
     def client(self, *args, **kwargs):
         made = original(self, *args, **kwargs)
@@ -76,6 +77,10 @@ def install_auto_stub(prequeue):
 
     client.bench_stubbed = True
     boto3.session.Session.client = client
+
+    def uninstall():
+        boto3.session.Session.client = original
+    return uninstall
 
 
 def load_module(target):

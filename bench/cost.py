@@ -1,0 +1,175 @@
+"""Section 6: what a million rides cost on AWS for each pattern, from
+published list prices, each function's configured memory, the durations
+measured in this run and the DynamoDB request units of one dispatch."""
+import json
+import math
+import os
+from dataclasses import dataclass
+
+# AWS list prices, us-east-1, first volume tier, free tier ignored. Quoted in
+# issue 7 from the AWS pricing pages; not re-checked online by this program.
+PRICES_QUOTED_ON = '2026-11-26'
+PRICES = {
+    'apigw_rest_per_million': 3.50,     # API Gateway REST API, first 333 M/month
+    'apigw_http_per_million': 1.00,     # API Gateway HTTP API, first 300 M/month
+    'lambda_per_million': 0.20,         # Lambda requests
+    'lambda_per_gb_second': 0.0000166667,  # Lambda duration, x86
+    'dynamodb_read_per_million': 0.125,    # on-demand read request units
+    'dynamodb_write_per_million': 0.625,   # on-demand write request units
+}
+PRICE_SOURCES = (
+    'Amazon API Gateway pricing — https://aws.amazon.com/api-gateway/pricing/',
+    'AWS Lambda pricing — https://aws.amazon.com/lambda/pricing/',
+    'Amazon DynamoDB pricing for on-demand capacity — '
+    'https://aws.amazon.com/dynamodb/pricing/on-demand/',
+)
+
+# Request units of one operation on the items this project stores (each
+# well under 1 KB, so under 4 KB for reads), by the DynamoDB developer
+# guide's rules: a strongly consistent read of up to 4 KB is 1 RRU, an
+# eventually consistent one (every GSI query) 0.5; a transactional write is
+# 2 WRU per item up to 1 KB.
+READ_UNITS = {'GetItem': 1.0, 'Query': 0.5}
+WRITE_UNITS = {'TransactWriteItems': 4.0}  # two items (unicorn, ride record)
+# A dispatch also writes the table's two GSIs (standard writes, 1 KB each):
+# BySlot projects ALL attributes, so the updated unicorn is rewritten there
+# (1 WRU); ByAvailability is keyed on BusyUntil, which the dispatch changes,
+# so its entry is deleted and put again (2 WRU). The ride record carries
+# neither Slot nor Fleet, so it is in no index.
+GSI_WRITE_UNITS_PER_DISPATCH = 3.0
+
+
+@dataclass(frozen=True)
+class RequestUnits:
+    reads: float
+    writes: float
+    detail: str
+
+
+def request_units(by_operation):
+    """RRU and WRU of one dispatch, from its counted DynamoDB operations."""
+    reads = sum(READ_UNITS.get(op, 0) * n for op, n in by_operation.items())
+    writes = sum(WRITE_UNITS.get(op, 0) * n for op, n in by_operation.items())
+    gsi = GSI_WRITE_UNITS_PER_DISPATCH * by_operation.get('TransactWriteItems', 0)
+    detail = ', '.join(f'{n:g} {op}' for op, n in by_operation.items())
+    return RequestUnits(reads=reads, writes=writes + gsi,
+                        detail=f'{detail}; {writes:g} WRU in the table + {gsi:g} in the GSIs')
+
+
+def configured_memory_mb(app_dir, function=None, stage='dev'):
+    """A function's memory, as Chalice resolves it: the stage's per-function
+    setting, then the stage's, then the top level's (Chalice's default 128)."""
+    with open(os.path.join(app_dir, '.chalice', 'config.json'), encoding='utf-8') as f:
+        config = json.load(f)
+    stage_config = config.get('stages', {}).get(stage, {})
+    for scope in (stage_config.get('lambda_functions', {}).get(function or '', {}),
+                  stage_config, config):
+        if 'lambda_memory_size' in scope:
+            return int(scope['lambda_memory_size'])
+    return 128
+
+
+def lambda_cost_per_million(memory_mb, duration_ms):
+    """Requests plus duration (billed in whole milliseconds) of a million runs."""
+    gb_seconds = memory_mb / 1024 * math.ceil(duration_ms) / 1000
+    return PRICES['lambda_per_million'] + gb_seconds * PRICES['lambda_per_gb_second'] * 1e6
+
+
+def patterns(memory, durations, units):
+    """Line items per million rides for each pattern.
+
+    `memory`: MB of 'rides', 'fleet_invoke' (RequestUnicornInvoke) and
+    'fleet_api' (the fleet's API handler). `durations`: billed-duration
+    estimates in ms for 'rides_invoke', 'rides_http', 'fleet_invoke',
+    'fleet_http'. `units`: RequestUnits of one dispatch."""
+    dynamodb = (units.reads * PRICES['dynamodb_read_per_million']
+                + units.writes * PRICES['dynamodb_write_per_million'])
+    rest, http_api = PRICES['apigw_rest_per_million'], PRICES['apigw_http_per_million']
+
+    def lines(name, rides_ms, fleet_memory, fleet_ms, fleet_gateway, gateway_name):
+        items = [
+            ('API Gateway REST, POST /ride', rest),
+            (f'Lambda rides ({memory["rides"]} MB, {math.ceil(rides_ms)} ms billed)',
+             lambda_cost_per_million(memory['rides'], rides_ms)),
+            (f'Lambda fleet ({fleet_memory} MB, {math.ceil(fleet_ms)} ms billed)',
+             lambda_cost_per_million(fleet_memory, fleet_ms)),
+            (f'DynamoDB ({units.reads:g} RRU + {units.writes:g} WRU)', dynamodb),
+        ]
+        if fleet_gateway:
+            items.insert(1, (f'API Gateway {gateway_name}, GET /unicorn', fleet_gateway))
+        return {'name': name, 'items': items, 'total': sum(cost for _, cost in items)}
+
+    return [
+        lines('direct invoke (rides → lambda.invoke → fleet)', durations['rides_invoke'],
+              memory['fleet_invoke'], durations['fleet_invoke'], 0, ''),
+        lines('API Gateway REST (rides → GET /unicorn, as Chalice deploys it)',
+              durations['rides_http'], memory['fleet_api'], durations['fleet_http'],
+              rest, 'REST'),
+        lines('API Gateway HTTP API for the fleet route (not what Chalice deploys)',
+              durations['rides_http'], memory['fleet_api'], durations['fleet_http'],
+              http_api, 'HTTP API'),
+    ]
+
+
+# Published latency figures for API Gateway, beside the local ones. Read
+# from stored copies of these pages; this program does not fetch them.
+PUBLISHED_LATENCY = (
+    ('HTTP APIs: "up to 60% reduction in latency" against REST APIs, and "99% of all '
+     'requests (p99) have less than 10 ms of additional latency from HTTP API" '
+     '(request and response combined)',
+     'AWS Compute Blog, "Building faster, lower cost, better APIs – HTTP APIs now '
+     'generally available", March 2020 — '
+     'https://aws.amazon.com/blogs/compute/building-better-apis-http-apis-now-generally-available/'),
+    ('REST APIs: no fixed overhead is published; API Gateway reports it per API as '
+     '`Latency` minus `IntegrationLatency` (Latency "includes the integration latency '
+     'and other API Gateway overhead")',
+     'Amazon API Gateway Developer Guide, "Amazon API Gateway dimensions and metrics" — '
+     'https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-metrics-and-dimensions.html'),
+    ('Integration timeout: at most 29 s by default for REST APIs (the rides budget in '
+     '`shared/budget.py` is built around it), 30 s for HTTP APIs',
+     'Amazon API Gateway Developer Guide, "Amazon API Gateway quotas" — '
+     'https://docs.aws.amazon.com/apigateway/latest/developerguide/limits.html'),
+)
+
+
+def billed_durations(results):
+    """Duration estimates (ms) for the cost model, and where they came from.
+
+    With the local stack: each function's billed time is taken as the
+    client-side median of its path (the fleet call alone for the fleet, the
+    whole ride for rides) — an upper bound, since it includes the local
+    runtime's and `chalice local`'s own overhead. Without it: the in-process
+    handler medians, AWS stubbed — a lower bound, with no AWS time at all."""
+    fleet_call, ride = results.get('fleet_call') or {}, results.get('ride') or {}
+    if fleet_call.get('status') == 'ok' and ride.get('status') == 'ok':
+        medians = {key: path['summary'].median for key, path in fleet_call['paths'].items()}
+        rides = {key: path['summary'].median for key, path in ride['paths'].items()}
+        return {'fleet_invoke': medians['invoke'], 'fleet_http': medians['http'],
+                'rides_invoke': rides['invoke'], 'rides_http': rides['http']}, (
+            'medians measured through the local stack (sections 1 and 2): upper bounds, '
+            'they include the local runtime and `chalice local` overhead')
+    handlers = results['handlers']
+    fleet_invoke = handlers['fleet_invoke']['summaries']['fleet_invoke'].median
+    fleet_http = handlers['fleet_get']['summaries']['fleet_get'].median
+    rides = handlers['rides_post']['summaries']['rides_post'].median
+    return {'fleet_invoke': fleet_invoke, 'fleet_http': fleet_http,
+            'rides_invoke': rides + fleet_invoke, 'rides_http': rides + fleet_http}, (
+        'in-process handler medians with AWS stubbed (section 3), rides waiting for the '
+        'fleet: lower bounds, no AWS round trip is in them (the local stack was not measured)')
+
+
+def estimate(results, root):
+    memory = {'rides': configured_memory_mb(os.path.join(root, 'rides')),
+              'fleet_invoke': configured_memory_mb(os.path.join(root, 'ride_fleet'),
+                                                   'RequestUnicornInvoke'),
+              'fleet_api': configured_memory_mb(os.path.join(root, 'ride_fleet'), 'api_handler')}
+    durations, source = billed_durations(results)
+    sizes = results['scale']['sizes']
+    by_operation = sizes[max(sizes)]['by_operation']
+    units = request_units(by_operation)
+    rows = patterns(memory, durations, units)
+    return {'prices': dict(PRICES), 'quoted_on': PRICES_QUOTED_ON, 'sources': PRICE_SOURCES,
+            'memory': memory, 'durations': durations, 'duration_source': source,
+            'units': units, 'patterns': rows,
+            'ratio_rest_to_invoke': rows[1]['total'] / rows[0]['total'],
+            'published_latency': PUBLISHED_LATENCY}

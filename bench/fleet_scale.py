@@ -1,0 +1,120 @@
+"""Section 5: DynamoDB requests and wall time per dispatch at several fleet
+sizes (moto, in process), and a chi-square figure for the uniformity of
+selection. Requests are counted with a botocore `before-call` hook."""
+import os
+import random
+import time
+from collections import Counter
+from contextlib import contextmanager
+
+from bench.stats import Summary, chi_square, chi_square_p_value
+
+TABLE = 'bench-fleet'
+SEED = 20261126
+
+
+def make_unicorns(count):
+    colors = ('White', 'Golden', 'Black', 'Yellow', 'Rainbow')
+    return [{'Name': f'Unicorn{index:05d}', 'Color': colors[index % len(colors)],
+             'DeviceId': f'device-{index}', 'Gender': 'Female' if index % 2 else 'Male'}
+            for index in range(count)]
+
+
+class RequestCounter:
+    """Counts every DynamoDB call a client makes, by operation name."""
+
+    def __init__(self, client):
+        self.counts = Counter()
+        client.meta.events.register('before-call.dynamodb', self._count)
+
+    def _count(self, model, **kwargs):
+        self.counts[model.name] += 1
+
+    def take(self):
+        counts, self.counts = self.counts, Counter()
+        return counts
+
+
+@contextmanager
+def moto_dynamodb():
+    """A moto-backed DynamoDB client, no credentials or network needed."""
+    from moto import mock_aws
+
+    saved = dict(os.environ)
+    os.environ.update({'AWS_ACCESS_KEY_ID': 'testing', 'AWS_SECRET_ACCESS_KEY': 'testing',
+                       'AWS_DEFAULT_REGION': 'us-east-1'})
+    os.environ.pop('AWS_ENDPOINT_URL', None)
+    try:
+        with mock_aws():
+            import boto3
+            yield boto3.session.Session().client('dynamodb', region_name='us-east-1')
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def _fleet(client, table, size, seed):
+    from shared import fleet_schema
+    from shared.fleet import Fleet
+    from shared.fleet_loader import load_fleet
+    from shared.fleet_store import FleetStore
+
+    client.create_table(**fleet_schema.table_definition(table))
+    store = FleetStore(client, table)
+    load_fleet(store, make_unicorns(size))
+    return Fleet(store, rng=random.Random(seed))
+
+
+def measure_scale(sizes, dispatches, tick):
+    """Per fleet size: DynamoDB requests per dispatch (by operation) and the
+    wall time of a dispatch. Sizes alternate, one dispatch each per round;
+    each ride is released again (untimed, uncounted) so the fleet stays free."""
+    import uuid
+
+    with moto_dynamodb() as client:
+        fleets = {size: _fleet(client, f'{TABLE}-{size}', size, SEED + size) for size in sizes}
+        counter = RequestCounter(client)
+        times = {size: [] for size in sizes}
+        counts = {size: Counter() for size in sizes}
+        for round_index in range(dispatches + 1):  # round 0 warms up
+            for size, fleet in fleets.items():
+                ride_id = str(uuid.uuid4())
+                counter.take()
+                start = time.perf_counter()
+                unicorn = fleet.dispatch(ride_id)
+                elapsed = time.perf_counter() - start
+                requests = counter.take()
+                if not unicorn.get('Name'):
+                    raise RuntimeError(f'dispatch at size {size} answered {unicorn!r}')
+                fleet.release(ride_id)
+                counter.take()
+                if round_index:
+                    times[size].append(elapsed * 1000)
+                    counts[size].update(requests)
+            if round_index:
+                tick()
+    return {size: {'requests_per_dispatch': sum(counts[size].values()) / dispatches,
+                   'by_operation': {op: n / dispatches for op, n in sorted(counts[size].items())},
+                   'time': Summary.of(times[size]), 'samples': times[size]}
+            for size in sizes}
+
+
+def measure_uniformity(size, draws_per_unicorn, tick, ticks=10):
+    """Chi-square of how often each unicorn is picked (`show_available`, the
+    same random pick a dispatch makes) over size * draws_per_unicorn draws,
+    seeded; with the p-value for size - 1 degrees of freedom."""
+    draws = size * draws_per_unicorn
+    with moto_dynamodb() as client:
+        fleet = _fleet(client, f'{TABLE}-uniformity', size, SEED)
+        picks = Counter()
+        for index in range(draws):
+            picks[fleet.show_available()['Name']] += 1
+            if (index + 1) % max(1, draws // ticks) == 0:
+                tick()
+    expected = draws / size
+    counts = [picks.get(unicorn['Name'], 0) for unicorn in make_unicorns(size)]
+    statistic = chi_square(counts, expected)
+    return {'fleet_size': size, 'draws': draws, 'seed': SEED, 'expected_per_unicorn': expected,
+            'min_count': min(counts), 'max_count': max(counts), 'chi_square': statistic,
+            'degrees_of_freedom': size - 1,
+            'p_value': chi_square_p_value(statistic, size - 1)}

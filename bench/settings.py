@@ -1,0 +1,27 @@
+"""How much each section measures: a full run (under 10 minutes on two
+cores), a quick one (under a minute) and a tiny one for the smoke test."""
+from dataclasses import dataclass, replace
+
+
+@dataclass(frozen=True)
+class Settings:
+    mode: str
+    local: bool = True             # sections 1-2 need the local stack
+    local_rounds: int = 300
+    local_warmup: int = 20
+    handler_rounds: int = 3000
+    handler_warmup: int = 200
+    coldstart_rounds: int = 15
+    scale_sizes: tuple = (10, 100, 1000)
+    scale_dispatches: int = 100
+    uniformity_size: int = 100
+    uniformity_draws_per_unicorn: int = 50
+
+
+FULL = Settings(mode='full')
+QUICK = Settings(mode='quick', local_rounds=40, local_warmup=5, handler_rounds=300,
+                 handler_warmup=30, coldstart_rounds=2, scale_dispatches=5,
+                 uniformity_size=16, uniformity_draws_per_unicorn=25)
+TINY = replace(QUICK, mode='tiny', local=False, handler_rounds=5, handler_warmup=1,
+               coldstart_rounds=1, scale_sizes=(3, 5), scale_dispatches=2,
+               uniformity_size=4, uniformity_draws_per_unicorn=3)
