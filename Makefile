@@ -19,5 +19,10 @@ $(STAMP): pyproject.toml
 test: $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+# Latency, cold start, fleet scale and cost per million rides, written to
+# bench/results/ (Markdown + PNG). QUICK=1: under a minute; full: under 10.
+bench: $(STAMP)
+	$(PY) -m bench $(if $(QUICK),--quick)
+
 clean:
 	rm -rf build .pytest_cache .hypothesis

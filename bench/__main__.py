@@ -9,7 +9,8 @@ from bench import chart, coldstart, cost, fleet_scale, handlers, machine, report
 from bench.progress import Progress
 from bench.settings import FULL, QUICK
 
-IMPORT_PROFILED = ('fleet_invoke', 'rides_post', 'bare_rides_post')
+def _coldstart_keys(settings):
+    return list(settings.coldstart_targets or targets.TARGETS)
 
 
 def _weights(settings):
@@ -19,8 +20,8 @@ def _weights(settings):
         if settings.local else 0.1,
         'handlers': len(handlers.PAIRS) * 2 * (settings.handler_rounds
                                                + settings.handler_warmup) * 0.0007,
-        'coldstart': (settings.coldstart_rounds + 1) * len(targets.TARGETS) * 0.4
-        + len(IMPORT_PROFILED) * 0.4,
+        'coldstart': (settings.coldstart_rounds + 1) * len(_coldstart_keys(settings)) * 0.4
+        + len(settings.import_profiled) * 0.4,
         'scale': sum(settings.scale_sizes) * 0.006 + settings.scale_dispatches
         * sum(0.003 + size * 0.00005 for size in settings.scale_sizes),
         'uniformity': settings.uniformity_size * settings.uniformity_draws_per_unicorn * 0.003,
@@ -52,11 +53,11 @@ def run(settings, out_dir, progress_stream=None, local_measure=None):
                                            settings.handler_warmup, tick)
 
     tick = progress.stage('4. cold start', weights['coldstart'],
-                          settings.coldstart_rounds + 1 + len(IMPORT_PROFILED))
-    keys = list(targets.TARGETS)
+                          settings.coldstart_rounds + len(settings.import_profiled))
+    keys = _coldstart_keys(settings)
     cold = {'results': coldstart.measure(keys, settings.coldstart_rounds, tick)}
     cold['imports'] = {}
-    for key in IMPORT_PROFILED:
+    for key in settings.import_profiled:
         cold['imports'][key] = coldstart.import_times(key)
         tick()
     cold['findings'] = coldstart.findings(cold)

@@ -43,7 +43,7 @@ def write(results, path):
     for axis, (title, rows) in zip(axes[:, 0], found):
         labels = [label for label, _ in rows][::-1]
         data = [samples for _, samples in rows][::-1]
-        axis.boxplot(data, vert=False, whis=(1, 99), showfliers=False, widths=0.6,
+        axis.boxplot(data, orientation='horizontal', whis=(1, 99), showfliers=False, widths=0.6,
                      medianprops={'color': 'black', 'linewidth': 2})
         axis.set_yticks(range(1, len(labels) + 1), labels, fontsize=8)
         axis.set_title(title, fontsize=10, loc='left')

@@ -12,6 +12,8 @@ class Settings:
     handler_rounds: int = 3000
     handler_warmup: int = 200
     coldstart_rounds: int = 15
+    coldstart_targets: tuple = ()  # () means every target in bench.targets
+    import_profiled: tuple = ('fleet_invoke', 'rides_post', 'bare_rides_post')
     scale_sizes: tuple = (10, 100, 1000)
     scale_dispatches: int = 100
     uniformity_size: int = 100
@@ -23,5 +25,6 @@ QUICK = Settings(mode='quick', local_rounds=40, local_warmup=5, handler_rounds=3
                  handler_warmup=30, coldstart_rounds=2, scale_dispatches=5,
                  uniformity_size=16, uniformity_draws_per_unicorn=25)
 TINY = replace(QUICK, mode='tiny', local=False, handler_rounds=5, handler_warmup=1,
-               coldstart_rounds=1, scale_sizes=(3, 5), scale_dispatches=2,
+               coldstart_rounds=1, coldstart_targets=('fleet_invoke', 'bare_fleet_invoke'),
+               import_profiled=('fleet_invoke',), scale_sizes=(3, 5), scale_dispatches=2,
                uniformity_size=4, uniformity_draws_per_unicorn=3)
