@@ -1,0 +1,140 @@
+"""Sections 1 and 2, through the local stack (`local_stack.testing`):
+
+1. the fleet call alone, made the way rides makes it — `InvokeTransport`
+   (boto3 `lambda.invoke` of `RequestUnicornInvoke` through the local Lambda
+   runtime) against `HttpTransport` (a SigV4-signed GET of `/unicorn` through
+   `chalice local`);
+2. a whole ride: `POST /ride` to a rides app running with
+   `UNICORN_TRANSPORT=invoke` against one running with `http`.
+
+Every dispatch holds a unicorn, so each is released again right after it is
+timed (untimed), and the 16-unicorn catalog never runs out.
+"""
+import json
+import os
+import urllib.request
+import uuid
+from contextlib import ExitStack, contextmanager
+
+from bench.interleave import Path, alternate
+from bench.stats import Summary
+
+TIMEOUT_SECONDS = 10
+PICKUP = {'Latitude': 47.6097, 'Longitude': -122.3331}
+
+
+def measure(settings, tick):
+    """Both sections, or both marked skipped with the reason."""
+    try:
+        from local_stack import testing  # noqa: F401  (built by issue 3)
+    except ImportError as error:
+        reason = f'the local stack (`local_stack.testing`, issue 3) is not available: {error}'
+        skipped = {'status': 'skipped', 'reason': reason}
+        return {'fleet_call': skipped, 'ride': skipped}
+    with ExitStack() as stacks:
+        invoke_stack = stacks.enter_context(_stack('invoke'))
+        http_stack = stacks.enter_context(_stack('http'))
+        tick()
+        fleet_call = _fleet_call(invoke_stack, settings, tick)
+        ride = _whole_ride(invoke_stack, http_stack, settings, tick)
+        tick()
+    return {'fleet_call': fleet_call, 'ride': ride}
+
+
+@contextmanager
+def _stack(transport):
+    """A running local stack whose rides app uses `transport`; yields a dict
+    with 'rides_url', 'fleet_url' (the `/unicorn` URL), 'aws_url', 'fleet_arn'."""
+    from local_stack import testing
+
+    with testing.local_stack(transport=transport) as stack:
+        yield stack
+
+
+@contextmanager
+def _aws_environment(aws_url):
+    saved = dict(os.environ)
+    os.environ.update({'AWS_ENDPOINT_URL': aws_url, 'AWS_ACCESS_KEY_ID': 'testing',
+                       'AWS_SECRET_ACCESS_KEY': 'testing', 'AWS_DEFAULT_REGION': 'us-east-1'})
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def _fleet_call(stack, settings, tick):
+    from shared import aws_clients, budget, wiring
+    from shared.transports.http import HttpTransport
+    from shared.transports.invoke import InvokeTransport
+
+    with _aws_environment(stack['aws_url']):
+        aws_clients.reset()
+        try:
+            transports = {
+                'invoke': InvokeTransport(aws_clients.lambda_client(), stack['fleet_arn']),
+                'http': HttpTransport(stack['fleet_url'], budget.FLEET_CALL,
+                                      signer=wiring._signer()),
+            }
+            paths = [_dispatch_path(name, transport) for name, transport in transports.items()]
+
+            def release(name, unicorn):
+                if not isinstance(unicorn, dict) or not unicorn.get('Name'):
+                    raise RuntimeError(f'the fleet over {name} answered {unicorn!r}')
+                transports[name].release(_last_ride[name])
+
+            samples = alternate(paths, settings.local_rounds, warmup=settings.local_warmup,
+                                tick=tick, check=release)
+        finally:
+            aws_clients.reset()
+    labels = {'invoke': 'lambda.invoke of RequestUnicornInvoke (local runtime)',
+              'http': 'GET /unicorn through chalice local (SigV4-signed)'}
+    return _section(samples, labels)
+
+
+_last_ride = {}
+
+
+def _dispatch_path(name, transport):
+    state = {}
+
+    def prepare():
+        state['payload'] = {'RideId': str(uuid.uuid4()), 'PickupLocation': dict(PICKUP)}
+        _last_ride[name] = state['payload']['RideId']
+
+    return Path(name, lambda: transport.dispatch(state['payload']), prepare)
+
+
+def _whole_ride(invoke_stack, http_stack, settings, tick):
+    urls = {'invoke': invoke_stack['rides_url'], 'http': http_stack['rides_url']}
+    body = json.dumps({'PickupLocation': PICKUP}).encode()
+    paths = [Path(name, lambda url=url: _post(f'{url.rstrip("/")}/ride', body))
+             for name, url in urls.items()]
+
+    def complete(name, answer):
+        status, ride = answer
+        if status != 201 or not ride.get('RideId'):
+            raise RuntimeError(f'POST /ride with {name} answered {status} {ride!r}')
+        _post(f'{urls[name].rstrip("/")}/ride/{ride["RideId"]}/complete', b'')
+
+    samples = alternate(paths, settings.local_rounds, warmup=settings.local_warmup,
+                        tick=tick, check=complete)
+    labels = {'invoke': 'POST /ride, UNICORN_TRANSPORT=invoke',
+              'http': 'POST /ride, UNICORN_TRANSPORT=http'}
+    return _section(samples, labels)
+
+
+def _post(url, body):
+    request = urllib.request.Request(url, data=body, method='POST',
+                                     headers={'Content-Type': 'application/json'})
+    try:
+        with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:
+            return response.status, json.loads(response.read() or b'{}')
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read() or b'{}')
+
+
+def _section(samples, labels):
+    paths = {name: {'label': labels[name], 'summary': Summary.of(values), 'samples': values}
+             for name, values in samples.items()}
+    return {'status': 'ok', 'paths': paths, 'baseline': 'invoke'}
