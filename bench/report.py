@@ -1,6 +1,8 @@
 """The report, as Markdown: one section per measurement, tables first."""
 import math
 
+from bench.targets import BASELINE_OF
+
 
 def _ms(value):
     if value is None or (isinstance(value, float) and math.isnan(value)):
@@ -166,9 +168,12 @@ def summary_section(results):
         bare = pair['summaries'][pair['bare']]
         rows.append([f'handler cost, {pair["labels"][pair["project"]]} / bare',
                      f'{_ms(project.median)} / {_ms(bare.median)} ms', _x(pair['ratio_median'])])
-    for key, entry in results['coldstart']['results'].items():
-        if 'ratio_median' in entry:
-            rows.append([f'cold start, {entry["label"]} / bare', f'{_ms(entry["total"].median)} ms',
+    cold = results['coldstart']['results']
+    for key, entry in cold.items():
+        bare = cold.get(BASELINE_OF.get(key))
+        if bare is not None:
+            rows.append([f'cold start, {entry["label"]} / bare',
+                         f'{_ms(entry["total"].median)} / {_ms(bare["total"].median)} ms',
                          _x(entry['ratio_median'])])
     sizes = results['scale']['sizes']
     counts = ' / '.join(f'{entry["requests_per_dispatch"]:g}' for entry in sizes.values())
@@ -178,7 +183,39 @@ def summary_section(results):
     rows.append(['cost per million rides, invoke / REST / HTTP API',
                  ' / '.join(f'${p["total"]:.2f}' for p in patterns),
                  _x(results['cost']['ratio_rest_to_invoke'])])
-    return '## Summary\n\n' + _table(['measure', 'figures (medians)', 'ratio'], rows) + '\n'
+    return ('## Summary\n\n' + _table(['measure', 'figures (medians)', 'ratio'], rows) + '\n\n'
+            + reading(results) + '\n')
+
+
+def reading(results):
+    """What the figures say about choosing a pattern, in a few sentences."""
+    patterns = results['cost']['patterns']
+    invoke, rest, http_api = (p['total'] for p in patterns)
+    lines = [f'- Cost: routing the fleet call through API Gateway REST adds '
+             f'${rest - invoke:.2f} per million rides (+{rest / invoke - 1:.0%}); an HTTP API '
+             f'would add ${http_api - invoke:.2f} (+{http_api / invoke - 1:.0%}). DynamoDB '
+             f'(${patterns[0]["items"][-1][1]:.2f}) and the rider-facing REST API ($3.50) '
+             f'are the same in every pattern; Lambda time is cents.']
+    fleet_call, ride = results.get('fleet_call', {}), results.get('ride', {})
+    if fleet_call.get('status') == 'ok' and ride.get('status') == 'ok':
+        f_inv, f_http = (fleet_call['paths'][k]['summary'].median for k in ('invoke', 'http'))
+        r_inv, r_http = (ride['paths'][k]['summary'].median for k in ('invoke', 'http'))
+        lines.append(f'- Latency on loopback: the fleet call takes {_ms(f_inv)} ms by invoke and '
+                     f'{_ms(f_http)} ms over HTTP ({f_http / f_inv:.2f}×); a whole ride '
+                     f'{_ms(r_inv)} against {_ms(r_http)} ms ({r_http / r_inv:.2f}×). On AWS the '
+                     f'HTTP path also crosses API Gateway (see its published overhead in section 6).')
+    pairs = results['handlers'].values()
+    extra = [(p['summaries'][p['project']].median - p['summaries'][p['bare']].median) * 1000
+             for p in pairs]
+    lines.append(f'- Chalice plus this project\'s code cost {min(extra):.0f}–{max(extra):.0f} µs '
+                 f'per request over a bare handler making the same AWS calls: noise next to '
+                 f'any network round trip.')
+    cold = results['coldstart']['results']
+    ratios = [entry['ratio_median'] for entry in cold.values() if 'ratio_median' in entry]
+    if ratios:
+        lines.append(f'- Cold start: {min(ratios):.2f}–{max(ratios):.2f}× the bare handler; '
+                     f'importing boto3 dominates both.')
+    return '\n'.join(lines)
 
 
 def render(results, chart_name=None):
