@@ -26,3 +26,13 @@ bench: $(STAMP)
 
 clean:
 	rm -rf build .pytest_cache .hypothesis
+
+# CloudFormation templates + zips for both apps in build/$(STAGE)/, linted.
+package: $(STAMP)
+	$(PY) -m deploy.templates --check
+	$(PY) -m deploy.package --stage $(STAGE)
+
+# Deploys ride_fleet then rides (needs ARTIFACT_BUCKET and AWS credentials);
+# DRY_RUN=1 prints every step without calling AWS.
+deploy: package
+	$(PY) -m deploy.deploy --stage $(STAGE) $(if $(ARTIFACT_BUCKET),--bucket $(ARTIFACT_BUCKET)) $(if $(DRY_RUN),--dry-run)

@@ -1,0 +1,82 @@
+"""`make package STAGE=dev`: both apps as CloudFormation (SAM) templates
+plus deployment zips in build/<stage>/<app>/, then cfn-lint on both.
+
+    python -m deploy.package --stage dev [--out build] [--no-lint]
+
+Each app is `chalice package --merge-template build/<stage>/<app>.merge.json`;
+the merge template comes from deploy/templates.py (the table from the same
+definition the tests use, the policies from the same statements as the
+committed policy files).
+"""
+import argparse
+import os
+import pathlib
+import subprocess
+import sys
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from deploy import templates  # noqa: E402
+
+TEMPLATE_NAME = 'sam.json'
+ZIP_NAME = 'deployment.zip'
+
+
+def _bin(name):
+    """A console script of this interpreter's environment (the venv)."""
+    candidate = pathlib.Path(sys.executable).parent / name
+    return str(candidate) if candidate.exists() else name
+
+
+def package_app(app, stage, out_root):
+    """Run `chalice package`; returns build/<stage>/<app>/."""
+    out_root = pathlib.Path(out_root).resolve()
+    merge = templates.write_merge_template(
+        app, stage, out_root / stage / f'{app}.merge.json')
+    out_dir = out_root / stage / app
+    env = dict(os.environ)
+    # chalice wants a region even to package; the template itself uses
+    # ${AWS::Region}, so which one does not matter.
+    env.setdefault('AWS_DEFAULT_REGION', 'us-east-1')
+    subprocess.run(
+        [_bin('chalice'), '--project-dir', str(templates.app_dir(app)), 'package',
+         '--stage', stage, '--merge-template', str(merge), str(out_dir)],
+        check=True, env=env, stdout=subprocess.DEVNULL)
+    return out_dir
+
+
+def lint(template_paths):
+    """cfn-lint: any error or warning fails (informational notes do not)."""
+    result = subprocess.run(
+        [_bin('cfn-lint'), '--format', 'parseable', '--'] + [str(p) for p in template_paths],
+        capture_output=True, text=True)
+    return result.returncode, (result.stdout + result.stderr).strip()
+
+
+def package(stage, out_root, run_lint=True):
+    outputs = {app: package_app(app, stage, out_root) for app in templates.APPS}
+    for app, out_dir in outputs.items():
+        size = (out_dir / ZIP_NAME).stat().st_size
+        print(f'{app}: {out_dir / TEMPLATE_NAME} and {ZIP_NAME} ({size / 1024:.0f} KiB)')
+    if run_lint:
+        code, report = lint([out / TEMPLATE_NAME for out in outputs.values()])
+        if code != 0:
+            print(report, file=sys.stderr)
+            raise SystemExit(f'cfn-lint failed (exit {code})')
+        print('cfn-lint: no errors, no warnings')
+    return outputs
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description='package both apps for CloudFormation')
+    parser.add_argument('--stage', default='dev', choices=templates.STAGES)
+    parser.add_argument('--out', default=str(ROOT / 'build'))
+    parser.add_argument('--no-lint', action='store_true')
+    args = parser.parse_args(argv)
+    package(args.stage, args.out, run_lint=not args.no_lint)
+
+
+if __name__ == '__main__':
+    main()
