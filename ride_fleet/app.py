@@ -10,7 +10,7 @@ import os
 
 from chalice import Chalice, IAMAuthorizer, Response
 
-from shared import fleet_loader, logs, wiring
+from shared import custom_resource, fleet_loader, logs, wiring
 from shared.errors import InvalidRequest, answered_as
 from shared.requests import parse_unicorn_request
 
@@ -52,11 +52,18 @@ def release_unicorn(ride_id):
 
 @app.lambda_function(name='LoadTable')
 def load_table(event, context):
-    """Load the catalog (data/unicorns.json) into the table; idempotent."""
+    """Load the catalog (data/unicorns.json) into the table; idempotent.
+    Invoked with `{}`, or by CloudFormation as a custom resource."""
     logs.start_request('LoadTable', context.aws_request_id)
+
+    def load():
+        return fleet_loader.load_fleet(fleet().store, fleet_loader.read_catalog(CATALOG_PATH))
+
+    if custom_resource.is_custom_resource_event(event):
+        return custom_resource.handle(event, context, load)
     if event not in (None, {}):
         raise InvalidRequest('LoadTable takes an empty payload: {}')
-    return fleet_loader.load_fleet(fleet().store, fleet_loader.read_catalog(CATALOG_PATH))
+    return load()
 
 
 def _start_http(route):

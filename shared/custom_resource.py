@@ -1,0 +1,151 @@
+"""The CloudFormation custom resource protocol, for a function whose
+`ServiceToken` a template names (the fleet's LoadTable).
+
+CloudFormation waits for an HTTP PUT of a JSON document to the event's
+pre-signed `ResponseURL`. A function that raises, or runs out of time,
+without answering leaves the stack waiting for an hour; so `handle` always
+answers: SUCCESS with the work's result, or FAILED with the reason, and a
+timer answers FAILED shortly before the function's own deadline.
+
+`Delete` never fails: what the resource made (the table's items) goes with
+the table, and a failed delete would leave the stack stuck in
+DELETE_FAILED. Standard library only (what the Lambda runtime has).
+"""
+import json
+import logging
+import threading
+import time
+import urllib.request
+
+log = logging.getLogger(__name__)
+
+SUCCESS = 'SUCCESS'
+FAILED = 'FAILED'
+REQUEST_TYPES = ('Create', 'Update', 'Delete')
+# Keep the whole response well under CloudFormation's 4 KB limit.
+MAX_REASON = 1000
+# Answer FAILED this long before the function would be cut off.
+DEADLINE_MARGIN_SECONDS = 3.0
+PUT_ATTEMPTS = 3
+
+
+def is_custom_resource_event(event):
+    return (isinstance(event, dict) and event.get('RequestType') in REQUEST_TYPES
+            and 'ResponseURL' in event and 'StackId' in event)
+
+
+def handle(event, context, on_create_or_update, timeout=10.0):
+    """Run `on_create_or_update()` for Create and Update (its JSON-able
+    dict result becomes the response's `Data`), nothing for Delete; answer
+    CloudFormation either way. Returns the response document sent."""
+    responder = _Responder(event, timeout)
+    watchdog = _watchdog(context, responder)
+    try:
+        status, reason, data = _run(event, context, on_create_or_update)
+        return responder.send(status, reason, data)
+    finally:
+        if watchdog is not None:
+            watchdog.cancel()
+
+
+def _run(event, context, on_create_or_update):
+    """(status, reason, data) of the work; never raises."""
+    if event['RequestType'] == 'Delete':
+        return SUCCESS, 'nothing to delete: the items go with the table', None
+    try:
+        data = on_create_or_update()
+    except Exception as error:  # every failure must reach CloudFormation
+        log.exception('custom resource failed')
+        reason = f'{type(error).__name__}: {getattr(error, "message", None) or error}'
+        log_stream = getattr(context, 'log_stream_name', None)
+        if log_stream:
+            reason += f' (log stream {log_stream})'
+        return FAILED, reason, None
+    return SUCCESS, f'{event["RequestType"]} done', _data(data)
+
+
+def physical_resource_id(event):
+    """Kept across Updates (a new id would make CloudFormation delete the old)."""
+    return event.get('PhysicalResourceId') or (
+        f'{event["LogicalResourceId"]}-{event["RequestId"]}')[:1024]
+
+
+def response_document(event, status, reason, data=None):
+    document = {
+        'Status': status,
+        'Reason': reason[:MAX_REASON],
+        'PhysicalResourceId': physical_resource_id(event),
+        'StackId': event['StackId'],
+        'RequestId': event['RequestId'],
+        'LogicalResourceId': event['LogicalResourceId'],
+    }
+    if data:
+        document['Data'] = data
+    return document
+
+
+def _data(result):
+    """Only small scalar fields go back (GetAtt-able, and the 4 KB limit)."""
+    if not isinstance(result, dict):
+        return None
+    return {key: value for key, value in result.items()
+            if isinstance(value, (str, int, float, bool))} or None
+
+
+class _Responder:
+    """Sends one answer per event, however many paths try to."""
+
+    def __init__(self, event, timeout):
+        self._event = event
+        self._timeout = timeout
+        self._lock = threading.Lock()
+        self._sent = None
+
+    def send(self, status, reason, data=None):
+        with self._lock:
+            if self._sent is not None:
+                return self._sent
+            document = response_document(self._event, status, reason, data)
+            _put(self._event['ResponseURL'], document, self._timeout)
+            self._sent = document
+            return document
+
+
+def _put(url, document, timeout):
+    body = json.dumps(document).encode()
+    # The URL is pre-signed for an empty Content-Type.
+    request = urllib.request.Request(url, data=body, method='PUT', headers={
+        'Content-Type': '', 'Content-Length': str(len(body))})
+    for attempt in range(1, PUT_ATTEMPTS + 1):
+        try:
+            with urllib.request.urlopen(request, timeout=timeout) as response:
+                response.read()
+            log.info('answered CloudFormation', extra={
+                'status': document['Status'], 'logical_resource_id': document['LogicalResourceId']})
+            return
+        except OSError as error:  # URLError, HTTPError and timeouts
+            log.warning('answering CloudFormation failed',
+                        extra={'attempt': attempt, 'error': str(error)})
+            if attempt == PUT_ATTEMPTS:
+                raise
+            time.sleep(0.2 * attempt)
+
+
+def _watchdog(context, responder):
+    remaining = getattr(context, 'get_remaining_time_in_millis', None)
+    if remaining is None:
+        return None
+    seconds = remaining() / 1000.0 - DEADLINE_MARGIN_SECONDS
+    if seconds <= 0:
+        return None
+    timer = threading.Timer(seconds, _answer_timed_out, args=(responder,))
+    timer.daemon = True
+    timer.start()
+    return timer
+
+
+def _answer_timed_out(responder):
+    try:
+        responder.send(FAILED, 'the function ran out of time before it finished')
+    except OSError:
+        log.exception('could not answer CloudFormation before the deadline')
