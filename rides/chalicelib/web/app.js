@@ -1,0 +1,341 @@
+/* Wild Rydes rider page: choose a pickup point on the map, request a unicorn,
+ * watch it arrive. Talks only to the rides API beside the page (POST ride). */
+(function () {
+  'use strict';
+
+  // The map shows this box; the SVG's viewBox is VIEW (same aspect ratio at 47.6°N).
+  var BOUNDS = { north: 47.627, south: 47.587, west: -122.365, east: -122.295 };
+  var VIEW = { width: 1180, height: 1000 };
+  var STEP = 10, BIG_STEP = 50;              // keyboard crosshair steps, in viewBox units
+  var REQUEST_TIMEOUT_MS = 30000;           // rides gives up on the fleet well before this
+  var TRIP_MS = 2600;
+
+  var PLACES = [
+    ['Pike Place Market', 47.6097, -122.3422], ['the Space Needle', 47.6205, -122.3493],
+    ['Pioneer Square', 47.6015, -122.3343], ['Lumen Field', 47.5952, -122.3316],
+    ['T-Mobile Park', 47.5914, -122.3325], ['Westlake Center', 47.6114, -122.3372],
+    ['Chinatown–International District', 47.5980, -122.3270], ['Cal Anderson Park', 47.6173, -122.3195],
+    ['Freeway Park', 47.6095, -122.3305], ['Belltown', 47.6145, -122.3470],
+    ['South Lake Union', 47.6235, -122.3370], ['First Hill', 47.6070, -122.3250],
+    ['Capitol Hill', 47.6205, -122.3210], ['the Central District', 47.6050, -122.3050],
+    ['Judkins Park', 47.5930, -122.3030], ['SoDo', 47.5890, -122.3330],
+    ['the ferry terminal', 47.6025, -122.3385], ['Elliott Bay', 47.6050, -122.3560],
+    ['Seattle Center', 47.6215, -122.3520]
+  ];
+
+  // Fleet colour names to paint; anything else falls back to CSS colour names.
+  var COATS = {
+    golden: '#e0b23c', white: '#fbfbfd', yellow: '#f7d64a', lavender: '#c4b5fd', silver: '#c7ccd3',
+    pearl: '#f2ece0', black: '#26232f', rainbow: 'url(#rainbow)', blue: '#3b82f6', pink: '#f9a8d4',
+    red: '#ef4444', violet: '#8b5cf6', teal: '#14b8a6', orange: '#fb923c', green: '#22c55e',
+    'sky blue': '#7dd3fc'
+  };
+  var SWATCH_RAINBOW = 'conic-gradient(#ef4444, #f59e0b, #facc15, #22c55e, #3b82f6, #8b5cf6, #ef4444)';
+
+  function $(id) { return document.getElementById(id); }
+  var ui = {
+    app: $('app'), map: $('map'), svg: $('map-svg'), readout: $('crosshair-readout'),
+    crosshair: $('crosshair'), marker: $('pickup-marker'), unicorn: $('unicorn'), route: $('route'),
+    pickupEmpty: $('pickup-empty'), coords: $('pickup-coords'), lat: $('pickup-lat'), lng: $('pickup-lng'),
+    near: $('pickup-near'), button: $('request-button'), buttonLabel: document.querySelector('#request-button .button-label'),
+    hint: $('request-hint'), progress: $('progress'), status: $('status'), error: $('error'),
+    ride: $('ride'), rideName: $('ride-name'), rideColor: $('ride-color'), rideSwatch: $('ride-swatch'),
+    rideAvatar: document.querySelector('.ride-avatar'),
+    rideRating: $('ride-rating'), rideSpeed: $('ride-speed'), rideTime: $('ride-time'), rideId: $('ride-id')
+  };
+
+  var state = {
+    pickup: null,                                   // {x, y, lat, lng}
+    cursor: { x: VIEW.width / 2, y: VIEW.height * 0.47 },
+    busy: false,
+    frame: 0,
+    unicornAt: null,                                // {x, y, lift} while shown
+    trip: 0                                         // bumps on every request; stale trips stop
+  };
+
+  // ---- geometry -----------------------------------------------------------
+  function toLatLng(x, y) {
+    return {
+      lat: BOUNDS.north - (y / VIEW.height) * (BOUNDS.north - BOUNDS.south),
+      lng: BOUNDS.west + (x / VIEW.width) * (BOUNDS.east - BOUNDS.west)
+    };
+  }
+  function toXY(lat, lng) {
+    return {
+      x: (lng - BOUNDS.west) / (BOUNDS.east - BOUNDS.west) * VIEW.width,
+      y: (BOUNDS.north - lat) / (BOUNDS.north - BOUNDS.south) * VIEW.height
+    };
+  }
+  function clamp(v, lo, hi) { return Math.min(hi, Math.max(lo, v)); }
+  function round6(v) { return Math.round(v * 1e6) / 1e6; }
+  function fmt(v) { return v.toFixed(5); }
+
+  function nearestPlace(lat, lng) {
+    var best = null, bestD = Infinity, k = Math.cos(lat * Math.PI / 180);
+    PLACES.forEach(function (p) {
+      var d = Math.pow(p[1] - lat, 2) + Math.pow((p[2] - lng) * k, 2);
+      if (d < bestD) { bestD = d; best = p[0]; }
+    });
+    return best;
+  }
+
+  // Markers keep roughly the same size on screen whatever the map's width.
+  function markerScale() {
+    var w = ui.svg.getBoundingClientRect().width || VIEW.width;
+    return clamp(720 / w, 1, 3);
+  }
+  function place(node, x, y) {
+    node.setAttribute('transform', 'translate(' + x.toFixed(1) + ' ' + y.toFixed(1) + ') scale(' + markerScale().toFixed(3) + ')');
+  }
+
+  // ---- the API beside the page ---------------------------------------------
+  // The page is served at the API's root: `/` locally, `/api/` or `/api`
+  // behind API Gateway's stage. Either way the API is the page's own path,
+  // taken as a folder.
+  function apiUrl(path) {
+    var here = window.location.pathname;
+    var base = here.charAt(here.length - 1) === '/' ? here : here + '/';
+    return new URL(path, window.location.origin + base).href;
+  }
+
+  // ---- pickup point --------------------------------------------------------
+  function drawCursor() {
+    place(ui.crosshair, state.cursor.x, state.cursor.y);
+  }
+  function describeCursor() {
+    var p = toLatLng(state.cursor.x, state.cursor.y);
+    ui.readout.textContent = 'Crosshair ' + fmt(p.lat) + ', ' + fmt(p.lng) + ' — Enter sets the pickup point';
+  }
+
+  function setPickup(x, y) {
+    x = clamp(x, 0, VIEW.width); y = clamp(y, 0, VIEW.height);
+    var p = toLatLng(x, y);
+    state.pickup = { x: x, y: y, lat: round6(p.lat), lng: round6(p.lng) };
+    state.cursor = { x: x, y: y };
+    drawCursor();
+    place(ui.marker, x, y);
+    ui.marker.setAttribute('visibility', 'visible');
+    ui.pickupEmpty.hidden = true;
+    ui.coords.hidden = false;
+    ui.lat.textContent = fmt(state.pickup.lat);
+    ui.lng.textContent = fmt(state.pickup.lng);
+    var near = nearestPlace(state.pickup.lat, state.pickup.lng);
+    ui.near.hidden = false;
+    ui.near.textContent = 'Near ' + near;
+    ui.readout.textContent = '';
+    clearError();
+    announce('Pickup point set near ' + near + ': latitude ' + fmt(state.pickup.lat) +
+             ', longitude ' + fmt(state.pickup.lng) + '.');
+    refreshButton();
+  }
+
+  function onMapClick(event) {
+    var ctm = ui.svg.getScreenCTM();
+    if (!ctm) return;
+    var pt = ui.svg.createSVGPoint();
+    pt.x = event.clientX; pt.y = event.clientY;
+    var local = pt.matrixTransform(ctm.inverse());
+    ui.map.classList.remove('keyboard');
+    setPickup(local.x, local.y);
+  }
+
+  function onMapKey(event) {
+    var step = event.shiftKey ? BIG_STEP : STEP;
+    var moves = { ArrowLeft: [-step, 0], ArrowRight: [step, 0], ArrowUp: [0, -step], ArrowDown: [0, step] };
+    if (moves[event.key]) {
+      event.preventDefault();
+      state.cursor.x = clamp(state.cursor.x + moves[event.key][0], 0, VIEW.width);
+      state.cursor.y = clamp(state.cursor.y + moves[event.key][1], 0, VIEW.height);
+      ui.map.classList.add('keyboard');
+      drawCursor();
+      describeCursor();
+    } else if (event.key === 'Enter' || event.key === ' ') {
+      event.preventDefault();
+      ui.map.classList.add('keyboard');
+      setPickup(state.cursor.x, state.cursor.y);
+    }
+  }
+
+  // ---- messages --------------------------------------------------------------
+  function announce(text) { ui.status.textContent = text; }
+  function showError(text) { ui.error.textContent = text; ui.app.dataset.state = 'error'; }
+  function clearError() { ui.error.textContent = ''; }
+
+  function refreshButton() {
+    ui.button.disabled = state.busy || !state.pickup;
+    ui.button.setAttribute('aria-busy', state.busy ? 'true' : 'false');
+    ui.buttonLabel.textContent = state.busy ? 'Requesting a unicorn…' : 'Request unicorn';
+    ui.hint.textContent = state.pickup ? '' : 'Set a pickup point on the map first.';
+  }
+  function setBusy(busy) {
+    state.busy = busy;
+    ui.progress.hidden = !busy;
+    refreshButton();
+  }
+
+  // ---- the request ----------------------------------------------------------
+  function messageFor(status, body) {
+    var said = body && typeof body.Message === 'string' ? body.Message : '';
+    if (status === 503) {
+      return 'No unicorn available right now — every unicorn is out on a ride. Please try again in a minute.';
+    }
+    if (status === 400 || status === 413) {
+      return 'Wild Rydes could not accept this request: ' + (said || 'the request was not valid') + '.';
+    }
+    if (status === 504) return 'The unicorn fleet took too long to answer. Please try again.';
+    if (status === 502) return 'The unicorn fleet had a problem answering. Please try again.';
+    return 'Something went wrong on our side (HTTP ' + status + ')' + (said ? ': ' + said : '') + '. Please try again.';
+  }
+
+  function isRide(body) {
+    return body && typeof body.RideId === 'string' && body.Unicorn &&
+      typeof body.Unicorn.Name === 'string' && typeof body.Unicorn.Color === 'string';
+  }
+
+  function readJson(response) {
+    return response.text().then(function (text) {
+      try { return JSON.parse(text); } catch (e) { return null; }
+    });
+  }
+
+  function requestRide() {
+    if (state.busy || !state.pickup) return;
+    var pickup = state.pickup;
+    var trip = ++state.trip;
+    cancelAnimation();
+    clearError();
+    ui.ride.hidden = true;
+    ui.unicorn.setAttribute('visibility', 'hidden');
+    ui.route.setAttribute('d', '');
+    ui.app.dataset.state = 'requesting';
+    setBusy(true);
+    announce('Requesting a unicorn…');
+
+    var controller = typeof AbortController === 'function' ? new AbortController() : null;
+    var timer = controller ? setTimeout(function () { controller.abort(); }, REQUEST_TIMEOUT_MS) : 0;
+    var body = JSON.stringify({ PickupLocation: { Latitude: pickup.lat, Longitude: pickup.lng } });
+
+    fetch(apiUrl('ride'), {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', 'Accept': 'application/json' },
+      body: body,
+      cache: 'no-store',
+      signal: controller ? controller.signal : undefined
+    }).then(function (response) {
+      return readJson(response).then(function (json) { return { status: response.status, ok: response.ok, body: json }; });
+    }).then(function (answer) {
+      if (trip !== state.trip) return;
+      if (answer.ok && isRide(answer.body)) {
+        showRide(answer.body, pickup, trip);
+      } else if (answer.ok) {
+        fail('Wild Rydes answered with something unexpected. Please try again.');
+      } else {
+        fail(messageFor(answer.status, answer.body));
+      }
+    }, function (error) {
+      if (trip !== state.trip) return;
+      fail(error && error.name === 'AbortError'
+        ? 'Wild Rydes did not answer in time. Please try again.'
+        : 'Could not reach Wild Rydes — check your connection and try again.');
+    }).then(function () {
+      clearTimeout(timer);
+      if (trip === state.trip) setBusy(false);
+    });
+  }
+
+  function fail(text) {
+    announce('');
+    showError(text);
+  }
+
+  // ---- the ride ---------------------------------------------------------------
+  function coatFor(color) {
+    var key = String(color || '').trim().toLowerCase();
+    if (COATS[key]) return COATS[key];
+    var css = key.replace(/\s+/g, '');
+    return (window.CSS && CSS.supports && CSS.supports('color', css)) ? css : '#e9d5ff';
+  }
+
+  function showRide(ride, pickup, trip) {
+    var unicorn = ride.Unicorn;
+    var coat = coatFor(unicorn.Color);
+    ui.unicorn.style.setProperty('--coat', coat);
+    ui.rideAvatar.style.setProperty('--coat', coat);
+    ui.rideSwatch.style.setProperty('--swatch', coat.indexOf('url(') === 0 ? SWATCH_RAINBOW : coat);
+    ui.rideName.textContent = unicorn.Name;
+    ui.rideColor.textContent = unicorn.Color;
+    ui.rideRating.textContent = typeof unicorn.Rating === 'number' ? '★ ' + unicorn.Rating.toFixed(1) : '–';
+    ui.rideSpeed.textContent = typeof unicorn.TopSpeedKph === 'number' ? unicorn.TopSpeedKph + ' km/h' : '–';
+    var when = new Date(ride.RequestTime);
+    ui.rideTime.textContent = isNaN(when) ? '–' : when.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+    ui.rideTime.setAttribute('title', String(ride.RequestTime || ''));
+    ui.rideId.textContent = ride.RideId;
+    ui.ride.hidden = false;
+    ui.app.dataset.state = 'arriving';
+    announce(unicorn.Name + ', a ' + unicorn.Color + ' unicorn, is on the way to your pickup point.');
+    animateUnicorn(pickup, trip, function () {
+      ui.app.dataset.state = 'arrived';
+      ui.unicorn.classList.add('arrived');
+      announce(unicorn.Name + ' has arrived at your pickup point. Enjoy the ride!');
+    });
+  }
+
+  // From the map corner farthest from the pickup point, along a gentle arc.
+  function animateUnicorn(to, trip, arrived) {
+    var corners = [[70, 70], [VIEW.width - 70, 70], [70, VIEW.height - 70], [VIEW.width - 70, VIEW.height - 70]];
+    var from = corners.reduce(function (best, c) {
+      var d = Math.hypot(c[0] - to.x, c[1] - to.y);
+      return d > best.d ? { x: c[0], y: c[1], d: d } : best;
+    }, { d: -1 });
+    var dx = to.x - from.x, dy = to.y - from.y, len = Math.hypot(dx, dy) || 1;
+    var cx = (from.x + to.x) / 2 - dy / len * len * 0.22, cy = (from.y + to.y) / 2 + dx / len * len * 0.22;
+    ui.route.setAttribute('d', 'M' + from.x + ' ' + from.y + ' Q' + cx.toFixed(1) + ' ' + cy.toFixed(1) + ' ' + to.x.toFixed(1) + ' ' + to.y.toFixed(1));
+    ui.unicorn.classList.remove('arrived');
+    ui.unicorn.setAttribute('visibility', 'visible');
+
+    var reduced = window.matchMedia && window.matchMedia('(prefers-reduced-motion: reduce)').matches;
+    var duration = reduced ? 0 : TRIP_MS;
+    var start = null;
+    function at(t) {
+      var u = 1 - t;
+      return { x: u * u * from.x + 2 * u * t * cx + t * t * to.x, y: u * u * from.y + 2 * u * t * cy + t * t * to.y };
+    }
+    function frame(now) {
+      if (trip !== state.trip) return;
+      if (start === null) start = now;
+      var t = duration ? Math.min(1, (now - start) / duration) : 1;
+      var eased = t < 0.5 ? 2 * t * t : 1 - Math.pow(-2 * t + 2, 2) / 2;
+      var p = at(eased);
+      state.unicornAt = { x: p.x, y: p.y, lift: eased };
+      placeUnicorn();
+      if (t < 1) { state.frame = requestAnimationFrame(frame); } else { state.frame = 0; arrived(); }
+    }
+    state.frame = requestAnimationFrame(frame);
+  }
+
+  // Once there, the unicorn floats just above the pin's head.
+  function placeUnicorn() {
+    var at = state.unicornAt;
+    if (at) place(ui.unicorn, at.x, at.y - 84 * markerScale() * at.lift);
+  }
+
+  function cancelAnimation() {
+    if (state.frame) cancelAnimationFrame(state.frame);
+    state.frame = 0;
+  }
+
+  // ---- wiring ----------------------------------------------------------------
+  ui.map.addEventListener('click', onMapClick);
+  ui.map.addEventListener('keydown', onMapKey);
+  ui.map.addEventListener('focus', function () { drawCursor(); });
+  ui.map.addEventListener('blur', function () { ui.map.classList.remove('keyboard'); ui.readout.textContent = ''; });
+  ui.button.addEventListener('click', requestRide);
+  window.addEventListener('resize', function () {
+    drawCursor();
+    if (state.pickup) place(ui.marker, state.pickup.x, state.pickup.y);
+    placeUnicorn();
+  });
+  drawCursor();
+  refreshButton();
+  ui.app.dataset.ready = 'true';
+}());
