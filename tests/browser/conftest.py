@@ -1,0 +1,86 @@
+"""Debian's Chromium driven by Playwright against the local stack.
+
+The browser is never downloaded: Playwright launches /usr/bin/chromium
+(`.ci/run` installs it with apt-get). Each test gets a fresh browser context
+at its own viewport; screenshots go to test-artifacts/screenshots/.
+"""
+import pathlib
+import re
+import shutil
+
+import pytest
+
+from tests.browser.helpers import DESKTOP, RECORD_STATES, PageWatch, RidesApi
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+SCREENSHOTS = ROOT / 'test-artifacts' / 'screenshots'
+CHROMIUM = '/usr/bin/chromium'
+CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+                 '--disable-background-networking', '--disable-component-update', '--disable-sync']
+PLAYWRIGHT_MISSING = 'playwright is not installed; `make install` installs it'
+
+
+@pytest.fixture(scope='session')
+def browser():
+    sync_api = pytest.importorskip('playwright.sync_api', reason=PLAYWRIGHT_MISSING)
+    if not shutil.which(CHROMIUM):
+        pytest.fail(f'{CHROMIUM} is missing: apt-get install chromium (.ci/run does it)')
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope='session')
+def stack():
+    testing = pytest.importorskip('local_stack.testing', reason='the local stack is not built yet')
+    with testing.running_stack() as urls:
+        yield urls
+
+
+@pytest.fixture(scope='session')
+def rides_url(stack):
+    """The rides API's root, where the page is, ending with '/'."""
+    return stack.rides_url.rstrip('/') + '/'
+
+
+@pytest.fixture
+def api(rides_url):
+    client = RidesApi(rides_url)
+    yield client
+    client.complete_all()
+
+
+@pytest.fixture
+def open_page(browser, request):
+    """open_page(url, viewport=DESKTOP, **context options) -> (page, watch)."""
+    contexts = []
+
+    def open_(url, viewport=DESKTOP, **options):
+        context = browser.new_context(viewport=viewport, **options)
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        page.add_init_script(RECORD_STATES)
+        watch = PageWatch(page)
+        page.goto(url)
+        page.wait_for_selector('#app[data-ready="true"]')
+        return page, watch
+
+    yield open_
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def screenshot(request):
+    """screenshot(page, step): test-artifacts/screenshots/<test>-<step>.png"""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    name = re.sub(r'[^A-Za-z0-9_.-]+', '-', request.node.name).strip('-')
+
+    def take(page, step):
+        path = SCREENSHOTS / f'{name}-{step}.png'
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    return take

@@ -1,0 +1,84 @@
+"""What the browser tests share besides fixtures: the viewports, the fleet's
+names, a client for the rides API and a watch on what a page did."""
+import json
+
+import requests
+
+from tests.support import aws as aws_support
+
+DESKTOP = {'width': 1366, 'height': 900}
+PHONE = {'width': 390, 'height': 844}
+CATALOG_NAMES = {unicorn['Name'] for unicorn in aws_support.catalog()}
+
+
+class RidesApi:
+    """The rides API over HTTP, for setting the scene around the page: book
+    every unicorn, and give them back afterwards."""
+
+    def __init__(self, base_url):
+        self.base_url = base_url
+        self.booked = []
+
+    def post_ride(self, body):
+        return requests.post(self.base_url + 'ride', data=json.dumps(body),
+                             headers={'Content-Type': 'application/json'}, timeout=30)
+
+    def book_every_unicorn(self):
+        """Request rides until the fleet answers 503; the catalog is finite."""
+        for _ in range(len(CATALOG_NAMES) + 1):
+            response = self.post_ride({'PickupLocation': {'Latitude': 47.61, 'Longitude': -122.34}})
+            if response.status_code == 503:
+                return response.json()
+            assert response.status_code == 201, response.text
+            self.booked.append(response.json()['RideId'])
+        raise AssertionError(f'still dispatching after {len(self.booked)} rides')
+
+    def complete(self, ride_id):
+        response = requests.post(f'{self.base_url}ride/{ride_id}/complete', timeout=30)
+        assert response.status_code == 200, response.text
+
+    def complete_all(self):
+        while self.booked:
+            self.complete(self.booked.pop())
+
+
+class PageWatch:
+    """What a page did that a rider would not see: errors, dialogs, requests."""
+
+    def __init__(self, page):
+        self.errors, self.dialogs, self.requests = [], [], []
+        page.on('pageerror', lambda error: self.errors.append(str(error)))
+        page.on('console', self._console)
+        page.on('dialog', self._dialog)
+        page.on('request', lambda request: self.requests.append(request))
+
+    def _console(self, message):
+        # A failed fetch is logged by Chromium itself; that one is expected.
+        if message.type == 'error' and not message.text.startswith('Failed to load resource'):
+            self.errors.append(message.text)
+
+    def _dialog(self, dialog):
+        self.dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    def assert_clean(self):
+        assert self.errors == []
+        assert self.dialogs == []
+
+
+# Records every state the page passed through (a request can be quicker than
+# a poll), and whether the progress indicator was shown while requesting.
+RECORD_STATES = """
+window.__states = [];
+document.addEventListener('DOMContentLoaded', () => {
+  const app = document.getElementById('app');
+  const progress = document.getElementById('progress');
+  const seen = () => {
+    const entry = app.dataset.state + (progress.hidden ? '' : '+progress');
+    if (window.__states[window.__states.length - 1] !== entry) window.__states.push(entry);
+  };
+  new MutationObserver(seen).observe(document.body, {attributes: true, subtree: true,
+    attributeFilter: ['data-state', 'hidden']});
+  seen();
+});
+"""
