@@ -1,20 +1,23 @@
 """wild-rydes: riders ask for a ride, the fleet dispatches a unicorn.
 
 `POST /ride` (API Gateway) and `RequestRideInvoke` (direct invoke) are the
-same request from two event sources. The fleet is reached with a direct
-`lambda.invoke` by default, or over HTTP (`UNICORN_TRANSPORT=http`). The
-logic lives in `shared`: each handler here only translates its event source.
+same request from two event sources; `GET /` is the rider's web page. The
+fleet is reached with a direct `lambda.invoke` by default, or over HTTP
+(`UNICORN_TRANSPORT=http`). The logic lives in `shared`: each handler here
+only translates its event source.
 """
 import functools
 
 from chalice import Chalice, Response
 
+from chalicelib.web import web
 from shared import logs, wiring
 from shared.errors import answered_as
 from shared.requests import parse_json_body
 
 app = Chalice(app_name='wild-rydes')
 json_errors = answered_as(lambda body, status: Response(body=body, status_code=status))
+app.register_blueprint(web)
 
 
 @functools.lru_cache(maxsize=None)
