@@ -16,6 +16,13 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# The whole system on 127.0.0.1 in the foreground (see README, "Local stack"):
+# AWS endpoint :4566 (Lambda runtime + moto), rides :8000, ride_fleet :8001.
+# UNICORN_TRANSPORT=http makes rides call the fleet's GET /unicorn.
+RUN_ARGS ?=
+run: $(STAMP)
+	$(PY) -m local_stack $(RUN_ARGS)
+
 test: $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)
 

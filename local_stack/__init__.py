@@ -1,0 +1,26 @@
+"""The whole system on a laptop: one local AWS endpoint whose Lambda Invoke
+requests run the Chalice apps' `@app.lambda_function` handlers in worker
+processes (the local Lambda runtime) and whose other AWS requests go to moto,
+plus `chalice local` for each app's routes.
+
+`python -m local_stack` (`make run`) starts it all; `local_stack.testing`
+starts it for tests. Modules, one job each:
+
+- `wire`: the Lambda Invoke wire protocol (parsing, answers, error shapes);
+- `apps`: each app's stage configuration and the functions it declares;
+- `worker`: the sandbox process that runs one function's handler;
+- `pool`: worker processes per function, bounded, replaced when they die
+  or when the app's source changes;
+- `runtime`: an invocation from request to answer (timeouts, Event, Tail);
+- `endpoint`: the one HTTP endpoint, Lambda to the runtime, the rest to moto;
+- `provision`: what a deploy would create (table, topic, SSM parameter);
+- `children`: `chalice local` processes, their output and their end;
+- `stack`: everything above started and stopped in order.
+"""
+
+ACCOUNT_ID = '123456789012'  # moto's default account
+REGION = 'us-east-1'
+
+
+def function_arn(function_name, region=REGION, account=ACCOUNT_ID):
+    return f'arn:aws:lambda:{region}:{account}:function:{function_name}'

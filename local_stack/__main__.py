@@ -1,0 +1,96 @@
+"""`python -m local_stack` (`make run`): the whole system on 127.0.0.1, in
+the foreground, until Ctrl-C or SIGTERM; then every process it started is
+stopped and every port released.
+
+Ports and the transport come from options or the environment:
+LOCAL_STACK_AWS_PORT (4566), LOCAL_STACK_RIDES_PORT (8000),
+LOCAL_STACK_FLEET_PORT (8001), UNICORN_TRANSPORT (invoke | http).
+"""
+import argparse
+import json
+import os
+import signal
+import sys
+import threading
+
+from local_stack.children import ChildFailed
+from local_stack.provision import ProvisioningFailed
+from local_stack.stack import TRANSPORTS, Options, Stack, banner
+
+
+def parse(argv=None):
+    env = os.environ
+    parser = argparse.ArgumentParser(prog='python -m local_stack', description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument('--aws-port', type=int, default=int(env.get('LOCAL_STACK_AWS_PORT',
+                                                                    4566)),
+                        help='the local AWS endpoint (0: any free port)')
+    parser.add_argument('--rides-port', type=int,
+                        default=int(env.get('LOCAL_STACK_RIDES_PORT', 8000)))
+    parser.add_argument('--fleet-port', type=int,
+                        default=int(env.get('LOCAL_STACK_FLEET_PORT', 8001)))
+    parser.add_argument('--transport', choices=TRANSPORTS,
+                        default=env.get('UNICORN_TRANSPORT') or 'invoke',
+                        help="how rides reaches the fleet (default: $UNICORN_TRANSPORT or invoke)")
+    parser.add_argument('--stage', default='dev')
+    parser.add_argument('--pool-size', type=int, default=2,
+                        help='worker processes per function, at most')
+    parser.add_argument('--max-waiting', type=int, default=8,
+                        help='callers waiting for a busy function before 429')
+    parser.add_argument('--no-chalice-local', dest='chalice_local', action='store_false',
+                        help='only the AWS endpoint and the Lambda runtime')
+    parser.add_argument('--no-provision', dest='provision', action='store_false',
+                        help='create no table, topic or parameter; do not run LoadTable')
+    parser.add_argument('--no-autoreload', dest='autoreload', action='store_false',
+                        help='chalice local does not restart on code changes')
+    parser.add_argument('--app', dest='app_dirs', action='append', default=[],
+                        metavar='DIR', help='another Chalice app for the runtime (repeatable)')
+    parser.add_argument('--quiet', dest='log_requests', action='store_false',
+                        help='no line per AWS request')
+    parser.add_argument('--ready-file', help='write the stack\'s URLs there (JSON) when ready')
+    return parser.parse_args(argv)
+
+
+def main(argv=None):
+    args = parse(argv)
+    ready_file = args.ready_file
+    options = Options(**{key: value for key, value in vars(args).items()
+                         if key != 'ready_file'})
+    stopping = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stopping.set())
+    stack = Stack(options)
+    try:
+        stack.start()
+    except (OSError, ChildFailed, ProvisioningFailed) as error:
+        print(f'local stack failed to start: {error}', file=sys.stderr, flush=True)
+        return 1
+    status = 0
+    try:
+        info = stack.info()
+        print(banner(info), flush=True)
+        if ready_file:
+            _write_atomically(ready_file, json.dumps(info))
+        while not stopping.wait(0.5):
+            child = stack.failed_child()
+            if child is not None:
+                print(f'{child.label} stopped unexpectedly (status {child.process.returncode}); '
+                      'stopping everything', file=sys.stderr, flush=True)
+                status = 1
+                break
+    finally:
+        print('stopping...', flush=True)
+        stack.stop()
+        print('stopped', flush=True)
+    return status
+
+
+def _write_atomically(path, text):
+    partial = f'{path}.partial'
+    with open(partial, 'w') as handle:
+        handle.write(text)
+    os.replace(partial, path)
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,61 @@
+"""`chalice local`, exactly, except for stage variables the stack must set.
+
+`chalice local` puts the stage's `environment_variables` over the process
+environment, so a value in config.json always wins. The stack needs one
+override when its ports are not the default ones: rides' dev config names
+the fleet's URL (`REQUEST_UNICORN_URL`, port 8001). This launcher runs
+Chalice's own CLI with the values of `LOCAL_STACK_STAGE_OVERRIDES` (JSON)
+merged over the stage's, and re-runs itself when Chalice's reloader restarts.
+It also ends with the process that started it.
+
+    python -m local_stack.chalice_local --project-dir rides local --port 8000
+"""
+import ctypes
+import json
+import os
+import signal
+import sys
+
+OVERRIDES_VARIABLE = 'LOCAL_STACK_STAGE_OVERRIDES'
+_PR_SET_PDEATHSIG = 1
+
+
+def main(argv=None):
+    argv = list(sys.argv[1:] if argv is None else argv)
+    _end_with_parent()
+    overrides = json.loads(os.environ.get(OVERRIDES_VARIABLE) or '{}')
+    if overrides:
+        _override_stage_environment(overrides)
+    # Chalice's reloader restarts the server by running sys.argv again.
+    sys.argv = [sys.executable, '-m', 'local_stack.chalice_local', *argv]
+    from chalice.cli import cli
+    return cli.main(args=argv, prog_name='chalice', obj={})
+
+
+def _override_stage_environment(overrides):
+    from chalice.cli.factory import CLIFactory
+
+    load = CLIFactory.load_chalice_app
+
+    def load_with_overrides(self, environment_variables=None, *args, **kwargs):
+        if environment_variables is not None:
+            environment_variables = {**environment_variables, **overrides}
+        return load(self, environment_variables, *args, **kwargs)
+
+    CLIFactory.load_chalice_app = load_with_overrides
+
+
+def _end_with_parent():
+    """SIGINT when the parent dies (Linux), so no server outlives the stack
+    even when the stack is killed outright; SIGINT lets Chalice's reloader
+    stop its own worker first."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGINT)
+    except (OSError, AttributeError):
+        return
+    if os.getppid() == 1:
+        sys.exit(0)
+
+
+if __name__ == '__main__':
+    sys.exit(main())

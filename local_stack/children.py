@@ -1,0 +1,84 @@
+"""Child processes of the stack (`chalice local`): started in a process
+group of their own, their output prefixed and passed on line by line, and
+ended together — group and all — so no port stays bound."""
+import os
+import signal
+import socket
+import subprocess
+import threading
+import time
+from collections import deque
+
+
+class ChildFailed(RuntimeError):
+    pass
+
+
+class Child:
+    def __init__(self, label, command, env, cwd, out):
+        self.label = label
+        self._out = out
+        self._recent = deque(maxlen=40)
+        self.process = subprocess.Popen(
+            command, env=env, cwd=str(cwd), stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+        self._reader = threading.Thread(target=self._copy_output, daemon=True,
+                                        name=f'{label}-output')
+        self._reader.start()
+
+    def _copy_output(self):
+        for raw in self.process.stdout:
+            line = raw.decode('utf-8', 'replace').rstrip('\n')
+            self._recent.append(line)
+            self._out(f'{self.label:6} {line}')
+
+    def recent_output(self):
+        return '\n'.join(self._recent)
+
+    def alive(self):
+        return self.process.poll() is None
+
+    def wait_for_port(self, host, port, timeout=30):
+        """Return once `host:port` accepts connections; `ChildFailed` if the
+        child exits first or the time runs out."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if not self.alive():
+                self._reader.join(timeout=1)
+                raise ChildFailed(f'{self.label} exited with status {self.process.returncode}:'
+                                  f'\n{self.recent_output()}')
+            try:
+                with socket.create_connection((host, port), timeout=0.5):
+                    return
+            except OSError:
+                time.sleep(0.05)
+        raise ChildFailed(f'{self.label} did not listen on {host}:{port} within {timeout} s:'
+                          f'\n{self.recent_output()}')
+
+    def stop(self, timeout=5):
+        """SIGTERM to the whole group (Chalice's reloader and its server),
+        SIGKILL after `timeout` seconds."""
+        for sig, wait in ((signal.SIGTERM, timeout), (signal.SIGKILL, timeout)):
+            try:
+                os.killpg(self.process.pid, sig)
+            except ProcessLookupError:
+                break
+            try:
+                self.process.wait(timeout=wait)
+                # the reloader's server child may outlive its parent briefly
+                _wait_group_gone(self.process.pid, wait)
+                break
+            except subprocess.TimeoutExpired:
+                continue
+        self._reader.join(timeout=2)
+
+
+def _wait_group_gone(pgid, timeout):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(pgid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.02)
+    raise subprocess.TimeoutExpired(f'process group {pgid}', timeout)

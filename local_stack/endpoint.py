@@ -1,0 +1,169 @@
+"""One local AWS endpoint: Lambda Invoke requests go to the local runtime,
+every other AWS request to moto, in this process.
+
+boto3 finds it through `AWS_ENDPOINT_URL`, so every service shares one URL
+as with LocalStack. moto's `DomainDispatcherApplication` picks the service
+from the request's SigV4 credential scope, which botocore always sends, so a
+signed request for any service lands on the right moto backend. One line is
+logged per request.
+"""
+import io
+import json
+import threading
+import time
+from urllib.parse import parse_qs
+
+from werkzeug.serving import WSGIRequestHandler, make_server
+
+from local_stack import wire
+
+# A body larger than this is not even read: the connection is closed after
+# the 413 (what a client sends past Lambda's 6 MB limit is discarded).
+MAX_DRAINED_BODY = 64 * 1024 * 1024
+
+
+class Endpoint:
+    """The WSGI application behind the endpoint."""
+
+    def __init__(self, runtime, log=None):
+        self.runtime = runtime
+        self._log = log or (lambda line: None)
+        self._moto = None
+        self._moto_lock = threading.Lock()
+
+    def moto(self):
+        """moto's server application, imported on first use (it is slow to import)."""
+        with self._moto_lock:
+            if self._moto is None:
+                from moto.server import DomainDispatcherApplication, create_backend_app
+                self._moto = DomainDispatcherApplication(create_backend_app)
+            return self._moto
+
+    def __call__(self, environ, start_response):
+        started = time.perf_counter()
+        path = environ.get('PATH_INFO', '')
+        name = wire.function_name_from_path(path)
+        if name is not None and environ['REQUEST_METHOD'] == 'POST':
+            return self._invoke(environ, start_response, name, started)
+        return self._aws(environ, start_response, started)
+
+    def _invoke(self, environ, start_response, name, started):
+        length = _content_length(environ)
+        headers = [(key[5:].replace('_', '-'), value) for key, value in environ.items()
+                   if key.startswith('HTTP_')]
+        if length > MAX_DRAINED_BODY:
+            answer = wire.WireError(413, 'RequestTooLargeException',
+                                    f'Request must be smaller than {wire.SYNC_PAYLOAD_LIMIT} '
+                                    'bytes for the InvokeFunction operation').answer()
+            answer.headers.append(('Connection', 'close'))
+        else:
+            body = environ['wsgi.input'].read(length) if length else b''
+            answer = self.runtime.handle(name, environ.get('QUERY_STRING', ''), headers, body)
+        self._log_invoke(name, headers, answer, started)
+        start_response(f'{answer.status} {_REASONS.get(answer.status, "")}'.strip(),
+                       answer.headers)
+        return [answer.body]
+
+    def _aws(self, environ, start_response, started):
+        length = _content_length(environ)
+        body = environ['wsgi.input'].read(length) if length else b''
+        environ['wsgi.input'] = io.BytesIO(body)
+        operation = _operation(environ, body)
+        status_seen = {}
+
+        def recording_start_response(status, headers, exc_info=None):
+            status_seen['status'] = status.split(' ', 1)[0]
+            return start_response(status, headers, exc_info)
+
+        result = self.moto()(environ, recording_start_response)
+        try:
+            chunks = list(result)  # moto answers small bodies; read them to time the call
+        finally:
+            if hasattr(result, 'close'):
+                result.close()
+        self._log(f'aws    {status_seen.get("status", "?")} {operation} '
+                  f'{(time.perf_counter() - started) * 1000:.1f} ms')
+        return chunks
+
+    def _log_invoke(self, name, headers, answer, started):
+        invocation = dict((k.lower(), v) for k, v in headers).get('x-amz-invocation-type',
+                                                                  'RequestResponse')
+        detail = ''
+        if answer.header('X-Amz-Function-Error'):
+            try:
+                detail = f' {answer.header("X-Amz-Function-Error")}: ' \
+                         f'{json.loads(answer.body).get("errorType")}'
+            except ValueError:
+                detail = ' Unhandled'
+        elif answer.header('x-amzn-ErrorType'):
+            detail = f' {answer.header("x-amzn-ErrorType")}'
+        self._log(f'lambda {answer.status} {name.rsplit(":function:", 1)[-1]} ({invocation})'
+                  f'{detail} {(time.perf_counter() - started) * 1000:.1f} ms')
+
+
+def _content_length(environ):
+    try:
+        return int(environ.get('CONTENT_LENGTH') or 0)
+    except ValueError:
+        return 0
+
+
+def _operation(environ, body):
+    """`service.Operation` for the request log, from the SigV4 scope and the
+    JSON target header or the query-protocol `Action`."""
+    service = '?'
+    authorization = environ.get('HTTP_AUTHORIZATION', '')
+    if 'Credential=' in authorization:
+        scope = authorization.split('Credential=', 1)[1].split(',', 1)[0].split('/')
+        if len(scope) >= 4:
+            service = scope[3]
+    target = environ.get('HTTP_X_AMZ_TARGET')
+    if target:
+        return f'{service}.{target.rsplit(".", 1)[-1]}'
+    action = parse_qs(environ.get('QUERY_STRING', '')).get('Action')
+    if not action and body and b'Action=' in body:
+        action = parse_qs(body.decode('utf-8', 'replace')).get('Action')
+    if action:
+        return f'{service}.{action[0]}'
+    return f'{service} {environ.get("REQUEST_METHOD")} {environ.get("PATH_INFO")}'
+
+
+_REASONS = {200: 'OK', 202: 'Accepted', 204: 'No Content', 400: 'Bad Request',
+            404: 'Not Found', 413: 'Request Entity Too Large', 429: 'Too Many Requests',
+            500: 'Internal Server Error'}
+
+
+class _QuietHandler(WSGIRequestHandler):
+    """The endpoint logs its own line per request."""
+
+    def log_request(self, *args, **kwargs):
+        pass
+
+    def log(self, type, message, *args):  # noqa: A002 - werkzeug's signature
+        if type == 'error':
+            super().log(type, message, *args)
+
+
+class EndpointServer:
+    """The endpoint served on a loopback port, in a background thread."""
+
+    def __init__(self, app, host='127.0.0.1', port=4566):
+        self._server = make_server(host, port, app, threaded=True,
+                                   request_handler=_QuietHandler)
+        self._server.daemon_threads = True
+        self.host, self.port = host, self._server.server_port
+        self.url = f'http://{host}:{self.port}'
+        self._thread = threading.Thread(target=self._server.serve_forever,
+                                        kwargs={'poll_interval': 0.1},
+                                        name='aws-endpoint', daemon=True)
+
+    def start(self):
+        self._thread.start()
+        return self
+
+    def stop(self):
+        """Stop serving and release the port."""
+        if self._thread.is_alive():
+            self._server.shutdown()
+            self._thread.join(timeout=5)
+        self._server.server_close()

@@ -1,0 +1,251 @@
+"""The local stack for tests, benchmarks and scripts, on free ports.
+
+Three context managers, from the whole system to the runtime alone:
+
+``local_stack(transport='invoke', **options)``
+    The whole stack in a child process (`python -m local_stack`): the AWS
+    endpoint with the Lambda runtime, both apps' `chalice local`, provisioned
+    and loaded. Yields a `RunningStack`; on exit every process it started is
+    stopped and every port released. About 3-6 s to start.
+
+        from local_stack import testing
+        with testing.local_stack(transport='http') as stack:
+            requests.post(stack.rides_url + '/ride', json={...})
+            stack.lambda_client().invoke(FunctionName=stack.fleet_arn)
+
+``local_endpoint(**options)``
+    The same child process without `chalice local`: endpoint + runtime, with
+    the table, topic and parameter provisioned and the fleet loaded
+    (`provision=False` to skip). `rides_url`/`fleet_url` are None.
+
+``lambda_runtime(app_dirs, pool_size=2, max_waiting=8)``
+    In this process, in a thread: the endpoint and runtime for the given
+    Chalice project directories only; nothing provisioned. Starts in well
+    under a second; for tests of the runtime itself. Its moto (for non-Lambda
+    requests) is this process's moto, shared with any `mock_aws` here.
+
+A `RunningStack` (and the runtime handle) has:
+    aws_url        the endpoint, for `AWS_ENDPOINT_URL` / `endpoint_url=`
+    rides_url      http://127.0.0.1:<port>, rides' `chalice local` (no slash)
+    page_url       rides_url + '/'
+    fleet_api_url  the fleet's `chalice local`
+    fleet_url      fleet_api_url + '/unicorn' (what `REQUEST_UNICORN_URL` holds)
+    fleet_arn      RequestUnicornInvoke's local ARN
+    functions      {deployed name: ARN} of every function the runtime serves
+    transport      'invoke' or 'http'
+    log_text()     everything the stack printed so far (for failure messages)
+    client(service), lambda_client()   boto3 clients for the endpoint
+    aws_environment()   the env vars pointing boto3 at the endpoint
+It can also be read like a dict (`stack['rides_url']`), as `bench` does.
+
+Options (keywords of `local_stack` / `local_endpoint`): pool_size,
+max_waiting, provision, autoreload (False by default here), stage,
+start_timeout (60 s), extra_args (more `python -m local_stack` arguments).
+"""
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+from local_stack import REGION
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+DUMMY_CREDENTIALS = {'AWS_ACCESS_KEY_ID': 'testing', 'AWS_SECRET_ACCESS_KEY': 'testing'}
+
+
+class StackFailed(RuntimeError):
+    """The stack did not start; the message ends with what it printed."""
+
+
+class _Handle:
+    """URLs of a running stack, plus boto3 clients pointed at it."""
+
+    def __init__(self, info, log_path=None):
+        self.info = info
+        self.log_path = log_path
+        for key in ('aws_url', 'rides_url', 'page_url', 'fleet_api_url', 'fleet_url',
+                    'fleet_arn', 'functions', 'transport'):
+            setattr(self, key, info.get(key))
+
+    def __getitem__(self, key):
+        return self.info[key]
+
+    def get(self, key, default=None):
+        return self.info.get(key, default)
+
+    def log_text(self):
+        if self.log_path is None:
+            return ''
+        return Path(self.log_path).read_text(errors='replace')
+
+    def aws_environment(self):
+        return {'AWS_ENDPOINT_URL': self.aws_url, 'AWS_DEFAULT_REGION': REGION,
+                **DUMMY_CREDENTIALS}
+
+    def client(self, service, **config):
+        import boto3
+        from botocore.config import Config
+        return boto3.session.Session(
+            aws_access_key_id='testing', aws_secret_access_key='testing', region_name=REGION,
+        ).client(service, endpoint_url=self.aws_url,
+                 config=Config(retries={'total_max_attempts': 1}, **config))
+
+    def lambda_client(self, **config):
+        return self.client('lambda', **config)
+
+
+class RunningStack(_Handle):
+    def __init__(self, info, process, log_path):
+        super().__init__(info, log_path)
+        self.process = process
+
+
+def free_ports(count):
+    """`count` distinct ports free right now on 127.0.0.1."""
+    sockets = []
+    try:
+        for _ in range(count):
+            sock = socket.socket()
+            sock.bind(('127.0.0.1', 0))
+            sockets.append(sock)
+        return [sock.getsockname()[1] for sock in sockets]
+    finally:
+        for sock in sockets:
+            sock.close()
+
+
+def port_is_free(port):
+    with socket.socket() as sock:
+        try:
+            sock.bind(('127.0.0.1', port))
+        except OSError:
+            return False
+        return True
+
+
+@contextmanager
+def local_stack(transport='invoke', *, chalice_local=True, provision=True, pool_size=2,
+                max_waiting=8, autoreload=False, stage='dev', start_timeout=60,
+                extra_args=()):
+    """The whole stack on free ports; see the module docstring."""
+    attempts = 3  # a free port can be taken between picking and binding it
+    for attempt in range(attempts):
+        aws_port, rides_port, fleet_port = free_ports(3)
+        args = ['--aws-port', str(aws_port), '--rides-port', str(rides_port),
+                '--fleet-port', str(fleet_port), '--transport', transport, '--stage', stage,
+                '--pool-size', str(pool_size), '--max-waiting', str(max_waiting),
+                *extra_args]
+        if not chalice_local:
+            args.append('--no-chalice-local')
+        if not provision:
+            args.append('--no-provision')
+        if not autoreload:
+            args.append('--no-autoreload')
+        try:
+            started = _start(args, start_timeout)
+        except StackFailed as error:
+            if 'Address already in use' in str(error) and attempt < attempts - 1:
+                continue
+            raise
+        break
+    try:
+        yield started
+    finally:
+        _stop(started.process)
+        _cleanup(started)
+
+
+def local_endpoint(**options):
+    """The endpoint and runtime in a child process, no `chalice local`."""
+    return local_stack(chalice_local=False, **options)
+
+
+def _start(args, start_timeout):
+    workdir = tempfile.mkdtemp(prefix='local-stack-')
+    ready_file = os.path.join(workdir, 'ready.json')
+    log_path = os.path.join(workdir, 'stack.log')
+    env = {key: value for key, value in os.environ.items()
+           if not key.startswith(('AWS_', 'LOCAL_STACK_')) and key != 'UNICORN_TRANSPORT'}
+    env['PYTHONPATH'] = os.pathsep.join(
+        [str(PROJECT_ROOT)] + ([os.environ['PYTHONPATH']] if os.environ.get('PYTHONPATH') else []))
+    env['PYTHONUNBUFFERED'] = '1'
+    with open(log_path, 'wb') as log:
+        process = subprocess.Popen(
+            [sys.executable, '-m', 'local_stack', '--ready-file', ready_file, *args],
+            cwd=str(PROJECT_ROOT), env=env, stdin=subprocess.DEVNULL, stdout=log,
+            stderr=subprocess.STDOUT, start_new_session=True)
+    deadline = time.monotonic() + start_timeout
+    while not os.path.exists(ready_file):
+        if process.poll() is not None or time.monotonic() > deadline:
+            _stop(process)
+            text = Path(log_path).read_text(errors='replace')
+            raise StackFailed(f'the local stack did not start (status {process.returncode}):'
+                              f'\n{text[-6000:]}')
+        time.sleep(0.05)
+    with open(ready_file) as handle:
+        info = json.load(handle)
+    stack = RunningStack(info, process, log_path)
+    stack.workdir = workdir
+    return stack
+
+
+def _stop(process, timeout=20):
+    """SIGTERM (the stack stops its children and releases its ports), then
+    SIGKILL to the whole process group if it takes too long."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            pass
+    try:
+        os.killpg(process.pid, signal.SIGKILL)  # anything left in its group
+    except (ProcessLookupError, PermissionError):
+        pass
+    process.wait(timeout=5)
+
+
+def _cleanup(stack):
+    keep = os.environ.get('LOCAL_STACK_KEEP_LOGS')
+    if keep:
+        return
+    for name in ('ready.json', 'stack.log'):
+        try:
+            os.remove(os.path.join(stack.workdir, name))
+        except OSError:
+            pass
+    try:
+        os.rmdir(stack.workdir)
+    except OSError:
+        pass
+
+
+@contextmanager
+def lambda_runtime(app_dirs, pool_size=2, max_waiting=8, stage='dev', log=None):
+    """Endpoint + runtime for `app_dirs`, in this process (a thread)."""
+    from local_stack.apps import AppDirectory
+    from local_stack.endpoint import Endpoint, EndpointServer
+    from local_stack.runtime import LambdaRuntime
+
+    endpoint = Endpoint(None, log=log)
+    server = EndpointServer(endpoint, '127.0.0.1', 0)
+    runtime = LambdaRuntime([AppDirectory(path, stage) for path in app_dirs], server.url,
+                            pool_size, max_waiting, log=log)
+    endpoint.runtime = runtime
+    try:
+        runtime.start()
+        server.start()
+        handle = _Handle({'aws_url': server.url,
+                          'functions': {s.deployed_name: s.arn for s in runtime.functions()}})
+        handle.runtime = runtime
+        handle.server = server
+        yield handle
+    finally:
+        server.stop()
+        runtime.close()

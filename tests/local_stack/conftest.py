@@ -1,0 +1,38 @@
+"""The local Lambda runtime serving two small fixture apps (`fixture_apps/`),
+in this process, on a free port."""
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from local_stack import testing
+
+FIXTURE_APPS = Path(__file__).parent / 'fixture_apps'
+TOOLBOX = FIXTURE_APPS / 'toolbox'
+OTHER = FIXTURE_APPS / 'other'
+CANARY = 'LOCAL_STACK_TEST_CANARY'
+
+
+@pytest.fixture(scope='module')
+def runtime():
+    """toolbox and other, two workers per function, two callers may wait."""
+    os.environ[CANARY] = 'visible-to-the-test-process-only'
+    try:
+        with testing.lambda_runtime([TOOLBOX, OTHER], pool_size=2, max_waiting=2) as handle:
+            yield handle
+    finally:
+        os.environ.pop(CANARY, None)
+
+
+@pytest.fixture(scope='module')
+def lambda_client(runtime):
+    return runtime.lambda_client(read_timeout=15)
+
+
+@pytest.fixture
+def toolbox_copy(tmp_path):
+    """An editable copy of the toolbox app."""
+    copy = tmp_path / 'toolbox'
+    shutil.copytree(TOOLBOX, copy, ignore=shutil.ignore_patterns('__pycache__'))
+    return copy

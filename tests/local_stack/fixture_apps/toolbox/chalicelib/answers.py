@@ -1,0 +1,2 @@
+"""Edited by the reload test: the value Echo reports as `version`."""
+VERSION = 1

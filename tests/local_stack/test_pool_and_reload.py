@@ -1,0 +1,106 @@
+"""Workers per function: bounded, throttled past the bound, replaced after a
+crash, and restarted when the app's code changes."""
+import json
+import os
+import threading
+import time
+
+import pytest
+
+from local_stack import testing
+from tests.local_stack.conftest import TOOLBOX
+
+
+def invoke(client, name, payload):
+    response = client.invoke(FunctionName=name, Payload=json.dumps(payload).encode())
+    return response, json.loads(response['Payload'].read())
+
+
+def wait_until(condition, timeout=10):
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError('condition not met in time')
+        time.sleep(0.01)
+
+
+def test_past_the_waiting_bound_a_caller_gets_429_too_many_requests():
+    with testing.lambda_runtime([TOOLBOX], pool_size=1, max_waiting=0) as runtime:
+        client = runtime.lambda_client(read_timeout=15)
+        spec = runtime.runtime.registry.lookup('toolbox-dev-Sleep')
+        pool = runtime.runtime.pool(spec)
+        pool.prewarm()
+        busy = threading.Thread(target=invoke, args=(client, 'toolbox-dev-Sleep',
+                                                     {'seconds': 0.8}))
+        busy.start()
+        wait_until(lambda: pool.stats() == {'live': 1, 'idle': 0, 'waiting': 0})
+        with pytest.raises(client.exceptions.TooManyRequestsException) as caught:
+            client.invoke(FunctionName='toolbox-dev-Sleep', Payload=b'{"seconds": 0}')
+        busy.join(timeout=10)
+        response = caught.value.response
+        assert response['ResponseMetadata']['HTTPStatusCode'] == 429
+        assert response['ResponseMetadata']['HTTPHeaders']['x-amzn-errortype'] == \
+            'TooManyRequestsException'
+        assert response['Reason'] == 'ReservedFunctionConcurrentInvocationLimitExceeded'
+        assert 'FunctionError' not in invoke(client, 'toolbox-dev-Sleep', {'seconds': 0})[0]
+
+
+def test_within_the_waiting_bound_a_caller_waits_for_a_worker():
+    with testing.lambda_runtime([TOOLBOX], pool_size=1, max_waiting=4) as runtime:
+        client = runtime.lambda_client(read_timeout=15)
+        results = []
+
+        def call():
+            results.append(invoke(client, 'toolbox-dev-Sleep', {'seconds': 0.3})[1])
+
+        threads = [threading.Thread(target=call) for _ in range(3)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=15)
+        assert [result['slept'] for result in results] == [0.3, 0.3, 0.3]
+        assert len({result['pid'] for result in results}) == 1  # one worker, in turn
+
+
+def test_editing_the_app_takes_effect_on_the_next_invocation(toolbox_copy):
+    with testing.lambda_runtime([toolbox_copy]) as runtime:
+        client = runtime.lambda_client()
+        assert invoke(client, 'toolbox-dev-Echo', {})[1]['version'] == 1
+        answers = toolbox_copy / 'chalicelib' / 'answers.py'
+        answers.write_text('VERSION = 2\n')
+        _touch_later(answers)
+        assert invoke(client, 'toolbox-dev-Echo', {})[1]['version'] == 2
+
+
+def test_a_function_added_while_running_is_found(toolbox_copy):
+    with testing.lambda_runtime([toolbox_copy]) as runtime:
+        client = runtime.lambda_client()
+        with pytest.raises(client.exceptions.ResourceNotFoundException):
+            client.invoke(FunctionName='toolbox-dev-Added')
+        app = toolbox_copy / 'app.py'
+        app.write_text(app.read_text() + '\n\n@app.lambda_function(name="Added")\n'
+                                         'def added(event, context):\n    return "new"\n')
+        _touch_later(app)
+        assert invoke(client, 'toolbox-dev-Added', {})[1] == 'new'
+
+
+def test_a_broken_edit_is_a_function_error_until_it_is_fixed(toolbox_copy):
+    with testing.lambda_runtime([toolbox_copy]) as runtime:
+        client = runtime.lambda_client()
+        answers = toolbox_copy / 'chalicelib' / 'answers.py'
+        answers.write_text('VERSION = (\n')
+        _touch_later(answers)
+        response, error = invoke(client, 'toolbox-dev-Echo', {})
+        assert response['FunctionError'] == 'Unhandled'
+        assert error['errorType'] == 'Runtime.UserCodeSyntaxError'
+        answers.write_text('VERSION = 3\n')
+        _touch_later(answers, seconds=2)
+        assert invoke(client, 'toolbox-dev-Echo', {})[1]['version'] == 3
+
+
+def _touch_later(path, seconds=1):
+    """An mtime clearly after the previous one, whatever the clock's grain,
+    and past the runtime's fingerprint cache."""
+    stat = path.stat()
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + seconds * 1_000_000_000))
+    time.sleep(0.3)
