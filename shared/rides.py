@@ -6,7 +6,7 @@ import logging
 import uuid
 from datetime import datetime, timezone
 
-from shared.errors import WildRydesError
+from shared.errors import FleetBusy, FleetError, FleetTimeout, RideNotFound, WildRydesError
 from shared.logs import bind_ride
 from shared.requests import parse_ride_id, parse_ride_request
 
@@ -29,7 +29,14 @@ class RideService:
         pickup = parse_ride_request(body)
         ride_id = str(self._new_ride_id())
         bind_ride(ride_id)
-        unicorn = self._fleet.request_unicorn(ride_id, pickup)
+        try:
+            unicorn = self._fleet.request_unicorn(ride_id, pickup)
+        except (FleetError, FleetTimeout, FleetBusy):
+            # The fleet may have dispatched before the failure reached us (an
+            # answer too late or garbled, a crash after the claim): give that
+            # unicorn back too. The fleet's own "no" answers hold nothing.
+            self._give_back(ride_id)
+            raise
         ride = {
             'RideId': ride_id,
             'Unicorn': unicorn,
@@ -56,6 +63,8 @@ class RideService:
     def _give_back(self, ride_id):
         try:
             self._fleet.release_unicorn(ride_id)
+        except RideNotFound:
+            pass  # the dispatch never reached the fleet: nothing was held
         except WildRydesError:
             # The lease still frees the unicorn after a few minutes.
-            log.error('could not release the unicorn of an unpublished ride')
+            log.error('could not release the unicorn of a failed ride')
