@@ -1,0 +1,99 @@
+"""rides wired to the fleet through a loopback Lambda endpoint that injects
+faults, with the retry backoffs recorded instead of slept."""
+import functools
+import json
+import time
+
+import pytest
+from botocore.awsrequest import AWSResponse
+
+from shared import aws_clients, wiring
+from shared.fleet_client import FleetClient
+from shared.publisher import RidePublisher
+from tests.faults.lambda_endpoint import LambdaEndpoint
+
+# rides' read timeout on the fleet invoke: short, so a late fleet is quick to
+# test, yet far above what the in-process fleet needs on a loaded machine.
+READ_TIMEOUT = 1.0
+JSON = {'Content-Type': 'application/json'}
+SEATTLE = {'PickupLocation': {'Latitude': 47.6097, 'Longitude': -122.3331}}
+
+
+def post_ride(client, body=SEATTLE):
+    return client.http.post('/ride', headers=JSON, body=json.dumps(body))
+
+
+def held_unicorns(store, now=None):
+    """{unicorn name: ride id} for every unicorn on a ride right now."""
+    now = time.time() if now is None else now
+    held = {}
+    for name in store.unicorn_names():
+        unicorn = store.unicorn(name)
+        if unicorn['BusyUntil'] >= now:
+            held[name] = unicorn.get('RideId')
+    return held
+
+
+@pytest.fixture
+def sleeps(monkeypatch):
+    """Every backoff rides takes, recorded instead of slept."""
+    slept = []
+    monkeypatch.setattr(wiring, 'FleetClient', functools.partial(FleetClient, sleep=slept.append))
+    monkeypatch.setattr(wiring, 'RidePublisher',
+                        functools.partial(RidePublisher, sleep=slept.append))
+    return slept
+
+
+@pytest.fixture
+def endpoint(fleet_lambda, monkeypatch):
+    with LambdaEndpoint(fleet_lambda) as server:
+        client = server.client(read_timeout=READ_TIMEOUT)
+        monkeypatch.setattr(aws_clients, 'lambda_client', lambda: client)
+        yield server
+
+
+@pytest.fixture
+def rides(rides_client, endpoint, sleeps):
+    """rides' test client; its first request builds the service on the endpoint."""
+    return rides_client
+
+
+class SnsFaults:
+    """Fails rides' SNS publishes with real Query-protocol error answers,
+    parsed by botocore; unscripted publishes reach moto."""
+
+    def __init__(self, client):
+        self.codes = []
+        self.attempts = 0
+        client.meta.events.register_first('before-send.sns.Publish', self._send)
+
+    def fail(self, *codes):
+        self.codes.extend(codes)
+
+    def _send(self, request, **kwargs):
+        self.attempts += 1
+        if not self.codes:
+            return None
+        code, status = self.codes.pop(0)
+        # botocore runs every before-send handler and takes the first answer;
+        # moto's comes after this one, so point the request where moto does
+        # not answer and it publishes nothing.
+        url, request.url = request.url, 'http://127.0.0.1:9/injected-fault'
+        body = ('<ErrorResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/">'
+                f'<Error><Type>Receiver</Type><Code>{code}</Code>'
+                f'<Message>injected {code}</Message></Error>'
+                '<RequestId>6b2c1e7e-0000-4000-8000-000000000000</RequestId></ErrorResponse>')
+        return AWSResponse(url, status, {'Content-Type': 'text/xml'}, _Raw(body.encode()))
+
+
+class _Raw:
+    def __init__(self, body):
+        self._body = body
+
+    def stream(self, **kwargs):
+        yield self._body
+
+
+@pytest.fixture
+def sns_faults(rides_topic):
+    return SnsFaults(aws_clients.sns_client())
