@@ -121,7 +121,10 @@ def free_ports(count):
 
 
 def port_is_free(port):
+    """True when a server could listen on `port` now (as servers do, with
+    SO_REUSEADDR: connections closing in TIME_WAIT do not hold a port)."""
     with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind(('127.0.0.1', port))
         except OSError:

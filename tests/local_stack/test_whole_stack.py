@@ -1,0 +1,114 @@
+"""End to end through a running local stack (`local_stack.testing`): rides'
+unchanged boto3 code invokes the fleet function through the local endpoint,
+or calls the fleet's GET /unicorn; stopping the stack frees every port."""
+import json
+import os
+import socket
+
+import pytest
+import requests
+
+from local_stack import testing
+
+pytestmark = pytest.mark.stack
+
+CATALOG = json.loads((testing.PROJECT_ROOT / 'ride_fleet' / 'data' / 'unicorns.json')
+                     .read_text())
+CATALOG_NAMES = {unicorn['Name'] for unicorn in CATALOG}
+PICKUP = {'PickupLocation': {'Latitude': 47.6097, 'Longitude': -122.3331}}
+FLEET_FUNCTION = 'wild-rydes-ride-fleet-dev-RequestUnicornInvoke'
+
+
+@pytest.fixture(scope='module')
+def stack():
+    with testing.local_stack(transport='invoke') as running:
+        yield running
+
+
+def request_ride(rides_url):
+    return requests.post(f'{rides_url}/ride', json=PICKUP, timeout=30)
+
+
+def test_post_ride_answers_201_with_a_unicorn_from_the_catalog_through_lambda_invoke(stack):
+    answer = request_ride(stack.rides_url)
+    assert answer.status_code == 201, answer.text
+    ride = answer.json()
+    assert ride['Unicorn']['Name'] in CATALOG_NAMES
+    assert ride['RideId']
+    log = stack.log_text()
+    assert f'lambda 200 {FLEET_FUNCTION} (RequestResponse)' in log
+    assert '"GET /unicorn' not in log  # chalice local's request line
+
+
+def test_what_a_deploy_creates_exists_with_the_same_names(stack):
+    ssm = stack.client('ssm')
+    parameter = ssm.get_parameter(Name='/wild-rydes-ride-fleet/dev/RequestUnicornInvokeArn')
+    assert parameter['Parameter']['Value'] == stack.fleet_arn
+    assert stack.fleet_arn == \
+        f'arn:aws:lambda:us-east-1:123456789012:function:{FLEET_FUNCTION}'
+    assert 'wild-rydes-ride-fleet-dev-unicorns' in stack.client('dynamodb').list_tables()[
+        'TableNames']
+    topics = [t['TopicArn'] for t in stack.client('sns').list_topics()['Topics']]
+    assert 'arn:aws:sns:us-east-1:123456789012:wild-rydes-dev-rides' in topics
+    assert stack['provisioned']['loaded']['Loaded'] == len(CATALOG)
+
+
+def test_the_fleet_was_loaded_by_invoking_load_table(stack):
+    assert 'lambda 200 wild-rydes-ride-fleet-dev-LoadTable (RequestResponse)' in \
+        stack.log_text()
+
+
+def test_boto3_invokes_every_function_of_both_apps(stack):
+    client = stack.lambda_client(read_timeout=30)
+    assert set(stack.functions) == {FLEET_FUNCTION, 'wild-rydes-ride-fleet-dev-LoadTable',
+                                    'wild-rydes-dev-RequestRideInvoke'}
+    unicorn = json.loads(client.invoke(FunctionName=stack.fleet_arn, Payload=b'{}')[
+        'Payload'].read())
+    assert unicorn['Name'] in CATALOG_NAMES
+    response = client.invoke(FunctionName='wild-rydes-dev-RequestRideInvoke',
+                             Payload=json.dumps(PICKUP).encode())
+    ride = json.loads(response['Payload'].read())
+    assert 'FunctionError' not in response, ride
+    assert ride['Unicorn']['Name'] in CATALOG_NAMES
+
+
+def test_a_domain_error_comes_back_as_its_class_name(stack):
+    response = stack.lambda_client().invoke(FunctionName=FLEET_FUNCTION,
+                                            Payload=b'{"RideId": 42}')
+    error = json.loads(response['Payload'].read())
+    assert response['FunctionError'] == 'Unhandled'
+    assert error['errorType'] == 'InvalidRequest'
+
+
+def test_the_apps_run_with_their_own_stage_environment(stack):
+    fleet = stack.lambda_client().invoke(FunctionName=FLEET_FUNCTION, Payload=b'{}')
+    assert 'FunctionError' not in fleet  # DYNAMODB_TABLE came from ride_fleet's config
+
+
+def test_over_http_transport_then_stopping_frees_every_port():
+    with testing.local_stack(transport='http') as stack:
+        answer = request_ride(stack.rides_url)
+        assert answer.status_code == 201, answer.text + stack.log_text()[-3000:]
+        assert answer.json()['Unicorn']['Name'] in CATALOG_NAMES
+        log = stack.log_text()
+        assert '"GET /unicorn?RideId=' in log
+        assert f'lambda 200 {FLEET_FUNCTION}' not in log
+        ports = [int(url.rsplit(':', 1)[1]) for url in
+                 (stack.aws_url, stack.rides_url, stack.fleet_api_url)]
+        pids = stack['pids']
+        assert not any(testing.port_is_free(port) for port in ports)
+    assert all(testing.port_is_free(port) for port in ports)
+    for port in ports:
+        with pytest.raises(OSError):
+            socket.create_connection(('127.0.0.1', port), timeout=0.5).close()
+    for pid in pids:
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
+
+
+def test_the_endpoint_alone_starts_without_chalice_local():
+    with testing.local_endpoint() as endpoint:
+        assert endpoint.rides_url is None
+        unicorn = json.loads(endpoint.lambda_client().invoke(
+            FunctionName=FLEET_FUNCTION, Payload=b'{}')['Payload'].read())
+        assert unicorn['Name'] in CATALOG_NAMES
