@@ -16,13 +16,14 @@ def _coldstart_keys(settings):
 def _weights(settings):
     """Expected seconds per stage on a two-core machine, for the progress bar."""
     return {
-        'local': 15 + 2 * (settings.local_rounds + settings.local_warmup) * 0.04
+        'local': 12 + 2 * (settings.local_rounds + settings.local_warmup) * 0.18
         if settings.local else 0.1,
         'handlers': len(handlers.PAIRS) * 2 * (settings.handler_rounds
                                                + settings.handler_warmup) * 0.0007,
-        'coldstart': (settings.coldstart_rounds + 1) * len(_coldstart_keys(settings)) * 0.4
+        'coldstart': (settings.coldstart_rounds + settings.coldstart_warmup)
+        * len(_coldstart_keys(settings)) * 0.4
         + len(settings.import_profiled) * 0.4,
-        'scale': sum(settings.scale_sizes) * 0.006 + settings.scale_dispatches
+        'scale': sum(settings.scale_sizes) * 0.0005 + settings.scale_dispatches
         * sum(0.003 + size * 0.00005 for size in settings.scale_sizes),
         'uniformity': settings.uniformity_size * settings.uniformity_draws_per_unicorn * 0.003,
     }
@@ -55,7 +56,8 @@ def run(settings, out_dir, progress_stream=None, local_measure=None):
     tick = progress.stage('4. cold start', weights['coldstart'],
                           settings.coldstart_rounds + len(settings.import_profiled))
     keys = _coldstart_keys(settings)
-    cold = {'results': coldstart.measure(keys, settings.coldstart_rounds, tick)}
+    cold = {'results': coldstart.measure(keys, settings.coldstart_rounds, tick,
+                                         warmup=settings.coldstart_warmup)}
     cold['imports'] = {}
     for key in settings.import_profiled:
         cold['imports'][key] = coldstart.import_times(key)

@@ -39,10 +39,11 @@ def probe(key, python=sys.executable):
     }
 
 
-def measure(keys, rounds, tick, python=sys.executable):
-    """Every key once per round, in the same order; one warm-up round
-    (fills the .pyc cache, as a deployment package would ship it)."""
-    for key in keys:
+def measure(keys, rounds, tick, warmup=True, python=sys.executable):
+    """Every key once per round, in the same order; with `warmup`, one
+    untimed round first (fills the .pyc cache, as a deployment package
+    would ship it)."""
+    for key in keys if warmup else ():
         probe(key, python)
     samples = {key: [] for key in keys}
     for _ in range(rounds):

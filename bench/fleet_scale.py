@@ -56,12 +56,19 @@ def moto_dynamodb():
 def _fleet(client, table, size, seed):
     from shared import fleet_schema
     from shared.fleet import Fleet
-    from shared.fleet_loader import load_fleet
-    from shared.fleet_store import FleetStore
+    from shared.fleet_store import FleetStore, to_item
 
     client.create_table(**fleet_schema.table_definition(table))
     store = FleetStore(client, table)
-    load_fleet(store, make_unicorns(size))
+    # What `shared.fleet_loader.load_fleet` writes (catalog attributes, Slot,
+    # Fleet, BusyUntil; then the fleet record), 25 items per request: its
+    # one UpdateItem per unicorn would make moto take most of the run.
+    items = [dict(unicorn, Slot=slot, Fleet=fleet_schema.FLEET_PARTITION, BusyUntil=0)
+             for slot, unicorn in enumerate(make_unicorns(size))]
+    for start in range(0, len(items), 25):
+        client.batch_write_item(RequestItems={table: [
+            {'PutRequest': {'Item': to_item(item)}} for item in items[start:start + 25]]})
+    store.set_fleet_size(size)
     return Fleet(store, rng=random.Random(seed))
 
 

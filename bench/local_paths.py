@@ -14,7 +14,8 @@ import json
 import os
 import urllib.request
 import uuid
-from contextlib import ExitStack, contextmanager
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 
 from bench.interleave import Path, alternate
 from bench.stats import Summary
@@ -31,14 +32,33 @@ def measure(settings, tick):
         reason = f'the local stack (`local_stack.testing`, issue 3) is not available: {error}'
         skipped = {'status': 'skipped', 'reason': reason}
         return {'fleet_call': skipped, 'ride': skipped}
-    with ExitStack() as stacks:
-        invoke_stack = stacks.enter_context(_stack('invoke'))
-        http_stack = stacks.enter_context(_stack('http'))
+    with _stacks(('invoke', 'http')) as stacks:
+        invoke_stack, http_stack = stacks['invoke'], stacks['http']
         tick()
         fleet_call = _fleet_call(invoke_stack, settings, tick)
         ride = _whole_ride(invoke_stack, http_stack, settings, tick)
         tick()
     return {'fleet_call': fleet_call, 'ride': ride}
+
+
+@contextmanager
+def _stacks(transports):
+    """One stack per transport, started side by side (each takes seconds)."""
+    managers = {transport: _stack(transport) for transport in transports}
+    entered = {}
+
+    def enter(transport):
+        entered[transport] = managers[transport].__enter__()
+
+    with ThreadPoolExecutor(len(managers)) as pool:
+        futures = [pool.submit(enter, transport) for transport in managers]
+    try:
+        for future in futures:
+            future.result()  # re-raises a stack's failure to start
+        yield entered
+    finally:
+        for transport in entered:
+            managers[transport].__exit__(None, None, None)
 
 
 @contextmanager

@@ -12,6 +12,7 @@ class Settings:
     handler_rounds: int = 3000
     handler_warmup: int = 200
     coldstart_rounds: int = 15
+    coldstart_warmup: bool = True   # one untimed round first (fills the .pyc cache)
     coldstart_targets: tuple = ()  # () means every target in bench.targets
     import_profiled: tuple = ('fleet_invoke', 'rides_post', 'bare_rides_post')
     scale_sizes: tuple = (10, 100, 1000)
@@ -21,9 +22,10 @@ class Settings:
 
 
 FULL = Settings(mode='full')
-QUICK = Settings(mode='quick', local_rounds=40, local_warmup=5, handler_rounds=300,
-                 handler_warmup=30, coldstart_rounds=2, scale_dispatches=5,
-                 uniformity_size=16, uniformity_draws_per_unicorn=25)
+QUICK = Settings(mode='quick', local_rounds=20, local_warmup=3, handler_rounds=300,
+                 handler_warmup=30, coldstart_rounds=2, coldstart_warmup=False,
+                 import_profiled=('fleet_invoke', 'rides_post'), scale_dispatches=5,
+                 uniformity_size=16, uniformity_draws_per_unicorn=15)
 TINY = replace(QUICK, mode='tiny', local=False, handler_rounds=5, handler_warmup=1,
                coldstart_rounds=1, coldstart_targets=('fleet_invoke', 'bare_fleet_invoke'),
                import_profiled=('fleet_invoke',), scale_sizes=(3, 5), scale_dispatches=2,
