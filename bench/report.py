@@ -157,33 +157,34 @@ def cost_section(cost):
 def summary_section(results):
     rows = []
     fc, ride = results.get('fleet_call', {}), results.get('ride', {})
-    for key, section, what in (('fleet_call', fc, 'fleet call alone, http / invoke'),
-                               ('ride', ride, 'whole ride, http / invoke')):
+    for section, what in ((fc, 'fleet call alone (local stack)'),
+                          (ride, 'whole ride, POST /ride (local stack)')):
         if section.get('status') == 'ok':
             inv, http = section['paths']['invoke']['summary'], section['paths']['http']['summary']
-            rows.append([what, f'{_ms(inv.median)} / {_ms(http.median)} ms (invoke / http)',
-                         _x(http.median / inv.median)])
+            rows.append([what, f'invoke {_ms(inv.median)} ms, http {_ms(http.median)} ms',
+                         _x(http.median / inv.median), 'http ÷ invoke'])
     for pair in results['handlers'].values():
         project = pair['summaries'][pair['project']]
         bare = pair['summaries'][pair['bare']]
-        rows.append([f'handler cost, {pair["labels"][pair["project"]]} / bare',
-                     f'{_ms(project.median)} / {_ms(bare.median)} ms', _x(pair['ratio_median'])])
+        rows.append([f'handler cost, {pair["labels"][pair["project"]]}',
+                     f'{_ms(project.median)} ms, bare {_ms(bare.median)} ms',
+                     _x(pair['ratio_median']), 'project ÷ bare'])
     cold = results['coldstart']['results']
     for key, entry in cold.items():
         bare = cold.get(BASELINE_OF.get(key))
         if bare is not None:
-            rows.append([f'cold start, {entry["label"]} / bare',
-                         f'{_ms(entry["total"].median)} / {_ms(bare["total"].median)} ms',
-                         _x(entry['ratio_median'])])
+            rows.append([f'cold start, {entry["label"]}',
+                         f'{_ms(entry["total"].median)} ms, bare {_ms(bare["total"].median)} ms',
+                         _x(entry['ratio_median']), 'project ÷ bare'])
     sizes = results['scale']['sizes']
     counts = ' / '.join(f'{entry["requests_per_dispatch"]:g}' for entry in sizes.values())
-    rows.append([f'DynamoDB requests per dispatch at {", ".join(f"{s:,}" for s in sizes)}',
-                 counts, '—'])
+    rows.append([f'DynamoDB requests per dispatch at {" / ".join(f"{s:,}" for s in sizes)} '
+                 'unicorns', counts, '—', ''])
     patterns = results['cost']['patterns']
-    rows.append(['cost per million rides, invoke / REST / HTTP API',
+    rows.append(['cost per million rides: invoke / REST / HTTP API for the fleet call',
                  ' / '.join(f'${p["total"]:.2f}' for p in patterns),
-                 _x(results['cost']['ratio_rest_to_invoke'])])
-    return ('## Summary\n\n' + _table(['measure', 'figures (medians)', 'ratio'], rows) + '\n\n'
+                 _x(results['cost']['ratio_rest_to_invoke']), 'REST ÷ invoke'])
+    return ('## Summary\n\n' + _table(['measure', 'medians', 'ratio', 'of'], rows) + '\n\n'
             + reading(results) + '\n')
 
 
@@ -202,8 +203,10 @@ def reading(results):
         r_inv, r_http = (ride['paths'][k]['summary'].median for k in ('invoke', 'http'))
         lines.append(f'- Latency on loopback: the fleet call takes {_ms(f_inv)} ms by invoke and '
                      f'{_ms(f_http)} ms over HTTP ({f_http / f_inv:.2f}×); a whole ride '
-                     f'{_ms(r_inv)} against {_ms(r_http)} ms ({r_http / r_inv:.2f}×). On AWS the '
-                     f'HTTP path also crosses API Gateway (see its published overhead in section 6).')
+                     f'{_ms(r_inv)} against {_ms(r_http)} ms ({r_http / r_inv:.2f}×). These '
+                     f'compare the local Lambda runtime with `chalice local`, not Lambda with '
+                     f'API Gateway: on AWS the HTTP path also crosses API Gateway, whose '
+                     f'published overhead is in section 6.')
     pairs = results['handlers'].values()
     extra = [(p['summaries'][p['project']].median - p['summaries'][p['bare']].median) * 1000
              for p in pairs]
