@@ -33,15 +33,18 @@ def browser():
 
 @pytest.fixture(scope='session')
 def stack():
-    testing = pytest.importorskip('local_stack.testing', reason='the local stack is not built yet')
-    with testing.running_stack() as urls:
-        yield urls
+    """The whole system on free loopback ports: rides and the fleet under
+    `chalice local`, the fleet's functions in the local Lambda runtime, the
+    table loaded from the catalog."""
+    from local_stack import testing
+    with testing.local_stack() as running:
+        yield running
 
 
 @pytest.fixture(scope='session')
 def rides_url(stack):
     """The rides API's root, where the page is, ending with '/'."""
-    return stack.rides_url.rstrip('/') + '/'
+    return stack.page_url
 
 
 @pytest.fixture

@@ -8,7 +8,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.browser.helpers import CATALOG_NAMES, PHONE
+from tests.browser.helpers import CATALOG_NAMES, PHONE, RidesApi
+from tests.support import aws as aws_support
+from tests.support.apps import RIDES_DIR
 
 pytest.importorskip('playwright.sync_api')
 from playwright.sync_api import expect  # noqa: E402  (after the skip check)
@@ -17,6 +19,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.stack]
 
 ARRIVAL_TIMEOUT_MS = 20_000
 NO_UNICORN = re.compile('no unicorn available right now', re.I)
+RIDES_ENV = aws_support.stage_environment(RIDES_DIR)
 
 
 def the_map(page):
@@ -166,6 +169,35 @@ def test_with_every_unicorn_on_a_ride_the_rider_reads_that_none_is_available(
     wait_for_arrival(page)
     api.booked.append(page.locator('#ride-id').inner_text())
     expect(page.locator('#error')).to_be_empty()
+    watch.assert_clean()
+
+
+@pytest.fixture
+def failing_fleet():
+    """A stack of its own whose fleet cannot be called: before the first
+    ride, the parameter rides reads names a function that does not exist."""
+    from local_stack import testing
+    with testing.local_stack() as broken:
+        broken.client('ssm').put_parameter(
+            Name=RIDES_ENV['REQUEST_UNICORN_ARN_PARAMETER'], Type='String', Overwrite=True,
+            Value=broken.fleet_arn.replace('RequestUnicornInvoke', 'NoSuchFunction'))
+        yield broken
+
+
+def test_when_the_fleet_fails_the_rider_reads_so_and_can_try_again(
+        open_page, failing_fleet, screenshot):
+    refusal = RidesApi(failing_fleet.page_url).post_ride(
+        {'PickupLocation': {'Latitude': 47.61, 'Longitude': -122.34}})
+    assert refusal.status_code == 502, refusal.text
+    page, watch = open_page(failing_fleet.page_url)
+    click_map(page, 0.6, 0.4)
+
+    request_button(page).click()
+
+    expect(page.get_by_role('alert')).to_contain_text('The unicorn fleet had a problem answering')
+    expect(page.locator('#ride')).to_be_hidden()
+    expect(request_button(page)).to_be_enabled()
+    screenshot(page, '1-fleet-failed')
     watch.assert_clean()
 
 
