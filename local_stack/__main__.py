@@ -15,7 +15,7 @@ import threading
 
 from local_stack.children import ChildFailed
 from local_stack.provision import ProvisioningFailed
-from local_stack.stack import TRANSPORTS, Options, Stack, banner
+from local_stack.stack import TRANSPORTS, Options, Stack, banner, say
 
 
 def parse(argv=None):
@@ -68,7 +68,7 @@ def main(argv=None):
     status = 0
     try:
         info = stack.info()
-        print(banner(info), flush=True)
+        say(banner(info))
         if ready_file:
             _write_atomically(ready_file, json.dumps(info))
         while not stopping.wait(0.5):
@@ -79,9 +79,9 @@ def main(argv=None):
                 status = 1
                 break
     finally:
-        print('stopping...', flush=True)
+        say('stopping...')
         stack.stop()
-        print('stopped', flush=True)
+        say('stopped')
     return status
 
 

@@ -6,7 +6,8 @@ override when its ports are not the default ones: rides' dev config names
 the fleet's URL (`REQUEST_UNICORN_URL`, port 8001). This launcher runs
 Chalice's own CLI with the values of `LOCAL_STACK_STAGE_OVERRIDES` (JSON)
 merged over the stage's, and re-runs itself when Chalice's reloader restarts.
-It also ends with the process that started it.
+It also ends with the process that started it, and its reloader also
+watches `vendor/shared` (a symlink to the project's `shared/`).
 
     python -m local_stack.chalice_local --project-dir rides local --port 8000
 """
@@ -26,6 +27,7 @@ def main(argv=None):
     overrides = json.loads(os.environ.get(OVERRIDES_VARIABLE) or '{}')
     if overrides:
         _override_stage_environment(overrides)
+    _watch_through_symlinks()
     # Chalice's reloader restarts the server by running sys.argv again.
     sys.argv = [sys.executable, '-m', 'local_stack.chalice_local', *argv]
     from chalice.cli import cli
@@ -43,6 +45,21 @@ def _override_stage_environment(overrides):
         return load(self, environment_variables, *args, **kwargs)
 
     CLIFactory.load_chalice_app = load_with_overrides
+
+
+def _watch_through_symlinks():
+    """Chalice's reloader walks the project without following symlinks, so
+    an edit to `shared/` (reached through `vendor/shared`) would not restart
+    the server. Walk through them (the stack sets PYTHONDONTWRITEBYTECODE, so
+    no new .pyc file there looks like an edit)."""
+    from chalice.utils import OSUtils
+
+    walk = OSUtils.walk
+
+    def walk_following_links(self, path, followlinks=True):
+        return walk(self, path, followlinks=True)
+
+    OSUtils.walk = walk_following_links
 
 
 def _end_with_parent():

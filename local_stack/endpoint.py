@@ -39,6 +39,16 @@ class Endpoint:
                 self._moto = DomainDispatcherApplication(create_backend_app)
             return self._moto
 
+    def warm_up(self, services=('dynamodb', 'sns', 'ssm', 'sts')):
+        """Build moto's per-service apps ahead of the first request (SSM's
+        takes about a second, holding moto's dispatch lock); run it in a
+        thread while other things start."""
+        dispatcher = self.moto()
+        for service in services:
+            with dispatcher.lock:
+                if service not in dispatcher.app_instances:
+                    dispatcher.app_instances[service] = dispatcher.create_app(service)
+
     def __call__(self, environ, start_response):
         started = time.perf_counter()
         path = environ.get('PATH_INFO', '')

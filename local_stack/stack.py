@@ -1,14 +1,15 @@
 """The whole system, started in order and stopped in reverse.
 
 1. the endpoint binds its port (so a busy port fails before anything runs);
-2. the runtime reads both apps' functions and the endpoint starts serving;
-3. `chalice local` starts for each app (their start overlaps with 4.);
+2. `chalice local` starts for each app (its start overlaps with 3. and 4.);
+3. the runtime reads both apps' functions and the endpoint starts serving;
 4. provisioning: table, topic, SSM parameter, then `LoadTable` through the
    endpoint;
 5. wait until both `chalice local` servers accept connections.
 """
 import os
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,7 +46,7 @@ class Options:
 class Stack:
     def __init__(self, options, out=None):
         self.options = options
-        self._out = out or _print
+        self._out = out or say
         self.fleet = AppDirectory(FLEET_DIR, options.stage)
         self.rides = AppDirectory(RIDES_DIR, options.stage)
         self.extra_apps = [AppDirectory(path, options.stage) for path in options.app_dirs]
@@ -66,16 +67,18 @@ class Stack:
         request_log = self._out if options.log_requests else None
         endpoint = Endpoint(None, log=request_log)
         self.server = EndpointServer(endpoint, HOST, options.aws_port)
+        if options.provision:
+            threading.Thread(target=endpoint.warm_up, daemon=True, name='moto-warm-up').start()
         try:
             apps = (self.project_apps + self.extra_apps) or [self.fleet, self.rides]
             self.runtime = LambdaRuntime(apps, self.server.url, options.pool_size,
                                          options.max_waiting, log=self._out)
             endpoint.runtime = self.runtime
-            self.runtime.start()
-            self.server.start()
-            if options.chalice_local:
+            if options.chalice_local:  # their start overlaps with everything below
                 self.children = [self._chalice_local('fleet', self.fleet, options.fleet_port),
                                  self._chalice_local('rides', self.rides, options.rides_port)]
+            self.runtime.start()
+            self.server.start()
             if options.provision:
                 self.provisioned = provision.provision(self.server.url, self.fleet, self.rides)
                 self.runtime.prewarm([self.fleet.deployed_name(provision.FLEET_FUNCTION)])
@@ -94,7 +97,7 @@ class Stack:
                and key not in ('UNICORN_TRANSPORT', 'PYTHONPATH')}
         local = base_environment(self.server.url)
         del local['AWS_EXECUTION_ENV']  # chalice local is not a Lambda sandbox
-        env.update(local, PYTHONPATH=PROJECT_ROOT)
+        env.update(local, PYTHONPATH=PROJECT_ROOT, PYTHONDONTWRITEBYTECODE='1')
         overrides = {}
         if app is self.rides:
             env['UNICORN_TRANSPORT'] = self.options.transport
@@ -197,5 +200,11 @@ def banner(info):
     return '\n'.join(lines)
 
 
-def _print(line):
-    print(line, flush=True)
+_print_lock = threading.Lock()
+
+
+def say(line):
+    """One whole line at a time: several threads print (endpoint, children)."""
+    with _print_lock:
+        sys.stdout.write(line + '\n')
+        sys.stdout.flush()
