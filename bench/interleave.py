@@ -15,20 +15,41 @@ class Path:
     prepare: Callable[[], None] = lambda: None
 
 
-def alternate(paths, rounds, warmup=0, tick=lambda: None, check=None):
+class TooManyFailures(RuntimeError):
+    pass
+
+
+def alternate(paths, rounds, warmup=0, tick=lambda: None, check=None, failures=None,
+              max_failures=0):
     """Samples in ms per path name. Each round runs every path once, in
     the same order; `warmup` rounds run first and are dropped. `check(name,
     result)` (untimed) may raise when a path answered wrongly. `tick()` is
-    called after every round (for the progress bar)."""
+    called after every round (for the progress bar).
+
+    With a `failures` dict, a request that raises (in `run` or `check`) is
+    recorded there (`{name: [message, ...]}`) and its sample dropped, up to
+    `max_failures` in all; one more raises TooManyFailures."""
     samples = {path.name: [] for path in paths}
+    failed = 0
     for round_index in range(warmup + rounds):
         for path in paths:
             path.prepare()
-            start = time.perf_counter()
-            result = path.run()
-            elapsed = time.perf_counter() - start
-            if check is not None:
-                check(path.name, result)
+            try:
+                start = time.perf_counter()
+                result = path.run()
+                elapsed = time.perf_counter() - start
+                if check is not None:
+                    check(path.name, result)
+            except Exception as error:
+                if failures is None:
+                    raise
+                failed += 1
+                failures.setdefault(path.name, []).append(f'{type(error).__name__}: {error}')
+                if failed > max_failures:
+                    raise TooManyFailures(
+                        f'{failed} requests failed, more than the {max_failures} allowed; '
+                        f'last: {path.name}: {type(error).__name__}: {error}') from error
+                continue
             if round_index >= warmup:
                 samples[path.name].append(elapsed * 1000)
         if round_index >= warmup:

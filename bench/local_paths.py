@@ -17,7 +17,7 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 
-from bench.interleave import Path, alternate
+from bench.interleave import Path, TooManyFailures, alternate
 from bench.stats import Summary
 
 TIMEOUT_SECONDS = 10
@@ -35,10 +35,18 @@ def measure(settings, tick):
     with _stacks(('invoke', 'http')) as stacks:
         invoke_stack, http_stack = stacks['invoke'], stacks['http']
         tick()
-        fleet_call = _fleet_call(invoke_stack, settings, tick)
-        ride = _whole_ride(invoke_stack, http_stack, settings, tick)
+        fleet_call = _guarded(_fleet_call, invoke_stack, settings, tick)
+        ride = _guarded(_whole_ride, invoke_stack, http_stack, settings, tick)
         tick()
     return {'fleet_call': fleet_call, 'ride': ride}
+
+
+def _guarded(measure_section, *args):
+    """The section, or a 'failed' one saying why, so the rest still runs."""
+    try:
+        return measure_section(*args)
+    except TooManyFailures as error:
+        return {'status': 'failed', 'reason': str(error)}
 
 
 @contextmanager
@@ -86,6 +94,7 @@ def _aws_environment(aws_url):
 def _fleet_call(stack, settings, tick):
     from shared import aws_clients, budget, wiring
     from shared.transports.http import HttpTransport
+    from shared.errors import WildRydesError
     from shared.transports.invoke import InvokeTransport
 
     with _aws_environment(stack['aws_url']):
@@ -101,15 +110,25 @@ def _fleet_call(stack, settings, tick):
             def release(name, unicorn):
                 if not isinstance(unicorn, dict) or not unicorn.get('Name'):
                     raise RuntimeError(f'the fleet over {name} answered {unicorn!r}')
-                transports[name].release(_last_ride[name])
+                try:  # best effort: the lease frees the unicorn anyway
+                    transports[name].release(_last_ride[name])
+                except WildRydesError:
+                    pass
 
+            failures = {}
             samples = alternate(paths, settings.local_rounds, warmup=settings.local_warmup,
-                                tick=tick, check=release)
+                                tick=tick, check=release, failures=failures,
+                                max_failures=_max_failures(settings))
         finally:
             aws_clients.reset()
     labels = {'invoke': 'lambda.invoke of RequestUnicornInvoke (local runtime)',
               'http': 'GET /unicorn through chalice local (SigV4-signed)'}
-    return _section(samples, labels)
+    return _section(samples, labels, failures)
+
+
+def _max_failures(settings):
+    """A loaded machine may time out a few requests; more than 5% is a fault."""
+    return max(3, (settings.local_rounds + settings.local_warmup) * 2 // 20)
 
 
 _last_ride = {}
@@ -135,13 +154,18 @@ def _whole_ride(invoke_stack, http_stack, settings, tick):
         status, ride = answer
         if status != 201 or not ride.get('RideId'):
             raise RuntimeError(f'POST /ride with {name} answered {status} {ride!r}')
-        _post(f'{urls[name].rstrip("/")}/ride/{ride["RideId"]}/complete', b'')
+        try:  # best effort: the lease frees the unicorn anyway
+            _post(f'{urls[name].rstrip("/")}/ride/{ride["RideId"]}/complete', b'')
+        except OSError:
+            pass
 
+    failures = {}
     samples = alternate(paths, settings.local_rounds, warmup=settings.local_warmup,
-                        tick=tick, check=complete)
+                        tick=tick, check=complete, failures=failures,
+                        max_failures=_max_failures(settings))
     labels = {'invoke': 'POST /ride, UNICORN_TRANSPORT=invoke',
               'http': 'POST /ride, UNICORN_TRANSPORT=http'}
-    return _section(samples, labels)
+    return _section(samples, labels, failures)
 
 
 def _post(url, body):
@@ -154,7 +178,14 @@ def _post(url, body):
         return error.code, json.loads(error.read() or b'{}')
 
 
-def _section(samples, labels):
+def _section(samples, labels, failures):
     paths = {name: {'label': labels[name], 'summary': Summary.of(values), 'samples': values}
              for name, values in samples.items()}
-    return {'status': 'ok', 'paths': paths, 'baseline': 'invoke'}
+    notes = ''
+    if failures:
+        counts = ', '.join(f'{labels[name]}: {len(messages)} (first: {messages[0]})'
+                           for name, messages in failures.items())
+        notes = (f'Requests that failed and were left out of the figures (a loaded machine '
+                 f'makes the fleet\'s 0.7 s DynamoDB read timeout fire): {counts}.')
+    return {'status': 'ok', 'paths': paths, 'baseline': 'invoke', 'notes': notes,
+            'failures': {name: len(messages) for name, messages in failures.items()}}

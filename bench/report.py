@@ -48,7 +48,8 @@ def machine_section(meta):
 def local_section(number, title, section, what):
     head = f'## {number}. {title}\n\n{what}\n'
     if section.get('status') != 'ok':
-        return head + f'\nNot measured: {section.get("reason", "no local stack")}.\n'
+        verb = 'Failed' if section.get('status') == 'failed' else 'Not measured'
+        return head + f'\n{verb}: {section.get("reason", "no local stack")}.\n'
     notes = section.get('notes', '')
     return head + '\n' + latency_table(section['paths'], section['baseline']) + '\n' + (
         f'\n{notes}\n' if notes else '')

@@ -86,3 +86,23 @@ def test_percentiles_and_chi_square_p_values():
     assert stats.chi_square_p_value(18.307, 10) == pytest.approx(0.05, abs=1e-3)
     assert stats.chi_square_p_value(5.0, 20) == pytest.approx(0.99965, abs=1e-4)
     assert math.isnan(stats.ratio(1, 0))
+
+
+def test_failed_requests_are_counted_and_left_out_until_there_are_too_many():
+    from bench.interleave import Path, TooManyFailures, alternate
+
+    answers = iter([1, ValueError('slow'), 1, 1, 1, 1])
+
+    def flaky():
+        answer = next(answers)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    failures = {}
+    samples = alternate([Path('a', flaky), Path('b', lambda: 2)], rounds=3,
+                        failures=failures, max_failures=1)
+    assert failures == {'a': ['ValueError: slow']}
+    assert len(samples['a']) == 2 and len(samples['b']) == 3
+    with pytest.raises(TooManyFailures):
+        alternate([Path('c', lambda: 1 / 0)], rounds=3, failures={}, max_failures=1)
