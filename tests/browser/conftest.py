@@ -9,6 +9,7 @@ import re
 import shutil
 
 import pytest
+from playwright.sync_api import sync_playwright
 
 from tests.browser.helpers import DESKTOP, RECORD_STATES, PageWatch, RidesApi
 
@@ -17,15 +18,13 @@ SCREENSHOTS = ROOT / 'test-artifacts' / 'screenshots'
 CHROMIUM = '/usr/bin/chromium'
 CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
                  '--disable-background-networking', '--disable-component-update', '--disable-sync']
-PLAYWRIGHT_MISSING = 'playwright is not installed; `make install` installs it'
 
 
 @pytest.fixture(scope='session')
 def browser():
-    sync_api = pytest.importorskip('playwright.sync_api', reason=PLAYWRIGHT_MISSING)
     if not shutil.which(CHROMIUM):
         pytest.fail(f'{CHROMIUM} is missing: apt-get install chromium (.ci/run does it)')
-    with sync_api.sync_playwright() as playwright:
+    with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
@@ -55,7 +54,7 @@ def api(rides_url):
 
 
 @pytest.fixture
-def open_page(browser, request):
+def open_page(browser):
     """open_page(url, viewport=DESKTOP, **context options) -> (page, watch)."""
     contexts = []
 

@@ -7,13 +7,11 @@ import re
 from urllib.parse import urlsplit
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.helpers import CATALOG_NAMES, PHONE, RidesApi
 from tests.support import aws as aws_support
 from tests.support.apps import RIDES_DIR
-
-pytest.importorskip('playwright.sync_api')
-from playwright.sync_api import expect  # noqa: E402  (after the skip check)
 
 pytestmark = [pytest.mark.browser, pytest.mark.stack]
 
@@ -95,6 +93,10 @@ def test_a_rider_sets_a_pickup_point_requests_and_a_unicorn_from_the_fleet_arriv
     assert abs(unicorn_x - pin_x) < 3 and unicorn_y < pin_y
     expect(button).to_be_enabled()
     screenshot(page, '2-arrived')
+
+    click_map(page, 0.6, 0.6)            # a new point: the last unicorn leaves the map
+    expect(page.locator('#unicorn')).to_be_hidden()
+    expect(page.locator('#app')).to_have_attribute('data-state', 'idle')
 
     origin = '{0.scheme}://{0.netloc}'.format(urlsplit(rides_url))
     assert [r.url for r in watch.requests if not r.url.startswith(origin + '/')] == []

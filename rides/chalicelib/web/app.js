@@ -124,6 +124,15 @@
     ui.near.textContent = 'Near ' + near;
     ui.readout.textContent = '';
     clearError();
+    if (!state.busy) {
+      // A new point is the start of a new ride: the last unicorn leaves the map.
+      cancelAnimation();
+      state.trip++;
+      state.unicornAt = null;
+      ui.unicorn.setAttribute('visibility', 'hidden');
+      ui.route.setAttribute('d', '');
+      ui.app.dataset.state = 'idle';
+    }
     announce('Pickup point set near ' + near + ': latitude ' + fmt(state.pickup.lat) +
              ', longitude ' + fmt(state.pickup.lng) + '.');
     refreshButton();
