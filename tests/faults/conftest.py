@@ -12,9 +12,12 @@ from shared.fleet_client import FleetClient
 from shared.publisher import RidePublisher
 from tests.faults.lambda_endpoint import LambdaEndpoint
 
-# rides' read timeout on the fleet invoke: short, so a late fleet is quick to
-# test, yet far above what the in-process fleet needs on a loaded machine.
-READ_TIMEOUT = 1.0
+# rides' read timeout on the fleet invoke. A test of a late fleet uses the
+# short one (quick, yet well above what the in-process fleet needs on a loaded
+# machine); every other test the long one, so no retry ever runs beside a
+# still-running first attempt (moto does not serialize concurrent writes).
+READ_TIMEOUT = 2.0
+RELAXED_READ_TIMEOUT = 20.0
 JSON = {'Content-Type': 'application/json'}
 SEATTLE = {'PickupLocation': {'Latitude': 47.6097, 'Longitude': -122.3331}}
 
@@ -47,9 +50,16 @@ def sleeps(monkeypatch):
 @pytest.fixture
 def endpoint(fleet_lambda, monkeypatch):
     with LambdaEndpoint(fleet_lambda) as server:
-        client = server.client(read_timeout=READ_TIMEOUT)
+        client = server.client(read_timeout=RELAXED_READ_TIMEOUT)
         monkeypatch.setattr(aws_clients, 'lambda_client', lambda: client)
         yield server
+
+
+@pytest.fixture
+def impatient(endpoint, monkeypatch):
+    """rides waits only READ_TIMEOUT for the fleet (before its first request)."""
+    client = endpoint.client(read_timeout=READ_TIMEOUT)
+    monkeypatch.setattr(aws_clients, 'lambda_client', lambda: client)
 
 
 @pytest.fixture

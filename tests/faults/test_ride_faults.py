@@ -14,7 +14,7 @@ from tests.faults.lambda_endpoint import (answers_with, function_not_found, late
                                           reach_fleet, throttled)
 
 FLEET_ATTEMPTS = budget.FLEET_CALL.retry.attempts
-LATE_SECONDS = READ_TIMEOUT + 1.5
+LATE_SECONDS = READ_TIMEOUT + 2.0
 
 
 def dispatches(endpoint):
@@ -139,7 +139,7 @@ def test_a_missing_fleet_function_is_502_without_retry(
 # -- the fleet is late -----------------------------------------------------
 
 def test_a_fleet_slower_than_the_timeout_is_504_and_its_unicorn_is_given_back(
-        rides, endpoint, sleeps, rides_topic, fleet_table):
+        impatient, rides, endpoint, sleeps, rides_topic, fleet_table):
     """Each attempt reached the fleet, which dispatched, but every answer
     came after rides stopped waiting: nothing may stay held."""
     endpoint.script(*[late(LATE_SECONDS)] * FLEET_ATTEMPTS)
@@ -154,7 +154,7 @@ def test_a_fleet_slower_than_the_timeout_is_504_and_its_unicorn_is_given_back(
 
 
 def test_a_retry_after_a_timeout_gets_the_same_unicorn_and_holds_one(
-        rides, endpoint, rides_topic, fleet_table):
+        impatient, rides, endpoint, rides_topic, fleet_table):
     endpoint.script(late(LATE_SECONDS))
 
     response = post_ride(rides)

@@ -1,0 +1,316 @@
+"""The fleet's availability under races, retries and time: no unicorn on two
+rides at once, one unicorn per ride however often it asks, a lease that
+frees a unicorn with nobody cleaning up, and a choice that stays uniform
+over the free unicorns at a cost that does not grow with the fleet."""
+import collections
+import random
+import threading
+import uuid
+
+import boto3
+import pytest
+
+from shared import wiring
+from shared.errors import NoUnicornAvailable
+from shared.fleet import CLAIM_ATTEMPTS, RANDOM_PICKS, Fleet
+from shared.fleet_loader import load_fleet
+from shared.fleet_store import FleetStore
+from tests.faults.conftest import held_unicorns, post_ride
+from tests.support import aws as aws_support
+
+# chi-square critical values at p = 0.001
+CHI_SQUARE_P001 = {1: 10.828, 3: 16.266, 9: 27.877}
+
+
+class Clock:
+    def __init__(self, now=1_800_000_000):
+        self.now = now
+
+    def __call__(self):
+        return self.now
+
+
+def chi_square(counts, expected):
+    return sum((count - expected) ** 2 / expected for count in counts)
+
+
+def hold(fleet, count):
+    """Dispatch `count` unicorns to new rides; {unicorn name: ride id}."""
+    held = {}
+    for _ in range(count):
+        ride_id = str(uuid.uuid4())
+        held[fleet.dispatch(ride_id)['Name']] = ride_id
+    return held
+
+
+# -- races -----------------------------------------------------------------
+
+class SamePick:
+    """Makes concurrent dispatches pick before any of them writes, then
+    lets their conditional writes go one after the other."""
+
+    def __init__(self, monkeypatch, parties):
+        self._picked = threading.Barrier(parties, timeout=10)
+        self._write = threading.Lock()
+        self._waited = set()
+        original = FleetStore.claim
+
+        def claim(store, unicorn, ride_id, **kwargs):
+            if threading.get_ident() not in self._waited:  # a redraw goes straight on
+                self._waited.add(threading.get_ident())
+                self._picked.wait()
+            with self._write:
+                return original(store, unicorn, ride_id, **kwargs)
+
+        monkeypatch.setattr(FleetStore, 'claim', claim)
+
+
+def run_together(calls):
+    results, errors = [None] * len(calls), []
+
+    def run(index, call):
+        try:
+            results[index] = call()
+        except Exception as error:  # reported below, with the failing call
+            errors.append(error)
+
+    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert not any(thread.is_alive() for thread in threads)
+    assert errors == []
+    return results
+
+
+def test_two_rides_that_pick_the_same_unicorn_never_share_it(fleet_table, monkeypatch):
+    SamePick(monkeypatch, parties=2)
+    # the same seed: both picks land on the same unicorn
+    fleets = [Fleet(fleet_table, rng=random.Random(5)) for _ in range(2)]
+    rides = [str(uuid.uuid4()) for _ in range(2)]
+
+    first, second = run_together([lambda f=f, r=r: f.dispatch(r) for f, r in zip(fleets, rides)])
+
+    assert first['Name'] != second['Name']
+    assert held_unicorns(fleet_table) == {first['Name']: rides[0], second['Name']: rides[1]}
+
+
+class FirstPick(random.Random):
+    """A random source whose first slot pick is `slot`; the rest are random."""
+
+    def __init__(self, slot, seed):
+        super().__init__(seed)
+        self._first = slot
+
+    def randrange(self, *args):
+        if self._first is not None:
+            slot, self._first = self._first, None
+            return slot
+        return super().randrange(*args)
+
+
+def test_eight_concurrent_rides_on_one_slot_never_share_a_unicorn(fleet_table, monkeypatch):
+    """All eight pick slot 3, then write one after the other: one wins it,
+    the others draw again. A ride may run out of attempts (503, try again),
+    but no unicorn is ever on two rides."""
+    SamePick(monkeypatch, parties=8)
+    rides = [str(uuid.uuid4()) for _ in range(8)]
+
+    def dispatch(ride_id, seed):
+        try:
+            return Fleet(fleet_table, rng=FirstPick(3, seed)).dispatch(ride_id)['Name']
+        except NoUnicornAvailable:
+            return None
+
+    names = run_together([lambda r=r, i=i: dispatch(r, i) for i, r in enumerate(rides)])
+
+    dispatched = {name: ride for name, ride in zip(names, rides) if name is not None}
+    assert len(dispatched) == len([name for name in names if name is not None]) >= 2
+    assert fleet_table.unicorn_at(3)['Name'] in dispatched
+    assert held_unicorns(fleet_table) == dispatched
+
+
+def test_concurrent_retries_of_one_ride_get_one_unicorn(fleet_table, monkeypatch):
+    """A retry racing the first attempt: different picks, one ride record."""
+    SamePick(monkeypatch, parties=2)
+    ride_id = str(uuid.uuid4())
+
+    first, second = run_together([
+        lambda seed=seed: Fleet(fleet_table, rng=random.Random(seed)).dispatch(ride_id)
+        for seed in (1, 2)])
+
+    assert first == second
+    assert held_unicorns(fleet_table) == {first['Name']: ride_id}
+
+
+# -- idempotence and release -----------------------------------------------
+
+def test_the_same_ride_id_twice_gets_the_same_unicorn_and_holds_one(fleet_table):
+    fleet = Fleet(fleet_table, rng=random.Random(3))
+    ride_id = str(uuid.uuid4())
+
+    first = fleet.dispatch(ride_id)
+    second = fleet.dispatch(ride_id)
+
+    assert first == second
+    assert held_unicorns(fleet_table) == {first['Name']: ride_id}
+
+
+def test_completing_a_ride_over_http_frees_its_unicorn_for_the_next_rider(
+        rides, endpoint, rides_topic, fleet_table):
+    others = hold(Fleet(fleet_table), len(fleet_table.unicorn_names()) - 1)
+    ride = post_ride(rides).json_body  # the last free unicorn
+    assert post_ride(rides).status_code == 503
+
+    response = rides.http.post(f"/ride/{ride['RideId']}/complete")
+
+    assert response.status_code == 200
+    assert response.json_body == {'RideId': ride['RideId'], 'Completed': True,
+                                  'Unicorn': ride['Unicorn']}
+    assert held_unicorns(fleet_table) == others
+    again = post_ride(rides)
+    assert again.status_code == 201
+    assert again.json_body['UnicornName'] == ride['UnicornName']
+    assert [r['RideId'] for r in rides_topic.published_rides()] == [
+        ride['RideId'], again.json_body['RideId']]
+
+
+def test_completing_a_ride_twice_is_the_same_answer(rides, endpoint, fleet_table):
+    ride = post_ride(rides).json_body
+
+    first = rides.http.post(f"/ride/{ride['RideId']}/complete")
+    second = rides.http.post(f"/ride/{ride['RideId']}/complete")
+
+    assert first.status_code == second.status_code == 200
+    assert first.json_body == second.json_body
+    assert held_unicorns(fleet_table) == {}
+
+
+def test_completing_an_unknown_ride_is_404_and_frees_nothing(rides, endpoint, fleet_table):
+    held = hold(Fleet(fleet_table), 3)
+    ride_id = str(uuid.uuid4())
+
+    response = rides.http.post(f'/ride/{ride_id}/complete')
+
+    assert response.status_code == 404
+    assert response.json_body == {'Code': 'NotFoundError',
+                                  'Message': f'no ride with RideId {ride_id}'}
+    assert held_unicorns(fleet_table) == held
+
+
+# -- the lease -------------------------------------------------------------
+
+def test_a_lease_that_runs_out_frees_the_unicorn_without_any_clean_up(fleet_table):
+    clock = Clock()
+    fleet = Fleet(fleet_table, lease_seconds=120, clock=clock, rng=random.Random(1))
+    size = len(fleet_table.unicorn_names())
+    held = hold(fleet, size)
+    with pytest.raises(NoUnicornAvailable, match='every unicorn is on a ride'):
+        fleet.dispatch(str(uuid.uuid4()))
+
+    clock.now += 120  # the last second of the lease: still busy
+    with pytest.raises(NoUnicornAvailable):
+        fleet.dispatch(str(uuid.uuid4()))
+    clock.now += 1
+    late_ride = str(uuid.uuid4())
+    unicorn = fleet.dispatch(late_ride)
+
+    assert held[unicorn['Name']] != late_ride
+    assert held_unicorns(fleet_table, now=clock.now) == {unicorn['Name']: late_ride}
+
+
+def test_an_expired_ride_that_completes_late_does_not_free_its_unicorns_new_ride(fleet_table):
+    clock = Clock()
+    fleet = Fleet(fleet_table, lease_seconds=60, clock=clock)
+    old_ride = str(uuid.uuid4())
+    name = fleet.dispatch(old_ride)['Name']
+    clock.now += 30
+    hold(fleet, len(fleet_table.unicorn_names()) - 1)  # their leases run 30 s longer
+    clock.now += 31
+    new_ride = str(uuid.uuid4())
+    assert fleet.dispatch(new_ride)['Name'] == name  # the only free one
+
+    fleet.release(old_ride)
+
+    assert fleet_table.unicorn(name)['RideId'] == new_ride
+    assert held_unicorns(fleet_table, now=clock.now)[name] == new_ride
+    assert fleet_table.claim_for(old_ride).completed
+
+
+def test_the_lease_is_read_from_the_fleet_environment(fleet_table, monkeypatch):
+    monkeypatch.setenv('DYNAMODB_TABLE', 'wild-rydes-ride-fleet-dev-unicorns')
+    monkeypatch.setenv('UNICORN_LEASE_SECONDS', '42')
+    clock = Clock()
+    monkeypatch.setattr(wiring, 'Fleet', lambda store, lease_seconds: Fleet(
+        store, lease_seconds=lease_seconds, clock=clock))
+
+    fleet = wiring.fleet_from_environment()
+    name = fleet.dispatch(str(uuid.uuid4()))['Name']
+
+    assert fleet_table.unicorn(name)['BusyUntil'] == clock.now + 42
+
+
+# -- uniform choice, constant cost -----------------------------------------
+
+@pytest.mark.parametrize('busy, draws', [(6, 500), (12, 300), (14, 200)])
+def test_the_choice_is_uniform_over_the_free_unicorns(fleet_table, busy, draws):
+    """6 busy: random picks find a free one; 14 of 16 busy: the picks keep
+    missing and the availability index is read instead. Uniform either way."""
+    held = hold(Fleet(fleet_table, rng=random.Random(0)), busy)
+    fleet = Fleet(fleet_table, rng=random.Random(2026))
+
+    counts = collections.Counter(fleet.show_available()['Name'] for _ in range(draws))
+
+    free = set(fleet_table.unicorn_names()) - set(held)
+    assert set(counts) == free
+    dof = len(free) - 1
+    assert chi_square(counts.values(), draws / len(free)) < CHI_SQUARE_P001[dof]
+
+
+class RequestLog:
+    def __init__(self, client):
+        self.operations = []
+        client.meta.events.register('before-call.dynamodb.*', self._record)
+
+    def _record(self, model, **kwargs):
+        self.operations.append(model.name)
+
+
+def dispatch_costs(fleet_size, busy_share, dispatches, seed):
+    """DynamoDB operations of each dispatch into a fleet with a share busy."""
+    table = f'fleet-{fleet_size}-{seed}'
+    client = boto3.client('dynamodb', region_name=aws_support.REGION)
+    aws_support.create_fleet_table(table)
+    store = FleetStore(client, table)
+    load_fleet(store, aws_support.make_unicorns(fleet_size))
+    hold(Fleet(store, rng=random.Random(seed)), int(fleet_size * busy_share))
+    log = RequestLog(client)
+    fleet = Fleet(store, rng=random.Random(seed + 1))
+    costs = []
+    for _ in range(dispatches):
+        log.operations = []
+        fleet.dispatch(str(uuid.uuid4()))
+        costs.append(list(log.operations))
+    return costs
+
+
+# per attempt: ride record + fleet size + RANDOM_PICKS slot queries +
+# availability index + the picked unicorn + the transaction
+MOST_REQUESTS = 1 + CLAIM_ATTEMPTS * (1 + RANDOM_PICKS + 1 + 1 + 1)
+
+
+def test_dynamodb_requests_per_dispatch_stay_bounded_whatever_the_fleet_size(aws):
+    small = dispatch_costs(20, busy_share=0.5, dispatches=5, seed=1)
+    large = dispatch_costs(200, busy_share=0.5, dispatches=5, seed=1)
+
+    for costs in (small, large):
+        for operations in costs:
+            assert 'Scan' not in operations
+            assert set(operations) <= {'GetItem', 'Query', 'TransactWriteItems'}
+            assert operations.count('TransactWriteItems') == 1  # no conflicts here
+            assert len(operations) <= 1 + 1 + RANDOM_PICKS + 1 + 1 + 1
+    assert max(map(len, small + large)) <= MOST_REQUESTS
+    # the same random picks cost the same at 20 and 200 unicorns
+    mean = lambda costs: sum(map(len, costs)) / len(costs)  # noqa: E731
+    assert abs(mean(small) - mean(large)) <= RANDOM_PICKS
