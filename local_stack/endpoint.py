@@ -17,9 +17,9 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 
 from local_stack import wire
 
-# A body larger than this is not even read: the connection is closed after
-# the 413 (what a client sends past Lambda's 6 MB limit is discarded).
-MAX_DRAINED_BODY = 64 * 1024 * 1024
+# A body larger than this is read and thrown away (no memory spent on it),
+# then answered 413; smaller ones are checked by `wire.parse_invoke`.
+MAX_READ_BODY = 8 * 1024 * 1024
 
 
 class Endpoint:
@@ -61,11 +61,11 @@ class Endpoint:
         length = _content_length(environ)
         headers = [(key[5:].replace('_', '-'), value) for key, value in environ.items()
                    if key.startswith('HTTP_')]
-        if length > MAX_DRAINED_BODY:
+        if length > MAX_READ_BODY:
+            _discard(environ['wsgi.input'], length)
             answer = wire.WireError(413, 'RequestTooLargeException',
                                     f'Request must be smaller than {wire.SYNC_PAYLOAD_LIMIT} '
                                     'bytes for the InvokeFunction operation').answer()
-            answer.headers.append(('Connection', 'close'))
         else:
             body = environ['wsgi.input'].read(length) if length else b''
             answer = self.runtime.handle(name, environ.get('QUERY_STRING', ''), headers, body)
@@ -109,6 +109,14 @@ class Endpoint:
             detail = f' {answer.header("x-amzn-ErrorType")}'
         self._log(f'lambda {answer.status} {name.rsplit(":function:", 1)[-1]} ({invocation})'
                   f'{detail} {(time.perf_counter() - started) * 1000:.1f} ms')
+
+
+def _discard(stream, length, chunk=1024 * 1024):
+    while length > 0:
+        data = stream.read(min(chunk, length))
+        if not data:
+            return
+        length -= len(data)
 
 
 def _content_length(environ):

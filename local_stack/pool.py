@@ -245,10 +245,13 @@ class FunctionPool:
         with self._lock:
             return {'live': self._live, 'idle': len(self._idle), 'waiting': self._waiting}
 
-    def close(self):
+    def close(self, busy_too=True):
+        """End the pool's workers: all of them, or (`busy_too=False`, when
+        the pool is replaced) the idle ones now and busy ones when done."""
         with self._lock:
             self._closed = True
-            workers, self._idle = list(self._all), []
+            workers = list(self._all) if busy_too else list(self._idle)
+            self._idle = []
             self._lock.notify_all()
         for worker in workers:
             worker.kill()

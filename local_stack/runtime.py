@@ -78,7 +78,8 @@ class LambdaRuntime:
             pool = self._pools.get(spec.deployed_name)
             if pool is None or pool.spec is not spec:
                 if pool is not None:  # the app was read again: new settings
-                    threading.Thread(target=pool.close, daemon=True).start()
+                    threading.Thread(target=pool.close, kwargs={'busy_too': False},
+                                     daemon=True).start()
                 pool = FunctionPool(spec, self.sandbox_environment(spec), self.pool_size,
                                     self.max_waiting)
                 self._pools[spec.deployed_name] = pool

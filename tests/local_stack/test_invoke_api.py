@@ -278,3 +278,11 @@ def test_concurrent_invocations_of_one_function_run_in_different_workers(lambda_
 def test_other_aws_requests_go_to_moto(runtime):
     sts = runtime.client('sts')
     assert sts.get_caller_identity()['Account'] == '123456789012'
+
+
+def test_a_body_far_over_the_limit_is_read_away_and_answered_413(runtime):
+    answer = requests.post(f'{runtime.aws_url}/2015-03-31/functions/{ECHO}/invocations',
+                           data=b'"' + b'x' * (12 * 1024 * 1024) + b'"', timeout=30)
+    assert answer.status_code == 413
+    assert answer.headers['x-amzn-ErrorType'] == 'RequestTooLargeException'
+    assert answer.json()['Type'] == 'User'
