@@ -109,7 +109,8 @@ def _coordinate(location, parent, name, limit):
     value = location[name]
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise InvalidRequest(f'{field} must be a number')
-    if not math.isfinite(value):
+    # An int is always finite, and may be too big for math.isfinite's float.
+    if isinstance(value, float) and not math.isfinite(value):
         raise InvalidRequest(f'{field} must be a finite number')
     if not -limit <= value <= limit:
         raise InvalidRequest(f'{field} must be between {-limit} and {limit}')
