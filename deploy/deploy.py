@@ -1,0 +1,217 @@
+"""`make deploy STAGE=dev ARTIFACT_BUCKET=my-bucket`: deploy the packaged
+templates with CloudFormation, ride_fleet first (it publishes the SSM
+parameter rides resolves), then rides; print the rides URL.
+
+    python -m deploy.deploy --stage dev --bucket my-bucket [--dry-run]
+
+What `aws cloudformation package` + `deploy` do, with boto3: upload each
+zip to S3 (named by its SHA-256, so an unchanged zip is not sent again),
+point the template's functions at it, create a change set, execute it,
+wait. `--dry-run` (make: DRY_RUN=1) prints every step and calls nothing.
+Run `make package STAGE=<stage>` first (make deploy does).
+"""
+import argparse
+import datetime
+import hashlib
+import json
+import pathlib
+import sys
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from deploy import package as packager  # noqa: E402
+from deploy import templates  # noqa: E402
+
+CAPABILITIES = ['CAPABILITY_IAM', 'CAPABILITY_AUTO_EXPAND']  # roles; the SAM transform
+MAX_TEMPLATE_BODY = 51200
+NO_CHANGES = ("didn't contain changes", 'No updates are to be performed')
+FUNCTION_TYPES = ('AWS::Serverless::Function', 'AWS::Lambda::Function')
+
+
+def stack_name(app, stage):
+    return f'{templates.APP_NAMES[app]}-{stage}'
+
+
+class DryRunClient:
+    """Stands in for a boto3 client: prints each call, calls nothing."""
+
+    def __init__(self, service, out):
+        self._service = service
+        self._out = out
+
+    def __getattr__(self, operation):
+        def call(**kwargs):
+            shown = {key: (f'<{len(value)} bytes>' if isinstance(value, (bytes, str))
+                           and len(value) > 120 else value) for key, value in kwargs.items()}
+            print(f'  would call {self._service}.{operation}({_args(shown)})', file=self._out)
+            return {}
+        return call
+
+
+def _args(kwargs):
+    return ', '.join(f'{key}={value!r}' for key, value in kwargs.items())
+
+
+class Deployer:
+    def __init__(self, stage, bucket, build_root, clients, out=sys.stdout, dry_run=False,
+                 prefix='wild-rydes'):
+        self.stage = stage
+        self.bucket = bucket
+        self.build_root = pathlib.Path(build_root)
+        self.prefix = prefix
+        self.dry_run = dry_run
+        self.out = out
+        self._cfn = clients('cloudformation')
+        self._s3 = clients('s3')
+
+    def say(self, text):
+        print(text, file=self.out)
+
+    def deploy_all(self):
+        outputs = {}
+        for step, app in enumerate((templates.FLEET, templates.RIDES), start=1):
+            self.say(f'[{step}/2] {app}: stack {stack_name(app, self.stage)}')
+            outputs[app] = self.deploy_app(app)
+        url = outputs[templates.RIDES].get('EndpointURL', '<EndpointURL output of the rides stack>')
+        self.say(f'rides URL: {url}')
+        return outputs
+
+    def deploy_app(self, app):
+        out_dir = self.build_root / self.stage / app
+        template_path = out_dir / packager.TEMPLATE_NAME
+        zip_path = out_dir / packager.ZIP_NAME
+        if not template_path.exists() or not zip_path.exists():
+            raise SystemExit(f'{template_path} is missing: run make package STAGE={self.stage}')
+        code_uri = self.upload(zip_path, app)
+        template = point_functions_at(json.loads(template_path.read_text()), code_uri)
+        body = json.dumps(template, indent=1)
+        (out_dir / 'packaged.json').write_text(body)
+        self.say(f'  wrote {out_dir / "packaged.json"} (functions at {code_uri})')
+        return self.deploy_stack(stack_name(app, self.stage), body, app)
+
+    def upload(self, zip_path, app):
+        data = zip_path.read_bytes()
+        key = f'{self.prefix}/{self.stage}/{app}/{hashlib.sha256(data).hexdigest()}.zip'
+        self.say(f'  upload {zip_path.name} ({len(data) / 1024:.0f} KiB) to s3://{self.bucket}/{key}')
+        if self.dry_run or not self._exists(key):
+            self._s3.put_object(Bucket=self.bucket, Key=key, Body=data)
+        else:
+            self.say('  (already there)')
+        return f's3://{self.bucket}/{key}'
+
+    def _exists(self, key):
+        from botocore.exceptions import ClientError
+        try:
+            self._s3.head_object(Bucket=self.bucket, Key=key)
+            return True
+        except ClientError:
+            return False
+
+    def template_source(self, name, body):
+        if len(body.encode()) <= MAX_TEMPLATE_BODY:
+            return {'TemplateBody': body}
+        key = f'{self.prefix}/{self.stage}/{name}-{hashlib.sha256(body.encode()).hexdigest()}.json'
+        self._s3.put_object(Bucket=self.bucket, Key=key, Body=body.encode())
+        return {'TemplateURL': f'https://{self.bucket}.s3.amazonaws.com/{key}'}
+
+    def deploy_stack(self, name, body, app):
+        change_type = self.change_set_type(name)
+        change_set = 'deploy-' + datetime.datetime.now(datetime.timezone.utc).strftime('%Y%m%d%H%M%S')
+        self.say(f'  create change set {change_set} ({change_type})')
+        self._cfn.create_change_set(
+            StackName=name, ChangeSetName=change_set, ChangeSetType=change_type,
+            Capabilities=CAPABILITIES, Tags=[{'Key': 'app', 'Value': templates.APP_NAMES[app]},
+                                             {'Key': 'stage', 'Value': self.stage}],
+            **self.template_source(name, body))
+        self.say('  wait for the change set')
+        if not self.wait_change_set(name, change_set):
+            self.say('  no changes')
+            return self.stack_outputs(name)
+        self.say(f'  execute change set {change_set}')
+        self._cfn.execute_change_set(StackName=name, ChangeSetName=change_set)
+        waiter = 'stack_create_complete' if change_type == 'CREATE' else 'stack_update_complete'
+        self.say(f'  wait for {waiter}')
+        if not self.dry_run:
+            self._cfn.get_waiter(waiter).wait(StackName=name, WaiterConfig={'Delay': 10,
+                                                                             'MaxAttempts': 180})
+        return self.stack_outputs(name)
+
+    def change_set_type(self, name):
+        self.say(f'  look up stack {name}')
+        if self.dry_run:
+            self._cfn.describe_stacks(StackName=name)
+            self.say('  (a dry run assumes a new stack: CREATE; an existing one gets UPDATE)')
+            return 'CREATE'
+        from botocore.exceptions import ClientError
+        try:
+            [stack] = self._cfn.describe_stacks(StackName=name)['Stacks']
+        except ClientError as error:
+            if 'does not exist' in str(error):
+                return 'CREATE'
+            raise
+        return 'CREATE' if stack['StackStatus'] == 'REVIEW_IN_PROGRESS' else 'UPDATE'
+
+    def wait_change_set(self, name, change_set):
+        """True when there is something to execute."""
+        if self.dry_run:
+            return True
+        from botocore.exceptions import WaiterError
+        try:
+            self._cfn.get_waiter('change_set_create_complete').wait(
+                StackName=name, ChangeSetName=change_set, WaiterConfig={'Delay': 5})
+        except WaiterError:
+            described = self._cfn.describe_change_set(StackName=name, ChangeSetName=change_set)
+            reason = described.get('StatusReason', '')
+            if any(text in reason for text in NO_CHANGES):
+                self._cfn.delete_change_set(StackName=name, ChangeSetName=change_set)
+                return False
+            raise SystemExit(f'change set {change_set} of {name} failed: {reason}')
+        return True
+
+    def stack_outputs(self, name):
+        self.say(f'  read the outputs of {name}')
+        if self.dry_run:
+            self._cfn.describe_stacks(StackName=name)
+            return {}
+        [stack] = self._cfn.describe_stacks(StackName=name)['Stacks']
+        return {output['OutputKey']: output['OutputValue'] for output in stack.get('Outputs', [])}
+
+
+def point_functions_at(template, code_uri):
+    """`CodeUri: ./deployment.zip` becomes the uploaded zip."""
+    template = json.loads(json.dumps(template))
+    for resource in template['Resources'].values():
+        if resource['Type'] in FUNCTION_TYPES:
+            resource['Properties']['CodeUri'] = code_uri
+    return template
+
+
+def boto3_clients(region=None):
+    import boto3
+    session = boto3.session.Session(region_name=region)
+    return lambda service: session.client(service)
+
+
+def main(argv=None, out=sys.stdout):
+    parser = argparse.ArgumentParser(description='deploy ride_fleet, then rides')
+    parser.add_argument('--stage', default='dev', choices=templates.STAGES)
+    parser.add_argument('--bucket', help='S3 bucket for the zips (ARTIFACT_BUCKET)')
+    parser.add_argument('--region', help="default: boto3's (AWS_REGION, ~/.aws/config)")
+    parser.add_argument('--build', default=str(ROOT / 'build'), help='make package output')
+    parser.add_argument('--dry-run', action='store_true', help='print the steps, call nothing')
+    args = parser.parse_args(argv)
+    if args.dry_run:
+        print(f'DRY RUN: deploying stage {args.stage}; nothing is sent to AWS', file=out)
+        clients = lambda service: DryRunClient(service, out)  # noqa: E731
+    else:
+        if not args.bucket:
+            parser.error('--bucket (make: ARTIFACT_BUCKET=...) is required')
+        clients = boto3_clients(args.region)
+    bucket = args.bucket or '<ARTIFACT_BUCKET>'
+    Deployer(args.stage, bucket, args.build, clients, out=out, dry_run=args.dry_run).deploy_all()
+
+
+if __name__ == '__main__':
+    main()
