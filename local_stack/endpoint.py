@@ -39,15 +39,17 @@ class Endpoint:
                 self._moto = DomainDispatcherApplication(create_backend_app)
             return self._moto
 
-    def warm_up(self, services=('dynamodb', 'sns', 'ssm', 'sts')):
+    def warm_up(self, services=('dynamodb', 'ssm', 'sns')):
         """Build moto's per-service apps ahead of the first request (SSM's
         takes about a second, holding moto's dispatch lock); run it in a
         thread while other things start."""
         dispatcher = self.moto()
         for service in services:
+            if service in dispatcher.app_instances:
+                continue
+            app = dispatcher.create_app(service)  # outside the lock: requests go on
             with dispatcher.lock:
-                if service not in dispatcher.app_instances:
-                    dispatcher.app_instances[service] = dispatcher.create_app(service)
+                dispatcher.app_instances.setdefault(service, app)
 
     def __call__(self, environ, start_response):
         started = time.perf_counter()

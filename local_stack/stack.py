@@ -54,6 +54,7 @@ class Stack:
         self.children = []
         self.provisioned = None
         self.startup_seconds = None
+        self.phases = {}  # seconds from the start to the end of each phase
         self._stopped = False
 
     @property
@@ -67,8 +68,9 @@ class Stack:
         request_log = self._out if options.log_requests else None
         endpoint = Endpoint(None, log=request_log)
         self.server = EndpointServer(endpoint, HOST, options.aws_port)
+        warming = threading.Thread(target=endpoint.warm_up, daemon=True, name='moto-warm-up')
         if options.provision:
-            threading.Thread(target=endpoint.warm_up, daemon=True, name='moto-warm-up').start()
+            warming.start()
         try:
             apps = (self.project_apps + self.extra_apps) or [self.fleet, self.rides]
             self.runtime = LambdaRuntime(apps, self.server.url, options.pool_size,
@@ -79,12 +81,20 @@ class Stack:
                                  self._chalice_local('rides', self.rides, options.rides_port)]
             self.runtime.start()
             self.server.start()
+            self.phases['functions read'] = time.perf_counter() - started
             if options.provision:
-                self.provisioned = provision.provision(self.server.url, self.fleet, self.rides)
+                # the first ride should not wait for the fleet function's cold start
                 self.runtime.prewarm([self.fleet.deployed_name(provision.FLEET_FUNCTION)])
+                # moto answers slowly while it builds a service (SSM: ~1 s of
+                # CPU); the fleet's DynamoDB timeouts are tight, so wait.
+                warming.join(timeout=60)
+                self.phases['moto warmed up'] = time.perf_counter() - started
+                self.provisioned = provision.provision(self.server.url, self.fleet, self.rides)
+                self.phases['provisioned'] = time.perf_counter() - started
             ports = (options.fleet_port, options.rides_port)
             for child, port in zip(self.children, ports):
                 child.wait_for_port(HOST, port)
+            self.phases['chalice local listening'] = time.perf_counter() - started
         except BaseException:
             self.stop()
             raise
@@ -136,6 +146,7 @@ class Stack:
             'functions': {spec.deployed_name: spec.arn for spec in self.runtime.functions()},
             'provisioned': self.provisioned,
             'startup_seconds': self.startup_seconds,
+            'startup_phases': self.phases,
             'pids': [os.getpid()] + [child.process.pid for child in self.children],
         }
 
