@@ -201,7 +201,8 @@ def banner(info):
     lines += [
         f"  AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing aws lambda invoke "
         f"--endpoint-url {info['aws_url']} --region us-east-1 --function-name {function} "
-        f"--cli-binary-format raw-in-base64-out --payload '{{}}' /dev/stdout",
+        f"--payload '{{}}' /dev/stdout",
+        '    (AWS CLI v2: add --cli-binary-format raw-in-base64-out)',
         '  python -c "import boto3; print(boto3.client(\'lambda\', endpoint_url='
         f'\'{info["aws_url"]}\', region_name=\'us-east-1\', aws_access_key_id=\'testing\', '
         f'aws_secret_access_key=\'testing\').invoke(FunctionName=\'{function}\')'

@@ -3,7 +3,9 @@ unchanged boto3 code invokes the fleet function through the local endpoint,
 or calls the fleet's GET /unicorn; stopping the stack frees every port."""
 import json
 import os
+import shutil
 import socket
+import subprocess
 
 import pytest
 import requests
@@ -112,3 +114,21 @@ def test_the_endpoint_alone_starts_without_chalice_local():
         unicorn = json.loads(endpoint.lambda_client().invoke(
             FunctionName=FLEET_FUNCTION, Payload=b'{}')['Payload'].read())
         assert unicorn['Name'] in CATALOG_NAMES
+
+
+@pytest.mark.skipif(shutil.which('aws') is None, reason='the AWS CLI is not installed')
+def test_the_aws_cli_invokes_a_function_as_the_readme_shows(stack):
+    version = subprocess.run(['aws', '--version'], capture_output=True, text=True, timeout=30)
+    binary_format = (['--cli-binary-format', 'raw-in-base64-out']
+                     if 'aws-cli/2' in version.stdout + version.stderr else [])
+    env = {key: value for key, value in os.environ.items() if not key.startswith('AWS_')}
+    env.update(AWS_ACCESS_KEY_ID='testing', AWS_SECRET_ACCESS_KEY='testing')
+    done = subprocess.run(
+        ['aws', 'lambda', 'invoke', '--endpoint-url', stack.aws_url, '--region', 'us-east-1',
+         '--function-name', 'wild-rydes-dev-RequestRideInvoke', '--log-type', 'Tail',
+         *binary_format, '--payload', json.dumps(PICKUP), '/dev/stdout'],
+        capture_output=True, text=True, env=env, timeout=60)
+    assert done.returncode == 0, done.stderr
+    ride, _, metadata = done.stdout.partition('}{')
+    assert json.loads(ride + '}')['Unicorn']['Name'] in CATALOG_NAMES
+    assert json.loads('{' + metadata)['StatusCode'] == 200
