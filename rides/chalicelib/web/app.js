@@ -167,7 +167,14 @@
 
   // ---- messages --------------------------------------------------------------
   function announce(text) { ui.status.textContent = text; }
-  function showError(text) { ui.error.textContent = text; ui.app.dataset.state = 'error'; }
+  function showError(text) { ui.error.textContent = text; ui.app.dataset.state = 'error'; reveal(ui.error); }
+  // On a small screen the news may be below the fold: scroll just enough.
+  function reveal(node) {
+    if (node.scrollIntoView) node.scrollIntoView({ block: 'nearest', behavior: reducedMotion() ? 'auto' : 'smooth' });
+  }
+  function reducedMotion() {
+    return !!(window.matchMedia && window.matchMedia('(prefers-reduced-motion: reduce)').matches);
+  }
   function clearError() { ui.error.textContent = ''; }
 
   function refreshButton() {
@@ -281,7 +288,9 @@
     ui.rideId.textContent = ride.RideId;
     ui.ride.hidden = false;
     ui.app.dataset.state = 'arriving';
-    announce(unicorn.Name + ', a ' + unicorn.Color + ' unicorn, is on the way to your pickup point.');
+    var article = /^[aeiou]/i.test(unicorn.Color) ? 'an ' : 'a ';
+    announce(unicorn.Name + ', ' + article + unicorn.Color + ' unicorn, is on the way to your pickup point.');
+    reveal(ui.status);
     animateUnicorn(pickup, trip, function () {
       ui.app.dataset.state = 'arrived';
       ui.unicorn.classList.add('arrived');
@@ -302,8 +311,7 @@
     ui.unicorn.classList.remove('arrived');
     ui.unicorn.setAttribute('visibility', 'visible');
 
-    var reduced = window.matchMedia && window.matchMedia('(prefers-reduced-motion: reduce)').matches;
-    var duration = reduced ? 0 : TRIP_MS;
+    var duration = reducedMotion() ? 0 : TRIP_MS;
     var start = null;
     function at(t) {
       var u = 1 - t;
