@@ -108,12 +108,14 @@ def test_over_http_transport_then_stopping_frees_every_port():
             os.kill(pid, 0)
 
 
-def test_the_endpoint_alone_starts_without_chalice_local():
-    with testing.local_endpoint() as endpoint:
-        assert endpoint.rides_url is None
-        unicorn = json.loads(endpoint.lambda_client().invoke(
-            FunctionName=FLEET_FUNCTION, Payload=b'{}')['Payload'].read())
-        assert unicorn['Name'] in CATALOG_NAMES
+def test_the_endpoint_alone_starts_without_chalice_local_or_provisioning():
+    with testing.local_endpoint(provision=False) as endpoint:
+        assert endpoint.rides_url is None and endpoint.fleet_url is None
+        assert endpoint['provisioned'] is None
+        client = endpoint.lambda_client()
+        assert client.invoke(FunctionName=FLEET_FUNCTION,
+                             InvocationType='DryRun')['StatusCode'] == 204
+        assert endpoint.client('dynamodb').list_tables()['TableNames'] == []
 
 
 @pytest.mark.skipif(shutil.which('aws') is None, reason='the AWS CLI is not installed')
