@@ -18,7 +18,7 @@ from pathlib import Path
 
 from chalice.config import Config
 
-from local_stack import ACCOUNT_ID, REGION, function_arn
+from local_stack import function_arn
 
 # Chalice's own defaults when a config says nothing.
 DEFAULT_TIMEOUT_SECONDS = 60
@@ -154,5 +154,3 @@ class Registry:
         with self._lock:
             return sorted(self._functions.values(), key=lambda spec: spec.deployed_name)
 
-
-__all__ = ['ACCOUNT_ID', 'REGION', 'AppDirectory', 'FunctionSpec', 'Registry']

@@ -57,10 +57,13 @@ class Stack:
         self.phases = {}  # seconds from the start to the end of each phase
         self._stopped = False
 
-    @property
-    def project_apps(self):
-        return [self.fleet, self.rides] if self.options.chalice_local or self.options.provision \
-            else []
+    def runtime_apps(self):
+        """Both apps, plus `app_dirs`; only `app_dirs` when they are given and
+        nothing of the project (chalice local, provisioning) is asked for."""
+        project = [self.fleet, self.rides]
+        if self.extra_apps and not (self.options.chalice_local or self.options.provision):
+            return self.extra_apps
+        return project + self.extra_apps
 
     def start(self):
         started = time.perf_counter()
@@ -72,8 +75,7 @@ class Stack:
         if options.provision:
             warming.start()
         try:
-            apps = (self.project_apps + self.extra_apps) or [self.fleet, self.rides]
-            self.runtime = LambdaRuntime(apps, self.server.url, options.pool_size,
+            self.runtime = LambdaRuntime(self.runtime_apps(), self.server.url, options.pool_size,
                                          options.max_waiting, log=self._out)
             endpoint.runtime = self.runtime
             if options.chalice_local:  # their start overlaps with everything below

@@ -134,3 +134,12 @@ def test_the_aws_cli_invokes_a_function_as_the_readme_shows(stack):
     ride, _, metadata = done.stdout.partition('}{')
     assert json.loads(ride + '}')['Unicorn']['Name'] in CATALOG_NAMES
     assert json.loads('{' + metadata)['StatusCode'] == 200
+
+
+def test_the_runtime_serves_any_chalice_app_given_with_app():
+    from tests.local_stack.conftest import TOOLBOX
+    with testing.local_endpoint(provision=False, extra_args=['--app', str(TOOLBOX)]) as endpoint:
+        assert FLEET_FUNCTION not in endpoint.functions
+        response = endpoint.lambda_client().invoke(FunctionName='toolbox-dev-Echo',
+                                                   Payload=b'{"from": "cli"}')
+        assert json.loads(response['Payload'].read())['event'] == {'from': 'cli'}
