@@ -8,7 +8,8 @@ import time
 import pytest
 import requests
 
-from local_stack import function_arn
+from local_stack import function_arn, testing
+from tests.local_stack.conftest import TOOLBOX
 
 ECHO = 'toolbox-dev-Echo'
 ECHO_ARN = function_arn(ECHO)
@@ -231,11 +232,24 @@ def test_dry_run_of_an_unknown_function_is_not_found(lambda_client):
         lambda_client.invoke(FunctionName='toolbox-dev-Missing', InvocationType='DryRun')
 
 
-def test_module_state_lives_as_long_as_the_worker(lambda_client):
-    first = invoke(lambda_client, ECHO, {})[1]
-    second = invoke(lambda_client, ECHO, {})[1]
-    if first['pid'] == second['pid']:  # the same warm worker
-        assert second['count'] == first['count'] + 1
+def test_module_state_lives_as_long_as_the_worker():
+    with testing.lambda_runtime([TOOLBOX], pool_size=1) as one_worker:
+        client = one_worker.lambda_client()
+        first = invoke(client, ECHO, {})[1]
+        second = invoke(client, ECHO, {})[1]
+    assert second['pid'] == first['pid']
+    assert second['count'] == first['count'] + 1
+
+
+def test_an_event_payload_over_1_mb_is_a_413(lambda_client):
+    with pytest.raises(lambda_client.exceptions.RequestTooLargeException):
+        lambda_client.invoke(FunctionName=ECHO, InvocationType='Event',
+                             Payload=json.dumps({'blob': 'x' * (1024 * 1024)}).encode())
+
+
+def test_an_unknown_invocation_type_is_a_400(lambda_client):
+    with pytest.raises(lambda_client.exceptions.InvalidParameterValueException):
+        lambda_client.invoke(FunctionName=ECHO, InvocationType='Sometimes')
 
 
 def test_each_app_runs_with_its_own_stage_environment_and_nothing_of_this_process(
