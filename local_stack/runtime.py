@@ -11,6 +11,7 @@ import json
 import os
 import threading
 import time
+import traceback
 from concurrent.futures import ThreadPoolExecutor
 
 from local_stack import REGION, ACCOUNT_ID, function_arn, wire
@@ -72,6 +73,9 @@ class LambdaRuntime:
             return error.answer(request_id)
         except Throttled:
             return wire.too_many_requests().answer(request_id)
+        except Exception as error:  # noqa: BLE001 - a runtime bug; Lambda's answer to it
+            self._log(f'runtime error on {path_name}:\n{traceback.format_exc()}')
+            return wire.service_error(f'{type(error).__name__}: {error}').answer(request_id)
 
     def pool(self, spec):
         with self._pools_lock:

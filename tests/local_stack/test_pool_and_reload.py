@@ -104,3 +104,15 @@ def _touch_later(path, seconds=1):
     stat = path.stat()
     os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + seconds * 1_000_000_000))
     time.sleep(0.3)
+
+
+def test_a_fault_of_the_runtime_itself_is_a_500_service_exception():
+    from tests.local_stack.conftest import OTHER
+    with testing.lambda_runtime([OTHER]) as runtime:
+        def broken(name):
+            raise RuntimeError('registry exploded')
+        runtime.runtime.registry.lookup = broken
+        client = runtime.lambda_client()
+        with pytest.raises(client.exceptions.ServiceException) as caught:
+            client.invoke(FunctionName='other-dev-Peek')
+        assert caught.value.response['ResponseMetadata']['HTTPStatusCode'] == 500
