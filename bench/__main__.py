@@ -16,7 +16,8 @@ def _coldstart_keys(settings):
 def _weights(settings):
     """Expected seconds per stage on a two-core machine, for the progress bar."""
     return {
-        'local': 12 + 2 * (settings.local_rounds + settings.local_warmup) * 0.18
+        'local': 12 + 2 * min(settings.local_budget_s,
+                              (settings.local_rounds + settings.local_warmup) * 0.18)
         if settings.local else 0.1,
         'handlers': len(handlers.PAIRS) * 2 * (settings.handler_rounds
                                                + settings.handler_warmup) * 0.0007,

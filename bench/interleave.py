@@ -20,7 +20,7 @@ class TooManyFailures(RuntimeError):
 
 
 def alternate(paths, rounds, warmup=0, tick=lambda: None, check=None, failures=None,
-              max_failures=0):
+              max_failures=0, time_budget_s=None):
     """Samples in ms per path name. Each round runs every path once, in
     the same order; `warmup` rounds run first and are dropped. `check(name,
     result)` (untimed) may raise when a path answered wrongly. `tick()` is
@@ -28,10 +28,20 @@ def alternate(paths, rounds, warmup=0, tick=lambda: None, check=None, failures=N
 
     With a `failures` dict, a request that raises (in `run` or `check`) is
     recorded there (`{name: [message, ...]}`) and its sample dropped, up to
-    `max_failures` in all; one more raises TooManyFailures."""
+    `max_failures` in all; one more raises TooManyFailures.
+
+    With `time_budget_s`, measuring stops after the round during which the
+    budget ran out (warm-up not counted), so a loaded machine yields fewer
+    samples instead of a run that never ends."""
     samples = {path.name: [] for path in paths}
     failed = 0
+    measuring_since = None
     for round_index in range(warmup + rounds):
+        if round_index == warmup:
+            measuring_since = time.monotonic()
+        elif (time_budget_s is not None and measuring_since is not None
+              and time.monotonic() - measuring_since > time_budget_s):
+            break
         for path in paths:
             path.prepare()
             try:

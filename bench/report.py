@@ -239,7 +239,11 @@ def render(results, chart_name=None):
         local_section(1, 'Fleet call alone', results.get('fleet_call', {}),
                       'boto3 `lambda.invoke` of `RequestUnicornInvoke` through the local Lambda '
                       'runtime against an HTTP GET of the fleet\'s `/unicorn` through `chalice '
-                      'local`, both on loopback, DynamoDB in the local moto server.'),
+                      'local`, both on loopback, DynamoDB in the local moto server; each call '
+                      'made by the project\'s own transport classes, as rides makes it. Measured '
+                      'after section 2, on the invoke stack\'s table; moto slows down as ride '
+                      'records pile up (DynamoDB\'s TTL would delete them), which both '
+                      'alternating paths share.'),
         local_section(2, 'A whole ride', results.get('ride', {}),
                       '`POST /ride` to rides\' `chalice local`, with `UNICORN_TRANSPORT=invoke` '
                       'against `http` (one local stack per transport, requests alternating).'),

@@ -9,6 +9,7 @@ class Settings:
     local: bool = True             # sections 1-2 need the local stack
     local_rounds: int = 300
     local_warmup: int = 20
+    local_budget_s: float = 100    # per local section, after warm-up
     handler_rounds: int = 3000
     handler_warmup: int = 200
     coldstart_rounds: int = 15
@@ -22,7 +23,7 @@ class Settings:
 
 
 FULL = Settings(mode='full')
-QUICK = Settings(mode='quick', local_rounds=20, local_warmup=3, handler_rounds=300,
+QUICK = Settings(mode='quick', local_rounds=20, local_warmup=3, local_budget_s=8, handler_rounds=300,
                  handler_warmup=30, coldstart_rounds=2, coldstart_warmup=False,
                  import_profiled=('fleet_invoke', 'rides_post'), scale_dispatches=5,
                  uniformity_size=16, uniformity_draws_per_unicorn=15)

@@ -106,3 +106,11 @@ def test_failed_requests_are_counted_and_left_out_until_there_are_too_many():
     assert len(samples['a']) == 2 and len(samples['b']) == 3
     with pytest.raises(TooManyFailures):
         alternate([Path('c', lambda: 1 / 0)], rounds=3, failures={}, max_failures=1)
+
+
+def test_a_time_budget_stops_measuring_after_the_round_it_ran_out_in():
+    from bench.interleave import Path, alternate
+
+    samples = alternate([Path('a', lambda: 1), Path('b', lambda: 2)], rounds=50, warmup=2,
+                        time_budget_s=0)
+    assert len(samples['a']) == len(samples['b']) == 1
