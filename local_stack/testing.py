@@ -41,6 +41,9 @@ It can also be read like a dict (`stack['rides_url']`), as `bench` does.
 Options (keywords of `local_stack` / `local_endpoint`): pool_size,
 max_waiting, provision, autoreload (False by default here), stage,
 start_timeout (60 s), extra_args (more `python -m local_stack` arguments).
+The stack's output goes to a temporary file (`log_text()`), removed on exit
+unless LOCAL_STACK_KEEP_LOGS is set. If the stack does not start,
+`StackFailed` carries the end of that output.
 """
 import json
 import os

@@ -41,6 +41,8 @@ class LogTee:
             text = str(text)
         if self.captured is not None:
             self.captured.append(text)
+            if len(self.captured) > 1024:  # a chatty handler: keep only the tail
+                self.captured[:] = [''.join(self.captured)[-LOG_KEEP_CHARS:]]
         out = []
         for piece in text.splitlines(keepends=True):
             if self._at_line_start:
