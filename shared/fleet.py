@@ -9,6 +9,7 @@ the short list of free unicorns is read from the availability index instead.
 A dispatch is one conditional transaction, so two rides can never get the
 same unicorn, and a repeated dispatch for a ride returns what it already has.
 """
+import logging
 import random
 import time
 
@@ -18,6 +19,8 @@ from shared import fleet_schema as schema
 from shared.errors import NoUnicornAvailable, RideNotFound
 from shared.fleet_store import ClaimConflict
 from shared.json_encoding import jsonable
+
+log = logging.getLogger(__name__)
 
 DEFAULT_LEASE_SECONDS = 300
 RANDOM_PICKS = 4
@@ -68,6 +71,7 @@ class Fleet:
         """Hold a free unicorn for `ride_id`; the same one if already held."""
         existing = self._store.claim_for(ride_id)
         if existing is not None:
+            log.info('ride already has a unicorn', extra={'unicorn': existing.unicorn['Name']})
             return public_view(existing.unicorn)
         for _ in range(CLAIM_ATTEMPTS):
             now = self._now()
@@ -82,6 +86,8 @@ class Fleet:
                 if conflict.ride_exists:  # a concurrent retry of this ride won
                     return public_view(self._store.claim_for(ride_id).unicorn)
                 continue  # another ride took this unicorn first: draw again
+            log.info('unicorn dispatched', extra={'unicorn': unicorn['Name'],
+                                                  'busy_until': now + self._lease})
             return public_view(unicorn)
         raise NoUnicornAvailable('every unicorn we picked was taken by another '
                                  'ride at the same moment; try again')
@@ -93,6 +99,7 @@ class Fleet:
             raise RideNotFound(f'no ride with RideId {ride_id}')
         if not claim.completed:
             self._store.release(claim)
+        log.info('ride completed, unicorn released', extra={'unicorn': claim.unicorn['Name']})
         return {'RideId': ride_id, 'Completed': True,
                 'Unicorn': public_view(claim.unicorn)}
 
