@@ -1,0 +1,34 @@
+"""Log capture for the logging tests, and the fault tests' wiring: rides
+reaches the fleet through a loopback Lambda endpoint, so the fleet runs in a
+thread of its own, with its own logging context, as it would in its own
+Lambda sandbox."""
+import json
+import logging
+
+import pytest
+
+from tests.faults.conftest import endpoint, rides, sleeps  # noqa: F401 (fixtures)
+
+
+@pytest.fixture
+def log_lines(capsys):
+    """What both apps write to stdout, as parsed JSON objects. The root
+    logger starts bare, so `shared.logs.configure()` installs its handler on
+    the captured stdout, as it does on Lambda's."""
+    root = logging.getLogger()
+    saved_handlers, saved_level = list(root.handlers), root.level
+    root.handlers = []
+
+    def read():
+        out = capsys.readouterr().out
+        lines = [line for line in out.splitlines() if line.strip()]
+        parsed = []
+        for line in lines:
+            entry = json.loads(line)  # every line is one JSON object
+            assert isinstance(entry, dict), line
+            parsed.append((line, entry))
+        return parsed
+
+    yield read
+    root.handlers = saved_handlers
+    root.setLevel(saved_level)

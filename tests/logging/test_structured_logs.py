@@ -1,0 +1,163 @@
+"""Both apps log one JSON object per line with level, message, function,
+request id and ride id; one ride is followed across both services by its
+ride id; nothing secret and no raw event reaches a log line at INFO."""
+import json
+import logging
+import pathlib
+import uuid
+
+import pytest
+
+from shared import logs
+
+EVENTS = pathlib.Path(__file__).parents[1] / 'events'
+FIELDS = {'level', 'message', 'function', 'request_id', 'ride_id'}
+SECRET = 'Bearer eyJhbGciOiJIUzI1NiJ9.c2VjcmV0LXRva2Vu.Zm9v'
+SECURITY_TOKEN = 'IQoJb3JpZ2luX2VjEXAMPLESESSIONTOKEN'
+
+
+class LambdaContext:
+    aws_request_id = '0d5e3c1a-0000-4000-8000-0000000000aa'
+    function_name = 'wild-rydes-dev-APIHandler'
+    memory_limit_in_mb = 256
+
+    def get_remaining_time_in_millis(self):
+        return 25_000
+
+
+def api_gateway_event(body=None, **headers):
+    event = json.loads((EVENTS / 'post_ride_apigw.json').read_text())
+    event['headers'].update(headers)
+    event['multiValueHeaders'].update({name: [value] for name, value in headers.items()})
+    if body is not None:
+        event['body'] = json.dumps(body)
+    return event
+
+
+@pytest.fixture
+def rides_lambda(rides, rides_module, rides_env, monkeypatch):
+    """rides' Lambda handler, as API Gateway calls it, in its stage environment."""
+    for name, value in rides_env.items():
+        monkeypatch.setenv(name, value)
+    return lambda event: rides_module.app(event, LambdaContext())
+
+
+def test_one_ride_is_followed_across_both_services_by_its_ride_id(rides_lambda, log_lines):
+    event = api_gateway_event()
+
+    response = rides_lambda(event)
+
+    assert response['statusCode'] == 201
+    ride_id = json.loads(response['body'])['RideId']
+    entries = [entry for _, entry in log_lines()]
+    assert entries and all(FIELDS <= set(entry) for entry in entries)
+    rides_lines = [e for e in entries if e['function'] == 'POST /ride']
+    fleet_lines = [e for e in entries if e['function'] == 'RequestUnicornInvoke']
+    assert rides_lines and fleet_lines
+    assert len(rides_lines) + len(fleet_lines) == len(entries)
+    assert {e['ride_id'] for e in entries} == {ride_id}
+    assert {e['request_id'] for e in rides_lines} == {event['requestContext']['requestId']}
+    fleet_request_ids = {e['request_id'] for e in fleet_lines}
+    assert len(fleet_request_ids) == 1 and None not in fleet_request_ids
+    assert all(e['level'] in ('INFO', 'WARNING', 'ERROR') for e in entries)
+    assert any(ride_id in e['message'] or e.get('unicorn') for e in fleet_lines)
+
+
+def test_a_failed_ride_logs_the_failure_with_its_ride_id(
+        rides_lambda, endpoint, log_lines):
+    from tests.faults.lambda_endpoint import function_not_found
+    endpoint.script(function_not_found, function_not_found)
+
+    response = rides_lambda(api_gateway_event())
+
+    assert response['statusCode'] == 502
+    ride_id = endpoint.payloads()[0]['RideId']
+    warnings = [e for _, e in log_lines() if e['level'] in ('WARNING', 'ERROR')]
+    assert warnings
+    assert {e['ride_id'] for e in warnings} == {ride_id}
+    assert {e['function'] for e in warnings} == {'POST /ride'}
+
+
+def test_no_line_holds_a_token_an_authorization_header_or_the_raw_event(
+        rides_lambda, log_lines):
+    marker = f'pickup-{uuid.uuid4()}'
+    event = api_gateway_event(
+        body={'PickupLocation': {'Latitude': 47.6, 'Longitude': -122.3}, 'Note': marker},
+        Authorization=SECRET, **{'X-Amz-Security-Token': SECURITY_TOKEN})
+
+    assert rides_lambda(event)['statusCode'] == 201
+
+    lines = log_lines()
+    assert lines
+    for line, entry in lines:
+        if logging.getLevelName(entry['level']) > logging.INFO:
+            continue
+        for forbidden in (SECRET, 'eyJhbGciOiJIUzI1NiJ9', SECURITY_TOKEN, 'Authorization',
+                          marker, 'requestContext', 'multiValueHeaders',
+                          'c2VjcmV0LXRva2Vu', event['headers']['X-Amzn-Trace-Id']):
+            assert forbidden not in line, (forbidden, line)
+
+
+def test_the_fleet_logs_json_for_its_direct_invoke_and_a_refused_payload(
+        fleet_client, log_lines):
+    ride_id = str(uuid.uuid4())
+
+    fleet_client.lambda_.invoke('RequestUnicornInvoke', {'RideId': ride_id})
+    fleet_client.lambda_.invoke('RequestUnicornInvoke', {'Action': 'Release', 'RideId': ride_id})
+
+    entries = [entry for _, entry in log_lines()]
+    assert entries and all(FIELDS <= set(entry) for entry in entries)
+    assert {e['function'] for e in entries} == {'RequestUnicornInvoke'}
+    assert {e['ride_id'] for e in entries} == {ride_id}
+    assert all(e['request_id'] for e in entries)
+
+
+def test_extra_fields_with_secret_names_are_redacted(log_lines):
+    logs.start_request('RequestUnicornInvoke', 'req-1')
+    logs.bind_ride('ride-1')
+
+    logging.getLogger('shared.test').info(
+        'calling out', extra={'authorization': SECRET, 'session_token': SECURITY_TOKEN,
+                              'Password': 'hunter2', 'unicorn': 'Shadowfax'})
+
+    [(line, entry)] = log_lines()
+    assert entry == {'level': 'INFO', 'message': 'calling out', 'logger': 'shared.test',
+                     'function': 'RequestUnicornInvoke', 'request_id': 'req-1',
+                     'ride_id': 'ride-1', 'authorization': '[redacted]',
+                     'session_token': '[redacted]', 'Password': '[redacted]',
+                     'unicorn': 'Shadowfax'}
+    assert SECRET not in line and 'hunter2' not in line
+
+
+def test_a_new_request_forgets_the_previous_ride(log_lines):
+    logs.start_request('POST /ride', 'req-1')
+    logs.bind_ride('ride-1')
+    logs.start_request('POST /ride', 'req-2')
+
+    logging.getLogger('shared.test').info('next request')
+
+    [(_, entry)] = log_lines()
+    assert (entry['request_id'], entry['ride_id']) == ('req-2', None)
+
+
+def test_a_multi_line_message_is_still_one_line(log_lines):
+    logs.start_request('LoadTable', 'req-3')
+
+    try:
+        raise ValueError('first\nsecond')
+    except ValueError:
+        logging.getLogger('shared.test').exception('failed\nbadly')
+
+    [(line, entry)] = log_lines()
+    assert entry['message'] == 'failed\nbadly'
+    assert 'ValueError' in entry['exception'] and entry['level'] == 'ERROR'
+
+
+def test_log_level_comes_from_the_environment(log_lines, monkeypatch):
+    monkeypatch.setenv('LOG_LEVEL', 'WARNING')
+    logs.start_request('POST /ride', 'req-4')
+
+    logging.getLogger('shared.test').info('hidden')
+    logging.getLogger('shared.test').warning('shown')
+
+    assert [entry['message'] for _, entry in log_lines()] == ['shown']
