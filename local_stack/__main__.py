@@ -48,7 +48,13 @@ def parse(argv=None):
     parser.add_argument('--quiet', dest='log_requests', action='store_false',
                         help='no line per AWS request')
     parser.add_argument('--ready-file', help='write the stack\'s URLs there (JSON) when ready')
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    for name in ('rides_port', 'fleet_port'):
+        if not 0 < getattr(args, name) < 65536:
+            parser.error(f'--{name.replace("_", "-")} must be a port number (1-65535)')
+    if not 0 <= args.aws_port < 65536:
+        parser.error('--aws-port must be a port number, or 0 for any free port')
+    return args
 
 
 def main(argv=None):

@@ -38,22 +38,11 @@ class Child:
     def alive(self):
         return self.process.poll() is None
 
-    def wait_for_port(self, host, port, timeout=30):
-        """Return once `host:port` accepts connections; `ChildFailed` if the
-        child exits first or the time runs out."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if not self.alive():
-                self._reader.join(timeout=1)
-                raise ChildFailed(f'{self.label} exited with status {self.process.returncode}:'
-                                  f'\n{self.recent_output()}')
-            try:
-                with socket.create_connection((host, port), timeout=0.5):
-                    return
-            except OSError:
-                time.sleep(0.05)
-        raise ChildFailed(f'{self.label} did not listen on {host}:{port} within {timeout} s:'
-                          f'\n{self.recent_output()}')
+    def check_alive(self):
+        if not self.alive():
+            self._reader.join(timeout=1)
+            raise ChildFailed(f'{self.label} exited with status {self.process.returncode}:'
+                              f'\n{self.recent_output()}')
 
     def stop(self, timeout=5):
         """SIGTERM to the whole group (Chalice's reloader and its server),
@@ -71,6 +60,27 @@ class Child:
             except subprocess.TimeoutExpired:
                 continue
         self._reader.join(timeout=2)
+
+
+def wait_until_listening(children_and_ports, host, timeout=30):
+    """Return once every child accepts connections on its port; `ChildFailed`
+    as soon as one exits, or when the time runs out."""
+    pending = list(children_and_ports)
+    deadline = time.monotonic() + timeout
+    while pending:
+        for child, port in list(pending):
+            child.check_alive()
+            try:
+                with socket.create_connection((host, port), timeout=0.5):
+                    pending.remove((child, port))
+            except OSError:
+                pass
+        if pending and time.monotonic() > deadline:
+            child, port = pending[0]
+            raise ChildFailed(f'{child.label} did not listen on {host}:{port} within '
+                              f'{timeout} s:\n{child.recent_output()}')
+        if pending:
+            time.sleep(0.05)
 
 
 def _wait_group_gone(pgid, timeout):

@@ -176,6 +176,9 @@ def base_environment(endpoint_url):
         'LANG': 'C.UTF-8',
         'TZ': ':UTC',
         'PYTHONUNBUFFERED': '1',
+        # no new .pyc files in the apps' folders: Chalice's reloader would
+        # take each one for an edit and restart `chalice local`
+        'PYTHONDONTWRITEBYTECODE': '1',
         'AWS_ENDPOINT_URL': endpoint_url,
         'AWS_ACCESS_KEY_ID': 'testing',
         'AWS_SECRET_ACCESS_KEY': 'testing',

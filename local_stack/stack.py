@@ -8,6 +8,7 @@
 5. wait until both `chalice local` servers accept connections.
 """
 import os
+import socket
 import sys
 import threading
 import time
@@ -79,6 +80,8 @@ class Stack:
                                          options.max_waiting, log=self._out)
             endpoint.runtime = self.runtime
             if options.chalice_local:  # their start overlaps with everything below
+                for port in (options.fleet_port, options.rides_port):
+                    _require_free(port)
                 self.children = [self._chalice_local('fleet', self.fleet, options.fleet_port),
                                  self._chalice_local('rides', self.rides, options.rides_port)]
             self.runtime.start()
@@ -93,9 +96,8 @@ class Stack:
                 self.phases['moto warmed up'] = time.perf_counter() - started
                 self.provisioned = provision.provision(self.server.url, self.fleet, self.rides)
                 self.phases['provisioned'] = time.perf_counter() - started
-            ports = (options.fleet_port, options.rides_port)
-            for child, port in zip(self.children, ports):
-                child.wait_for_port(HOST, port)
+            children.wait_until_listening(
+                zip(self.children, (options.fleet_port, options.rides_port)), HOST)
             self.phases['chalice local listening'] = time.perf_counter() - started
         except BaseException:
             self.stop()
@@ -109,7 +111,7 @@ class Stack:
                and key not in ('UNICORN_TRANSPORT', 'PYTHONPATH')}
         local = base_environment(self.server.url)
         del local['AWS_EXECUTION_ENV']  # chalice local is not a Lambda sandbox
-        env.update(local, PYTHONPATH=PROJECT_ROOT, PYTHONDONTWRITEBYTECODE='1')
+        env.update(local, PYTHONPATH=PROJECT_ROOT)
         overrides = {}
         if app is self.rides:
             env['UNICORN_TRANSPORT'] = self.options.transport
@@ -212,6 +214,17 @@ def banner(info):
         'Ctrl-C stops everything.',
     ]
     return '\n'.join(lines)
+
+
+def _require_free(port):
+    """A busy port would look like a server that started: refuse it first."""
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((HOST, port))
+        except OSError as error:
+            raise OSError(f'port {port} on {HOST} is in use ({error.strerror}); '
+                          'stop what uses it or choose another port') from None
 
 
 _print_lock = threading.Lock()
