@@ -193,5 +193,7 @@ def test_a_call_outside_the_policy_is_caught(packaged_policies):
 # -- the whole suite (moved to the end of the run by conftest.py) ------------
 
 def test_every_aws_call_the_suite_made_was_allowed(packaged_policies):
+    if not RECORDER.snapshot():
+        pytest.skip('no app made an AWS call in this run')
     for app in templates.APPS:
         assert refused(RECORDER.snapshot(app), packaged_policies[app]) == [], app
