@@ -13,6 +13,7 @@ import os
 import pathlib
 import subprocess
 import sys
+import zipfile
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
@@ -44,7 +45,21 @@ def package_app(app, stage, out_root):
         [_bin('chalice'), '--project-dir', str(templates.app_dir(app)), 'package',
          '--stage', stage, '--merge-template', str(merge), str(out_dir)],
         check=True, env=env, stdout=subprocess.DEVNULL)
+    drop_bytecode(out_dir / ZIP_NAME)
     return out_dir
+
+
+def drop_bytecode(zip_path):
+    """Chalice copies `vendor/shared/__pycache__` from the working tree:
+    bytecode of this machine's Python, stale in Lambda (the zip's file
+    times never match it). Rewrite the zip without it."""
+    with zipfile.ZipFile(zip_path) as source:
+        entries = [(info, source.read(info)) for info in source.infolist()
+                   if '__pycache__/' not in info.filename
+                   and not info.filename.endswith('.pyc')]
+    with zipfile.ZipFile(zip_path, 'w', zipfile.ZIP_DEFLATED) as target:
+        for info, data in entries:
+            target.writestr(info, data)
 
 
 def lint(template_paths):

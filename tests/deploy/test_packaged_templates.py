@@ -146,6 +146,7 @@ def test_the_zip_holds_shared_as_files_not_symlinks(builds, app):
 
     expected = {f'shared/{path.relative_to(source)}' for path in source.rglob('*.py')}
     assert expected <= set(names)
+    assert not [name for name in names if '__pycache__' in name or name.endswith('.pyc')]
     # A symlink would be stored with the S_IFLNK mode bits (0o120000).
     assert not [name for name, info in names.items() if (info.external_attr >> 16) & 0o170000 == 0o120000]
 
