@@ -3,7 +3,8 @@
 A fresh interpreter (`python -I -S`) gets a sys.path of only the unzipped
 package, the standard library and a folder holding boto3 and its
 dependencies, as the Lambda runtime gives it. It imports `app` and runs
-handlers against a moto server on 127.0.0.1 (found through boto3's
+handlers (LoadTable also as CloudFormation's custom resource, answering a
+loopback ResponseURL) against a moto server on 127.0.0.1 (found through boto3's
 `AWS_ENDPOINT_URL`); rides' lambda.invoke goes to a loopback server
 answering like the Lambda Invoke API.
 """
@@ -20,6 +21,7 @@ import pytest
 
 from deploy import templates
 from shared import fleet_schema
+from tests.deploy.response_server import ResponseServer
 from tests.support.fake_lambda_server import FakeLambdaServer, unicorn_answer
 
 # What the Lambda Python runtime puts beside the function's code.
@@ -117,6 +119,14 @@ def aws_client(service, endpoint):
         aws_access_key_id='testing', aws_secret_access_key='testing')
 
 
+def custom_resource_event(response_url, request_type):
+    return {'RequestType': request_type, 'ResponseURL': response_url,
+            'StackId': 'arn:aws:cloudformation:us-east-1:123456789012:stack/fleet/1',
+            'RequestId': 'req-1', 'LogicalResourceId': templates.LOADER,
+            'ResourceType': 'AWS::CloudFormation::CustomResource',
+            'ResourceProperties': {'ServiceToken': 'arn', 'CatalogSha256': 'x'}}
+
+
 def stage_env(app):
     return dict(templates.stage_config(app, 'dev')['environment_variables'])
 
@@ -128,11 +138,17 @@ def test_the_fleet_package_loads_its_catalog_and_dispatches_on_its_own(
     aws_client('dynamodb', moto_server).create_table(**fleet_schema.table_definition(table))
     ride_id = str(uuid.uuid4())
 
-    loaded, dispatched = run_packaged(
-        builds, templates.FLEET, lambda_runtime, dict(env, AWS_ENDPOINT_URL=moto_server),
-        [['load_table', {}], ['request_unicorn_invoke', {'RideId': ride_id}]], tmp_path)
+    with ResponseServer() as cloudformation:
+        created, loaded, dispatched = run_packaged(
+            builds, templates.FLEET, lambda_runtime, dict(env, AWS_ENDPOINT_URL=moto_server),
+            [['load_table', custom_resource_event(cloudformation.url(), 'Create')],
+             ['load_table', {}],
+             ['request_unicorn_invoke', {'RideId': ride_id}]], tmp_path)
 
     catalog = json.loads(templates.CATALOG.read_text())
+    [document] = cloudformation.documents
+    assert document['Status'] == 'SUCCESS' and document == created
+    assert document['Data'] == {'Loaded': len(catalog)}
     assert loaded == {'Loaded': len(catalog), 'Removed': []}
     assert dispatched['Name'] in {unicorn['Name'] for unicorn in catalog}
     item = aws_client('dynamodb', moto_server).get_item(
