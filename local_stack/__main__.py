@@ -13,9 +13,11 @@ import signal
 import sys
 import threading
 
-from local_stack.children import ChildFailed
-from local_stack.provision import ProvisioningFailed
-from local_stack.stack import TRANSPORTS, Options, Stack, banner, say
+TRANSPORTS = ('invoke', 'http')
+
+
+class StoppedWhileStarting(Exception):
+    """SIGINT or SIGTERM arrived before the stack was ready."""
 
 
 def parse(argv=None):
@@ -60,17 +62,35 @@ def parse(argv=None):
 def main(argv=None):
     args = parse(argv)
     ready_file = args.ready_file
-    options = Options(**{key: value for key, value in vars(args).items()
-                         if key != 'ready_file'})
+    options = {key: value for key, value in vars(args).items() if key != 'ready_file'}
     stopping = threading.Event()
+    starting = [True]
+
+    def on_signal(*_):
+        stopping.set()
+        if starting[0]:  # interrupt the start; Stack.start stops what it began
+            starting[0] = False
+            raise StoppedWhileStarting()
+
     for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: stopping.set())
-    stack = Stack(options)
+        signal.signal(sig, on_signal)
+    try:  # imported after the handlers are in place: a second or more of imports
+        from local_stack.children import ChildFailed
+        from local_stack.provision import ProvisioningFailed
+        from local_stack.stack import Options, Stack, banner, say
+    except StoppedWhileStarting:
+        return 0
     try:
+        stack = Stack(Options(**options))
         stack.start()
+    except StoppedWhileStarting:
+        say('stopped before it was ready')
+        return 0
     except (OSError, ChildFailed, ProvisioningFailed) as error:
         print(f'local stack failed to start: {error}', file=sys.stderr, flush=True)
         return 1
+    finally:
+        starting[0] = False
     status = 0
     try:
         info = stack.info()

@@ -86,9 +86,31 @@ def wait_until_listening(children_and_ports, host, timeout=30):
 def _wait_group_gone(pgid, timeout):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        try:
-            os.killpg(pgid, 0)
-        except ProcessLookupError:
+        if not _group_has_live_process(pgid):
             return
         time.sleep(0.02)
     raise subprocess.TimeoutExpired(f'process group {pgid}', timeout)
+
+
+def _group_has_live_process(pgid):
+    """True while a process of the group runs; zombies (which an init that
+    does not reap may keep around) do not count. Linux /proc, else kill(0)."""
+    try:
+        entries = os.listdir('/proc')
+    except OSError:
+        try:
+            os.killpg(pgid, 0)
+        except ProcessLookupError:
+            return False
+        return True
+    for entry in entries:
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f'/proc/{entry}/stat') as stat:
+                fields = stat.read().rsplit(')', 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid and fields[0] != 'Z':  # state, ppid, pgrp
+            return True
+    return False

@@ -222,7 +222,10 @@ def _report_lines(request_id, elapsed_ms):
 
 
 def _send(outbox, message):
-    outbox.send_bytes(json.dumps(message).encode())
+    try:
+        outbox.send_bytes(json.dumps(message).encode())
+    except OSError:  # the runtime is gone (stopped, or gave up on this worker)
+        os._exit(0)
 
 
 if __name__ == '__main__':
