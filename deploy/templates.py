@@ -112,35 +112,35 @@ def policy_statements(app, stage):
     ]
 
 
-def _render_resource(resource, style):
-    kind = resource[0]
+def _arn(service, rest, style):
+    """An ARN in this account and region: `*` for the policy file (any
+    account), `Fn::Sub` of the stack's own for the template."""
     if style == 'file':
-        head = 'arn:aws:{service}:*:*:'
-    else:
-        head = 'arn:${AWS::Partition}:{service}:${AWS::Region}:${AWS::AccountId}:'
+        return f'arn:aws:{service}:*:*:{rest}'
+    return {'Fn::Sub': 'arn:${AWS::Partition}:%s:${AWS::Region}:${AWS::AccountId}:%s'
+            % (service, rest)}
+
+
+def _render_resource(resource, style):
+    kind, stage = resource[0], resource[1]
+    cfn = style != 'file'
     if kind == 'logs':
-        text = head.replace('{service}', 'logs') + resource[1]
-        return text if style == 'file' else {'Fn::Sub': text}
+        return _arn('logs', resource[1], style)
     if kind == 'table':
-        _, stage, index = resource
+        index = resource[2]
         suffix = f'/index/{index}' if index else ''
-        if style == 'file':
-            return head.replace('{service}', 'dynamodb') + f'table/{table_name(stage)}{suffix}'
-        return {'Fn::Sub': head.replace('{service}', 'dynamodb') + 'table/${%s}%s' % (TABLE, suffix)}
+        name = '${%s}' % TABLE if cfn else table_name(stage)
+        return _arn('dynamodb', f'table/{name}{suffix}', style)
     if kind == 'topic':
-        if style == 'file':
-            return head.replace('{service}', 'sns') + topic_name(resource[1])
-        return {'Ref': TOPIC}
+        return {'Ref': TOPIC} if cfn else _arn('sns', topic_name(stage), style)
     if kind == 'fleet_function':
-        stage = resource[1]
-        if style == 'file':
-            return head.replace('{service}', 'lambda') + 'function:' + function_name(
-                FLEET, stage, 'RequestUnicornInvoke')
-        return ssm_reference(stage)
+        if cfn:
+            return ssm_reference(stage)
+        return _arn('lambda', 'function:' + function_name(FLEET, stage, 'RequestUnicornInvoke'),
+                    style)
     if kind == 'parameter':
         # The name starts with '/', which the ARN does not repeat.
-        text = head.replace('{service}', 'ssm') + 'parameter' + arn_parameter_name(resource[1])
-        return text if style == 'file' else {'Fn::Sub': text}
+        return _arn('ssm', 'parameter' + arn_parameter_name(stage), style)
     raise ValueError(f'unknown resource kind {kind!r}')
 
 
