@@ -143,3 +143,33 @@ def test_the_runtime_serves_any_chalice_app_given_with_app():
         response = endpoint.lambda_client().invoke(FunctionName='toolbox-dev-Echo',
                                                    Payload=b'{"from": "cli"}')
         assert json.loads(response['Payload'].read())['event'] == {'from': 'cli'}
+
+
+@pytest.mark.parametrize('when', ['while starting', 'when ready'])
+def test_ctrl_c_stops_the_stack_and_frees_its_port(tmp_path, when):
+    import signal
+    import sys
+    import time
+    port = testing.free_ports(1)[0]
+    ready = tmp_path / 'ready.json'
+    process = subprocess.Popen(
+        [sys.executable, '-m', 'local_stack', '--aws-port', str(port), '--no-chalice-local',
+         '--no-provision', '--ready-file', str(ready)],
+        cwd=str(testing.PROJECT_ROOT), stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 30
+        if when == 'when ready':
+            while not ready.exists() and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert ready.exists()
+        else:  # the endpoint binds its port once the signal handlers are in place
+            while testing.port_is_free(port) and time.monotonic() < deadline:
+                time.sleep(0.01)
+        process.send_signal(signal.SIGINT)
+        output = process.communicate(timeout=30)[0].decode()
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 0, output
+    assert 'Traceback' not in output
+    assert testing.port_is_free(port)
