@@ -12,7 +12,6 @@ import json
 import re
 import uuid
 
-import boto3
 import pytest
 from chalice.test import Client
 
