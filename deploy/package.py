@@ -9,6 +9,8 @@ definition the tests use, the policies from the same statements as the
 committed policy files).
 """
 import argparse
+import contextlib
+import fcntl
 import os
 import pathlib
 import subprocess
@@ -41,12 +43,28 @@ def package_app(app, stage, out_root):
     # chalice wants a region even to package; the template itself uses
     # ${AWS::Region}, so which one does not matter.
     env.setdefault('AWS_DEFAULT_REGION', 'us-east-1')
-    subprocess.run(
-        [_bin('chalice'), '--project-dir', str(templates.app_dir(app)), 'package',
-         '--stage', stage, '--merge-template', str(merge), str(out_dir)],
-        check=True, env=env, stdout=subprocess.DEVNULL)
+    with _cache_lock(app):
+        subprocess.run(
+            [_bin('chalice'), '--project-dir', str(templates.app_dir(app)), 'package',
+             '--stage', stage, '--merge-template', str(merge), str(out_dir)],
+            check=True, env=env, stdout=subprocess.DEVNULL)
     drop_bytecode(out_dir / ZIP_NAME)
     return out_dir
+
+
+@contextlib.contextmanager
+def _cache_lock(app):
+    """One `chalice package` per app at a time (parallel test workers, a
+    `make package` beside `make test`): Chalice caches the dependency zip in
+    the app's .chalice/deployments/, which two writers would corrupt."""
+    cache = templates.app_dir(app) / '.chalice' / 'deployments'
+    cache.mkdir(parents=True, exist_ok=True)
+    with open(cache / '.package.lock', 'w') as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def drop_bytecode(zip_path):

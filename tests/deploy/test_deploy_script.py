@@ -3,6 +3,7 @@ packaged template with the zip in S3; a dry run prints every step and
 calls nothing."""
 import io
 import json
+import subprocess
 
 import boto3
 import botocore.session
@@ -129,3 +130,12 @@ def test_an_unchanged_zip_is_not_uploaded_again(builds):
     first.upload(build_root / 'dev' / templates.FLEET / 'deployment.zip', templates.FLEET)
 
     assert [entry for entry in aws.log if entry[0] == 'put_object'] == aws.log[:1]
+
+
+def test_make_deploy_packages_first_and_passes_the_dry_run_on():
+    result = subprocess.run(['make', '-n', 'deploy', 'STAGE=prod', 'DRY_RUN=1'],
+                            cwd=templates.ROOT, capture_output=True, text=True, check=True)
+    lines = result.stdout.splitlines()
+    package_at = next(i for i, line in enumerate(lines) if '-m deploy.package --stage prod' in line)
+    deploy_at = next(i for i, line in enumerate(lines) if '-m deploy.deploy --stage prod' in line)
+    assert package_at < deploy_at and '--dry-run' in lines[deploy_at]
