@@ -168,8 +168,12 @@ class EndpointServer:
     """The endpoint served on a loopback port, in a background thread."""
 
     def __init__(self, app, host='127.0.0.1', port=4566):
-        self._server = make_server(host, port, app, threaded=True,
-                                   request_handler=_QuietHandler)
+        try:
+            self._server = make_server(host, port, app, threaded=True,
+                                       request_handler=_QuietHandler)
+        except SystemExit:  # werkzeug's answer to a busy port, after printing why
+            raise OSError(f'port {port} on {host} is in use; stop what uses it or choose '
+                          'another port') from None
         self._server.daemon_threads = True
         self.host, self.port = host, self._server.server_port
         self.url = f'http://{host}:{self.port}'

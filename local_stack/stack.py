@@ -1,6 +1,8 @@
 """The whole system, started in order and stopped in reverse.
 
-1. the endpoint binds its port (so a busy port fails before anything runs);
+1. the endpoint binds its port (so a busy port fails before anything runs),
+   and moto builds its DynamoDB, SSM and SNS services in a thread (SSM's
+   takes a second of CPU, better spent while other processes start);
 2. `chalice local` starts for each app (its start overlaps with 3. and 4.);
 3. the runtime reads both apps' functions and the endpoint starts serving;
 4. provisioning: table, topic, SSM parameter, then `LoadTable` through the
