@@ -240,10 +240,10 @@ def render(results, chart_name=None):
                       'boto3 `lambda.invoke` of `RequestUnicornInvoke` through the local Lambda '
                       'runtime against an HTTP GET of the fleet\'s `/unicorn` through `chalice '
                       'local`, both on loopback, DynamoDB in the local moto server; each call '
-                      'made by the project\'s own transport classes, as rides makes it. Measured '
-                      'after section 2, on the invoke stack\'s table; moto slows down as ride '
-                      'records pile up (DynamoDB\'s TTL would delete them), which both '
-                      'alternating paths share.'),
+                      'made by the project\'s own transport classes, as rides makes it. Every '
+                      'ride is released and its record deleted after it is timed (DynamoDB\'s '
+                      'TTL does that on AWS; moto walks every item on a GSI query, so records '
+                      'left behind would slow later samples).'),
         local_section(2, 'A whole ride', results.get('ride', {}),
                       '`POST /ride` to rides\' `chalice local`, with `UNICORN_TRANSPORT=invoke` '
                       'against `http` (one local stack per transport, requests alternating).'),
