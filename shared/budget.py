@@ -41,8 +41,9 @@ SSM_LOOKUP = CallBudget(connect_timeout=0.5, read_timeout=1.0,
 # connection), so a ride is never published twice.
 SNS_PUBLISH = CallBudget(connect_timeout=0.5, read_timeout=1.5,
                          retry=RetryPolicy(attempts=2, base_delay=0.1, max_delay=0.2))
-# The fleet's own DynamoDB calls, inside its 3 s Lambda timeout.
-DYNAMODB_CALL = CallBudget(connect_timeout=0.3, read_timeout=0.7,
+# The fleet's own DynamoDB calls, inside its 3 s Lambda timeout. DynamoDB
+# answers in milliseconds; a second leaves room for a busy laptop's moto.
+DYNAMODB_CALL = CallBudget(connect_timeout=0.5, read_timeout=1.0,
                            retry=RetryPolicy(attempts=1))
 
 RIDE_PATH = (SSM_LOOKUP, FLEET_CALL, SNS_PUBLISH, FLEET_RELEASE)
