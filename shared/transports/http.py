@@ -25,7 +25,9 @@ class HttpTransport:
         self._signer = signer
 
     def dispatch(self, payload):
-        query = urllib.parse.urlencode({'RideId': payload['RideId']})
+        # %20, not +: API Gateway checks SigV4 against the standard encoding.
+        query = urllib.parse.urlencode({'RideId': payload['RideId']},
+                                       quote_via=urllib.parse.quote)
         return self._send('GET', f'{self._url}?{query}')
 
     def release(self, ride_id):
