@@ -38,10 +38,8 @@ def measure(settings, tick):
     with _stacks(('invoke', 'http')) as stacks:
         invoke_stack, http_stack = stacks['invoke'], stacks['http']
         tick()
-        # The whole ride first, while both stacks' tables hold the same
-        # number of ride records (moto's GSI query walks every item, so a
-        # table with more records answers slower); then the fleet call,
-        # whose two paths share the invoke stack's table.
+        # Ride records are deleted as they are made (see RideRecords), so
+        # both stacks' tables stay as loaded and the order does not matter.
         with _quiet_transports():
             ride = _guarded(_whole_ride, invoke_stack, http_stack, settings, tick)
             fleet_call = _guarded(_fleet_call, invoke_stack, settings, tick)
@@ -142,16 +140,18 @@ def _fleet_call(stack, settings, tick):
                 'http': HttpTransport(stack['fleet_url'], budget.FLEET_CALL,
                                       signer=wiring._signer()),
             }
-            paths = [_dispatch_path(name, transport) for name, transport in transports.items()]
+            last_ride = {}
+            paths = [_dispatch_path(name, transport, last_ride)
+                     for name, transport in transports.items()]
 
             def release(name, unicorn):
                 if not isinstance(unicorn, dict) or not unicorn.get('Name'):
                     raise RuntimeError(f'the fleet over {name} answered {unicorn!r}')
                 try:  # best effort: the lease frees the unicorn anyway
-                    transports[name].release(_last_ride[name])
+                    transports[name].release(last_ride[name])
                 except WildRydesError:
                     pass
-                records.forget(_last_ride[name])
+                records.forget(last_ride[name])
 
             failures = {}
             samples = alternate(paths, settings.local_rounds, warmup=settings.local_warmup,
@@ -170,15 +170,13 @@ def _max_failures(settings):
     return max(3, (settings.local_rounds + settings.local_warmup) * 2 // 20)
 
 
-_last_ride = {}
-
-
-def _dispatch_path(name, transport):
+def _dispatch_path(name, transport, last_ride):
+    """A dispatch over `transport` for a new ride, whose id goes in `last_ride`."""
     state = {}
 
     def prepare():
         state['payload'] = {'RideId': str(uuid.uuid4()), 'PickupLocation': dict(PICKUP)}
-        _last_ride[name] = state['payload']['RideId']
+        last_ride[name] = state['payload']['RideId']
 
     return Path(name, lambda: transport.dispatch(state['payload']), prepare)
 
