@@ -30,6 +30,11 @@ class Endpoint:
         self._log = log or (lambda line: None)
         self._moto = None
         self._moto_lock = threading.Lock()
+        # moto's backends are not thread-safe: its TransactWriteItems checks
+        # conditions and then writes without isolation, so two overlapping
+        # claims could both pass. Real DynamoDB serializes conflicting
+        # writes; taking moto's requests one at a time does the same here.
+        self._one_aws_request_at_a_time = threading.Lock()
 
     def moto(self):
         """moto's server application, imported on first use (it is slow to import)."""
@@ -87,12 +92,14 @@ class Endpoint:
             status_seen['status'] = status.split(' ', 1)[0]
             return start_response(status, headers, exc_info)
 
-        result = self.moto()(environ, recording_start_response)
-        try:
-            chunks = list(result)  # moto answers small bodies; read them to time the call
-        finally:
-            if hasattr(result, 'close'):
-                result.close()
+        moto = self.moto()
+        with self._one_aws_request_at_a_time:
+            result = moto(environ, recording_start_response)
+            try:
+                chunks = list(result)  # moto answers small bodies; read them to time the call
+            finally:
+                if hasattr(result, 'close'):
+                    result.close()
         self._log(f'aws    {status_seen.get("status", "?")} {operation} '
                   f'{(time.perf_counter() - started) * 1000:.1f} ms')
         return chunks
