@@ -6,8 +6,9 @@ override when its ports are not the default ones: rides' dev config names
 the fleet's URL (`REQUEST_UNICORN_URL`, port 8001). This launcher runs
 Chalice's own CLI with the values of `LOCAL_STACK_STAGE_OVERRIDES` (JSON)
 merged over the stage's, and re-runs itself when Chalice's reloader restarts.
-It also ends with the process that started it, and its reloader also
-watches `vendor/shared` (a symlink to the project's `shared/`).
+It also ends with the process that started it, its reloader also watches
+`vendor/shared` (a symlink to the project's `shared/`), and it accepts a
+burst of connections.
 
     python -m local_stack.chalice_local --project-dir rides local --port 8000
 """
@@ -28,6 +29,7 @@ def main(argv=None):
     if overrides:
         _override_stage_environment(overrides)
     _watch_through_symlinks()
+    _accept_bursts()
     # Chalice's reloader restarts the server by running sys.argv again.
     sys.argv = [sys.executable, '-m', 'local_stack.chalice_local', *argv]
     from chalice.cli import cli
@@ -60,6 +62,15 @@ def _watch_through_symlinks():
         return walk(self, path, followlinks=True)
 
     OSUtils.walk = walk_following_links
+
+
+def _accept_bursts():
+    """Chalice's server listens with Python's default backlog of 5, so a
+    burst of riders connecting at once would be partly reset; API Gateway
+    queues them instead."""
+    from chalice.local import ThreadedHTTPServer
+
+    ThreadedHTTPServer.request_queue_size = 128
 
 
 def _end_with_parent():

@@ -38,7 +38,7 @@ def request_unicorn_invoke(event, context):
 def request_unicorn():
     """API Gateway. `?RideId=` dispatches for that ride; without it, shows
     one available unicorn and holds nothing."""
-    _start_http('GET /unicorn')
+    logs.start_http_request('GET /unicorn', app.current_request, app.lambda_context)
     query = app.current_request.query_params or {}
     return _serve({'RideId': query['RideId']} if 'RideId' in query else {})
 
@@ -46,7 +46,8 @@ def request_unicorn():
 @app.route('/unicorn/{ride_id}/release', methods=['POST'], authorizer=IAMAuthorizer())
 @json_errors
 def release_unicorn(ride_id):
-    _start_http('POST /unicorn/{RideId}/release')
+    logs.start_http_request('POST /unicorn/{RideId}/release',
+                            app.current_request, app.lambda_context)
     return _serve({'Action': 'Release', 'RideId': ride_id})
 
 
@@ -65,9 +66,6 @@ def load_table(event, context):
         raise InvalidRequest('LoadTable takes an empty payload: {}')
     return load()
 
-
-def _start_http(route):
-    logs.start_request(route, app.current_request.context.get('requestId'))
 
 
 def _serve(payload):

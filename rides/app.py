@@ -29,7 +29,7 @@ def rides():
 @app.route('/ride', methods=['POST'], cors=True)
 @json_errors
 def request_ride():
-    _start_http('POST /ride')
+    logs.start_http_request('POST /ride', app.current_request, app.lambda_context)
     body = parse_json_body(app.current_request.raw_body)
     return Response(body=rides().request_ride(body), status_code=201)
 
@@ -37,7 +37,7 @@ def request_ride():
 @app.route('/ride/{ride_id}/complete', methods=['POST'], cors=True)
 @json_errors
 def complete_ride(ride_id):
-    _start_http('POST /ride/{RideId}/complete')
+    logs.start_http_request('POST /ride/{RideId}/complete', app.current_request, app.lambda_context)
     return rides().complete_ride(ride_id)
 
 
@@ -47,6 +47,3 @@ def request_ride_invoke(event, context):
     logs.start_request('RequestRideInvoke', context.aws_request_id)
     return rides().request_ride(event)
 
-
-def _start_http(route):
-    logs.start_request(route, app.current_request.context.get('requestId'))

@@ -6,14 +6,24 @@ time, which keeps cold starts short. Endpoints come from boto3 itself, so
 `AWS_ENDPOINT_URL` points every client at the local stack.
 """
 import functools
+import threading
 
 from shared import budget
 
+# boto3's session is not thread-safe, and a threaded server (chalice local)
+# may ask for a client from many threads at once: build each one only once.
+_creating = threading.Lock()
 
-@functools.lru_cache(maxsize=None)
+
 def client(service, call_budget):
     """A client whose every call is one attempt bounded by `call_budget`;
     retries are `shared.retry`'s job."""
+    with _creating:
+        return _cached_client(service, call_budget)
+
+
+@functools.lru_cache(maxsize=None)
+def _cached_client(service, call_budget):
     import boto3  # deferred: importing boto3 is the largest part of a cold start
     from botocore.config import Config
 
@@ -43,4 +53,4 @@ def dynamodb_client():
 
 def reset():
     """Forget every client (tests switch endpoints and credentials)."""
-    client.cache_clear()
+    _cached_client.cache_clear()

@@ -66,5 +66,14 @@ def start_request(function, request_id):
     _ride_id.set(None)
 
 
+def start_http_request(route, request, lambda_context):
+    """For an API Gateway route: API Gateway's request id, or the Lambda
+    request id where there is none (chalice local, the test client)."""
+    request_id = (request.context or {}).get('requestId')
+    if not request_id and lambda_context is not None:
+        request_id = getattr(lambda_context, 'aws_request_id', None)
+    start_request(route, request_id)
+
+
 def bind_ride(ride_id):
     _ride_id.set(ride_id)

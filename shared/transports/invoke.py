@@ -69,14 +69,19 @@ def _function_error(answer):
         return FleetError('the fleet failed without saying why')
     error_type = answer.get('errorType')
     message = answer.get('errorMessage')
-    log.warning('fleet function error', extra={
-        'error_type': error_type, 'error_message': message,
-        'stack_trace': answer.get('stackTrace')})
     if error_type == LAMBDA_TIMEOUT_ERROR_TYPE:
+        log.warning('the fleet function timed out')
         return Retryable(FleetTimeout('the fleet ran out of time'))
     if not isinstance(message, str):
         message = 'the fleet failed'
-    return errors.from_fleet(error_type, message)
+    error = errors.from_fleet(error_type, message)
+    if isinstance(error, FleetError):  # a fault of the fleet: keep its trace
+        log.warning('the fleet function failed', extra={
+            'error_type': error_type, 'error_message': message,
+            'stack_trace': answer.get('stackTrace')})
+    else:  # the fleet's own "no", such as every unicorn being busy
+        log.info('the fleet refused', extra={'error_type': error_type})
+    return error
 
 
 def _client_error(error):
