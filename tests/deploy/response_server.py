@@ -1,38 +1,27 @@
 """A loopback server standing in for CloudFormation's pre-signed
 `ResponseURL`: it records every PUT (path, headers, JSON body)."""
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from tests.support.loopback import LoopbackServer, QuietHandler
 
 
-class ResponseServer:
+class ResponseServer(LoopbackServer):
     def __init__(self, status=200):
         self.status = status
         self.requests = []
-        self._server = ThreadingHTTPServer(('127.0.0.1', 0), self._handler_class())
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever,
-                                        kwargs={'poll_interval': 0.05}, daemon=True)
+        super().__init__(self._handler_class())
 
-    def url(self, path='/cloudformation-response'):
-        return f'http://127.0.0.1:{self._server.server_address[1]}{path}?X-Amz-Signature=abc'
+    def response_url(self, path='/cloudformation-response'):
+        return f'{self.url}{path}?X-Amz-Signature=abc'
 
     @property
     def documents(self):
         return [request['body'] for request in self.requests]
 
-    def __enter__(self):
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self._server.shutdown()
-        self._server.server_close()
-
     def _handler_class(self):
         server = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             def do_PUT(self):
                 length = int(self.headers.get('Content-Length') or 0)
                 server.requests.append({
@@ -41,8 +30,5 @@ class ResponseServer:
                 self.send_response(server.status)
                 self.send_header('Content-Length', '0')
                 self.end_headers()
-
-            def log_message(self, *args):
-                pass
 
         return Handler

@@ -24,7 +24,7 @@ def event(server, request_type, **extra):
         'RequestType': request_type,
         'ServiceToken': 'arn:aws:lambda:us-east-1:123456789012:function:'
                         'wild-rydes-ride-fleet-dev-LoadTable',
-        'ResponseURL': server.url(),
+        'ResponseURL': server.response_url(),
         'StackId': STACK_ID,
         'RequestId': f'req-{request_type.lower()}',
         'LogicalResourceId': 'FleetCatalog',

@@ -7,15 +7,14 @@ import hmac
 import json
 import os
 import re
-import threading
 import urllib.parse
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import botocore.credentials
 import pytest
 
 from shared import budget, wiring
 from shared.transports.http import HttpTransport, SigV4Signer
+from tests.support.loopback import LoopbackServer, QuietHandler
 
 SECRET = 'testing'  # the credentials below use it
 UNICORN = {'Name': 'Shadowfax', 'Color': 'White', 'Gender': 'Male'}
@@ -48,28 +47,22 @@ def expected_signature(method, path, headers, body, secret, scope):
     return hmac.new(key, string_to_sign.encode(), hashlib.sha256).hexdigest()
 
 
-class VerifyingServer:
+class VerifyingServer(LoopbackServer):
     """Answers a unicorn to correctly signed requests, 403 otherwise."""
 
     def __init__(self, secret=SECRET):
         self.secret = secret
         self.checked = []
-        self._server = ThreadingHTTPServer(('127.0.0.1', 0), self._handler())
-        self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        super().__init__(self._handler())
 
     @property
-    def url(self):
-        return f'http://127.0.0.1:{self._server.server_address[1]}/api/unicorn'
-
-    def close(self):
-        self._server.shutdown()
-        self._server.server_close()
+    def unicorn_url(self):
+        return f'{self.url}/api/unicorn'
 
     def _handler(self):
         server = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             def _answer(self):
                 length = int(self.headers.get('Content-Length') or 0)
                 body = self.rfile.read(length)
@@ -91,17 +84,13 @@ class VerifyingServer:
 
             do_GET = do_POST = _answer
 
-            def log_message(self, *args):
-                pass
-
         return Handler
 
 
 @pytest.fixture
 def fleet_api():
-    server = VerifyingServer()
-    yield server
-    server.close()
+    with VerifyingServer() as server:
+        yield server
 
 
 def signer(secret=SECRET):
@@ -123,7 +112,7 @@ def test_the_signer_adds_a_sigv4_authorization_header_for_execute_api():
 
 
 def test_a_dispatch_and_a_release_carry_signatures_the_api_accepts(fleet_api):
-    transport = HttpTransport(fleet_api.url, budget.FLEET_CALL, signer=signer())
+    transport = HttpTransport(fleet_api.unicorn_url, budget.FLEET_CALL, signer=signer())
 
     assert transport.dispatch({'RideId': 'r-1'}) == UNICORN
     assert transport.release('r-1') == UNICORN
@@ -132,7 +121,7 @@ def test_a_dispatch_and_a_release_carry_signatures_the_api_accepts(fleet_api):
 
 
 def test_a_wrong_secret_is_refused_so_the_check_is_real(fleet_api):
-    transport = HttpTransport(fleet_api.url, budget.FLEET_CALL, signer=signer('not-the-secret'))
+    transport = HttpTransport(fleet_api.unicorn_url, budget.FLEET_CALL, signer=signer('not-the-secret'))
 
     with pytest.raises(Exception):
         transport.dispatch({'RideId': 'r-1'})
@@ -143,7 +132,7 @@ def test_rides_built_for_the_http_transport_signs_with_its_own_credentials(
         aws, rides_env, rides_topic, fleet_api):
     # moto swaps in its own fake credentials; the function signs with whatever it has.
     fleet_api.secret = os.environ['AWS_SECRET_ACCESS_KEY']
-    env = dict(rides_env, UNICORN_TRANSPORT='http', REQUEST_UNICORN_URL=fleet_api.url,
+    env = dict(rides_env, UNICORN_TRANSPORT='http', REQUEST_UNICORN_URL=fleet_api.unicorn_url,
                RIDES_SNS_TOPIC_ARN=rides_topic.arn)
 
     ride = wiring.ride_service_from_environment(env).request_ride(

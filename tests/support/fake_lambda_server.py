@@ -2,16 +2,22 @@
 invoke transport is tested against what botocore really parses: status
 codes, `X-Amz-Function-Error`, `x-amzn-ErrorType` and error bodies.
 
-Each test scripts the answers: `server.answer(...)` queues one response;
-when the queue is empty, the default answer is repeated.
+Each test scripts the answers: `server.answer(...)` queues one answer per
+coming invoke; when the queue is empty, the default answer is given. An
+answer is a dict (`status`, `body`, optional `headers` and `delay`) or a
+function `(server, function_name, payload) -> dict` that makes one.
 """
 import json
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+import urllib.parse
 
 import boto3
 from botocore.config import Config
+
+from tests.support.loopback import LoopbackServer, QuietHandler
+
+INVOKE_PREFIX = '/2015-03-31/functions/'
 
 
 def unicorn_answer(unicorn):
@@ -38,54 +44,52 @@ def slow_answer(seconds, answer):
     return dict(answer, delay=seconds)
 
 
-class FakeLambdaServer:
+def lambda_client(url, read_timeout):
+    """A real boto3 Lambda client for `url`: one attempt per call, as
+    `shared.aws_clients` configures them."""
+    return boto3.session.Session().client(
+        'lambda', endpoint_url=url, region_name='us-east-1',
+        aws_access_key_id='testing', aws_secret_access_key='testing',
+        config=Config(connect_timeout=1, read_timeout=read_timeout,
+                      retries={'total_max_attempts': 1, 'mode': 'standard'}))
+
+
+class FakeLambdaServer(LoopbackServer):
     def __init__(self, default):
         self.default = default
         self.queued = []
-        self.requests = []
+        self.requests = []  # {'path', 'function', 'body', 'answer'} per invoke
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(('127.0.0.1', 0), self._handler_class())
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever,
-                                        kwargs={"poll_interval": 0.05}, daemon=True)
-
-    @property
-    def url(self):
-        return f'http://127.0.0.1:{self._server.server_address[1]}'
+        super().__init__(self._handler_class())
 
     def answer(self, *answers):
         with self._lock:
             self.queued.extend(answers)
 
     def client(self, read_timeout=2.0):
-        """A real boto3 Lambda client pointed here, one attempt per call."""
-        return boto3.session.Session().client(
-            'lambda', endpoint_url=self.url, region_name='us-east-1',
-            aws_access_key_id='testing', aws_secret_access_key='testing',
-            config=Config(connect_timeout=1, read_timeout=read_timeout,
-                          retries={'total_max_attempts': 1}))
-
-    def __enter__(self):
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self._server.shutdown()
-        self._server.server_close()
+        return lambda_client(self.url, read_timeout)
 
     def _next_answer(self):
         with self._lock:
             return self.queued.pop(0) if self.queued else self.default
 
+    def _respond(self, path, function, payload):
+        answer = self._next_answer()
+        self.requests.append({'path': path, 'function': function,
+                              'body': payload, 'answer': getattr(answer, '__name__', None)})
+        return answer(self, function, payload) if callable(answer) else answer
+
     def _handler_class(self):
         fake = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             def do_POST(self):
+                path = urllib.parse.urlsplit(self.path).path
+                function = urllib.parse.unquote(
+                    path[len(INVOKE_PREFIX):-len('/invocations')])
                 length = int(self.headers.get('Content-Length') or 0)
-                fake.requests.append({'path': self.path,
-                                      'body': json.loads(self.rfile.read(length) or b'null')})
-                answer = fake._next_answer()
+                payload = json.loads(self.rfile.read(length) or b'null')
+                answer = fake._respond(self.path, function, payload)
                 time.sleep(answer.get('delay', 0))
                 body = answer['body'].encode()
                 try:
@@ -99,8 +103,5 @@ class FakeLambdaServer:
                     self.wfile.write(body)
                 except (BrokenPipeError, ConnectionResetError):
                     pass  # the client gave up (a read timeout test)
-
-            def log_message(self, *args):
-                pass
 
         return Handler
