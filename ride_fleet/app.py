@@ -67,7 +67,6 @@ def load_table(event, context):
     return load()
 
 
-
 def _serve(payload):
     request = parse_unicorn_request(payload)
     if request.ride_id:
