@@ -79,12 +79,13 @@ def test_local_stack_sections_render_with_ratios(tiny_run, tmp_path):
     assert '2.00×' in section  # http median 6.0 against invoke 3.0
 
 
-def test_percentiles_and_chi_square_p_values():
+def test_percentiles_and_uniformity():
     assert stats.percentile([1, 2, 3, 4, 5], 0.5) == 3
     assert stats.percentile([0, 10], 0.95) == pytest.approx(9.5)
-    assert stats.chi_square_p_value(3.841, 1) == pytest.approx(0.05, abs=1e-3)
-    assert stats.chi_square_p_value(18.307, 10) == pytest.approx(0.05, abs=1e-3)
-    assert stats.chi_square_p_value(5.0, 20) == pytest.approx(0.99965, abs=1e-4)
+    assert stats.uniformity([10, 10, 10]) == (0.0, 1.0)
+    statistic, p_value = stats.uniformity([30, 10])
+    assert statistic == pytest.approx(10.0)
+    assert p_value == pytest.approx(0.00157, abs=1e-5)
     assert math.isnan(stats.ratio(1, 0))
 
 

@@ -10,6 +10,8 @@ import uuid
 import boto3
 import pytest
 
+from bench.fleet_scale import RequestCounter
+from bench.stats import uniformity
 from shared import wiring
 from shared.errors import NoUnicornAvailable
 from shared.fleet import CLAIM_ATTEMPTS, RANDOM_PICKS, Fleet
@@ -18,9 +20,6 @@ from shared.fleet_store import FleetStore
 from tests.faults.conftest import held_unicorns, post_ride
 from tests.support import aws as aws_support
 
-# chi-square critical values at p = 0.001
-CHI_SQUARE_P001 = {1: 10.828, 3: 16.266, 9: 27.877}
-
 
 class Clock:
     def __init__(self, now=1_800_000_000):
@@ -28,10 +27,6 @@ class Clock:
 
     def __call__(self):
         return self.now
-
-
-def chi_square(counts, expected):
-    return sum((count - expected) ** 2 / expected for count in counts)
 
 
 def hold(fleet, count):
@@ -264,17 +259,8 @@ def test_the_choice_is_uniform_over_the_free_unicorns(fleet_table, busy, draws):
 
     free = set(fleet_table.unicorn_names()) - set(held)
     assert set(counts) == free
-    dof = len(free) - 1
-    assert chi_square(counts.values(), draws / len(free)) < CHI_SQUARE_P001[dof]
-
-
-class RequestLog:
-    def __init__(self, client):
-        self.operations = []
-        client.meta.events.register('before-call.dynamodb.*', self._record)
-
-    def _record(self, model, **kwargs):
-        self.operations.append(model.name)
+    statistic, p_value = uniformity(list(counts.values()))
+    assert p_value > 0.001, f'chi-square {statistic:.1f} on {len(free) - 1} degrees of freedom'
 
 
 def dispatch_costs(fleet_size, busy_share, dispatches, seed):
@@ -285,13 +271,12 @@ def dispatch_costs(fleet_size, busy_share, dispatches, seed):
     store = FleetStore(client, table)
     load_fleet(store, aws_support.make_unicorns(fleet_size))
     hold(Fleet(store, rng=random.Random(seed)), int(fleet_size * busy_share))
-    log = RequestLog(client)
+    counter = RequestCounter(client)
     fleet = Fleet(store, rng=random.Random(seed + 1))
     costs = []
     for _ in range(dispatches):
-        log.operations = []
         fleet.dispatch(str(uuid.uuid4()))
-        costs.append(list(log.operations))
+        costs.append(list(counter.take().elements()))
     return costs
 
 

@@ -7,17 +7,12 @@ import uuid
 
 import boto3
 
+from bench.fleet_scale import RequestCounter
+from bench.stats import uniformity
 from shared.fleet import Fleet
 from shared.fleet_loader import load_fleet
 from shared.fleet_store import FleetStore
 from tests.support import aws as aws_support
-
-# chi-square critical value, 15 degrees of freedom, p = 0.001
-CHI_SQUARE_15_DOF_P001 = 37.697
-
-
-def chi_square(counts, expected):
-    return sum((count - expected) ** 2 / expected for count in counts)
 
 
 def test_every_unicorn_is_chosen_with_equal_chance(fleet_table):
@@ -29,16 +24,8 @@ def test_every_unicorn_is_chosen_with_equal_chance(fleet_table):
     unicorns = aws_support.catalog()
     assert len(unicorns) == 16
     assert set(counts) == {unicorn['Name'] for unicorn in unicorns}
-    assert chi_square(counts.values(), draws / 16) < CHI_SQUARE_15_DOF_P001
-
-
-class RequestCounter:
-    def __init__(self, client):
-        self.operations = []
-        client.meta.events.register('before-call.dynamodb.*', self._count)
-
-    def _count(self, model, **kwargs):
-        self.operations.append(model.name)
+    statistic, p_value = uniformity(list(counts.values()))
+    assert p_value > 0.001, f'chi-square {statistic:.1f} on 15 degrees of freedom'
 
 
 def dispatch_requests(fleet_size, table_name):
@@ -48,7 +35,7 @@ def dispatch_requests(fleet_size, table_name):
     load_fleet(store, aws_support.make_unicorns(fleet_size))
     counter = RequestCounter(client)
     Fleet(store, rng=random.Random(7)).dispatch(str(uuid.uuid4()))
-    return counter.operations
+    return counter.take()
 
 
 def test_dynamodb_requests_per_dispatch_do_not_grow_with_the_fleet(aws):
@@ -57,4 +44,4 @@ def test_dynamodb_requests_per_dispatch_do_not_grow_with_the_fleet(aws):
 
     assert small == large
     assert 'Scan' not in large
-    assert len(large) <= 4
+    assert sum(large.values()) <= 4
