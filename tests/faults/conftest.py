@@ -2,7 +2,6 @@
 faults, with the retry backoffs recorded instead of slept."""
 import functools
 import json
-import time
 
 import pytest
 from botocore.awsrequest import AWSResponse
@@ -24,17 +23,6 @@ SEATTLE = {'PickupLocation': {'Latitude': 47.6097, 'Longitude': -122.3331}}
 
 def post_ride(client, body=SEATTLE):
     return client.http.post('/ride', headers=JSON, body=json.dumps(body))
-
-
-def held_unicorns(store, now=None):
-    """{unicorn name: ride id} for every unicorn on a ride right now."""
-    now = time.time() if now is None else now
-    held = {}
-    for name in store.unicorn_names():
-        unicorn = store.unicorn(name)
-        if unicorn['BusyUntil'] >= now:
-            held[name] = unicorn.get('RideId')
-    return held
 
 
 @pytest.fixture

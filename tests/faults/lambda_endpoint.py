@@ -12,7 +12,6 @@ import json
 
 from tests.support.fake_lambda_server import FakeLambdaServer, service_error_answer
 
-
 # -- faults: each takes the endpoint and the invoke, and gives an answer ----
 
 def reach_fleet(endpoint, function, payload):

@@ -17,8 +17,9 @@ from shared.errors import NoUnicornAvailable
 from shared.fleet import CLAIM_ATTEMPTS, RANDOM_PICKS, Fleet
 from shared.fleet_loader import load_fleet
 from shared.fleet_store import FleetStore
-from tests.faults.conftest import held_unicorns, post_ride
+from tests.faults.conftest import post_ride
 from tests.support import aws as aws_support
+from tests.support.aws import held_unicorns
 
 
 class Clock:

@@ -9,9 +9,15 @@ import pytest
 from shared import budget
 from shared.fleet import CLAIM_ATTEMPTS, Fleet
 from shared.fleet_store import FleetStore
-from tests.faults.conftest import READ_TIMEOUT, held_unicorns, post_ride
-from tests.faults.lambda_endpoint import (answers_with, function_not_found, late,
-                                          reach_fleet, throttled)
+from tests.faults.conftest import READ_TIMEOUT, post_ride
+from tests.faults.lambda_endpoint import (
+    answers_with,
+    function_not_found,
+    late,
+    reach_fleet,
+    throttled,
+)
+from tests.support.aws import held_unicorns
 
 FLEET_ATTEMPTS = budget.FLEET_CALL.retry.attempts
 LATE_SECONDS = READ_TIMEOUT + 2.0

@@ -25,6 +25,7 @@ from shared.fleet_loader import load_fleet
 from shared.fleet_store import FleetStore
 from tests.support import aws as aws_support
 from tests.support.apps import FLEET_DIR, RIDES_DIR
+from tests.support.aws import held_unicorns
 
 pytestmark = pytest.mark.stack
 
@@ -157,17 +158,6 @@ def assert_moto_kept_up(stack):
                         f'of the ride path): {failed[:5]}')
 
 
-def held(store):
-    """{unicorn name: ride id} for every unicorn on a ride now."""
-    now = time.time()
-    result = {}
-    for name in store.unicorn_names():
-        unicorn = store.unicorn(name)
-        if unicorn['BusyUntil'] >= now:
-            result[name] = unicorn.get('RideId')
-    return result
-
-
 def test_100_riders_and_20_unicorns_give_20_rides_and_80_clear_refusals(
         stack, fleet_store, published):
     warm_up(stack, 4)
@@ -187,7 +177,7 @@ def test_100_riders_and_20_unicorns_give_20_rides_and_80_clear_refusals(
     # no unicorn on two rides: in the answers, and in the table
     names = [ride['UnicornName'] for ride in rides]
     assert len(set(names)) == FLEET_SIZE
-    assert held(fleet_store) == {ride['UnicornName']: ride['RideId'] for ride in rides}
+    assert held_unicorns(fleet_store) == {ride['UnicornName']: ride['RideId'] for ride in rides}
     # each ride answered 201 is on the topic once; nothing else is
     assert sorted(r['RideId'] for r in published()) == sorted(r['RideId'] for r in rides)
 
@@ -195,7 +185,7 @@ def test_100_riders_and_20_unicorns_give_20_rides_and_80_clear_refusals(
     completions = [requests.post(f"{stack.rides_url}/ride/{ride['RideId']}/complete",
                                  timeout=HTTP_TIMEOUT) for ride in rides]
     assert [response.status_code for response in completions] == [200] * FLEET_SIZE
-    assert held(fleet_store) == {}
+    assert held_unicorns(fleet_store) == {}
 
     # and the fleet serves again: the next 20 riders at once all ride
     again = burst(stack.rides_url, '/ride', FLEET_SIZE, PICKUP)
@@ -205,4 +195,4 @@ def test_100_riders_and_20_unicorns_give_20_rides_and_80_clear_refusals(
         [answer for answer in again if answer[0] != 201], failures_logged(stack))
     assert len({body['UnicornName'] for _, body in again}) == FLEET_SIZE
     assert len(published()) == FLEET_SIZE
-    assert sorted(held(fleet_store).values()) == sorted(body['RideId'] for _, body in again)
+    assert sorted(held_unicorns(fleet_store).values()) == sorted(body['RideId'] for _, body in again)

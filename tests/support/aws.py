@@ -1,5 +1,6 @@
 """AWS resources for tests, made in moto from the same definitions a deploy uses."""
 import json
+import time
 
 import boto3
 
@@ -29,6 +30,17 @@ def create_fleet_table(table_name, unicorns=None):
     if unicorns is not None:
         load_fleet(store, unicorns)
     return store
+
+
+def held_unicorns(store, now=None):
+    """{unicorn name: ride id} for every unicorn on a ride at `now`."""
+    now = time.time() if now is None else now
+    held = {}
+    for name in store.unicorn_names():
+        unicorn = store.unicorn(name)
+        if unicorn['BusyUntil'] >= now:
+            held[name] = unicorn.get('RideId')
+    return held
 
 
 def make_unicorns(count):
