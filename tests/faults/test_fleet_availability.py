@@ -10,7 +10,7 @@ import uuid
 import boto3
 import pytest
 
-from bench.fleet_scale import RequestCounter
+from bench.fleet_scale import RequestCounter, make_unicorns
 from bench.stats import uniformity
 from shared import wiring
 from shared.errors import NoUnicornAvailable
@@ -270,7 +270,7 @@ def dispatch_costs(fleet_size, busy_share, dispatches, seed):
     client = boto3.client('dynamodb', region_name=aws_support.REGION)
     aws_support.create_fleet_table(table)
     store = FleetStore(client, table)
-    load_fleet(store, aws_support.make_unicorns(fleet_size))
+    load_fleet(store, make_unicorns(fleet_size))
     hold(Fleet(store, rng=random.Random(seed)), int(fleet_size * busy_share))
     counter = RequestCounter(client)
     fleet = Fleet(store, rng=random.Random(seed + 1))

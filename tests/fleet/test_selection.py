@@ -7,7 +7,7 @@ import uuid
 
 import boto3
 
-from bench.fleet_scale import RequestCounter
+from bench.fleet_scale import RequestCounter, make_unicorns
 from bench.stats import uniformity
 from shared.fleet import Fleet
 from shared.fleet_loader import load_fleet
@@ -32,7 +32,7 @@ def dispatch_requests(fleet_size, table_name):
     client = boto3.client('dynamodb', region_name=aws_support.REGION)
     aws_support.create_fleet_table(table_name)
     store = FleetStore(client, table_name)
-    load_fleet(store, aws_support.make_unicorns(fleet_size))
+    load_fleet(store, make_unicorns(fleet_size))
     counter = RequestCounter(client)
     Fleet(store, rng=random.Random(7)).dispatch(str(uuid.uuid4()))
     return counter.take()

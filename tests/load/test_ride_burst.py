@@ -20,6 +20,7 @@ import urllib.parse
 import pytest
 import requests
 
+from bench.fleet_scale import make_unicorns
 from local_stack import testing
 from shared.fleet_loader import load_fleet
 from shared.fleet_store import FleetStore
@@ -49,7 +50,7 @@ def stack():
 def fleet_store(stack):
     table = aws_support.stage_environment(FLEET_DIR)['DYNAMODB_TABLE']
     store = FleetStore(stack.client('dynamodb'), table)
-    load_fleet(store, aws_support.make_unicorns(FLEET_SIZE))
+    load_fleet(store, make_unicorns(FLEET_SIZE))
     assert store.fleet_size() == FLEET_SIZE
     return store
 

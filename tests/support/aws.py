@@ -43,12 +43,6 @@ def held_unicorns(store, now=None):
     return held
 
 
-def make_unicorns(count):
-    return [{'Name': f'Unicorn{index:05d}', 'Color': 'White',
-             'DeviceId': f'device-{index}', 'TopSpeedKph': 40 + index % 30}
-            for index in range(count)]
-
-
 class RidesTopic:
     """The rides topic with an SQS queue subscribed, to see what was published."""
 
