@@ -37,7 +37,8 @@ def request_ride():
 @app.route('/ride/{ride_id}/complete', methods=['POST'], cors=True)
 @json_errors
 def complete_ride(ride_id):
-    logs.start_http_request('POST /ride/{RideId}/complete', app.current_request, app.lambda_context)
+    logs.start_http_request('POST /ride/{RideId}/complete',
+                            app.current_request, app.lambda_context)
     return rides().complete_ride(ride_id)
 
 

@@ -81,6 +81,11 @@ _PASSED_THROUGH = {
 }
 
 
+def passed_through(error_type):
+    """Whether the fleet's error of this type reaches the rider as it is."""
+    return error_type in _PASSED_THROUGH
+
+
 def from_fleet(error_type, message):
     """Rebuild the error the fleet reported; anything unknown is a FleetError."""
     cls = _PASSED_THROUGH.get(error_type)

@@ -66,12 +66,21 @@ def _http_error(status, body):
         answer = {}
     code = answer.get('Code') if isinstance(answer, dict) else None
     message = answer.get('Message') if isinstance(answer, dict) else None
-    log.warning('fleet http error', extra={'status': status, 'error_code': code})
+    error = _error_for(status, code, message)
+    if isinstance(error, (FleetError, Retryable)):  # a fault of the fleet
+        log.warning('the fleet answered with an error',
+                    extra={'status': status, 'error_code': code})
+    else:  # the fleet's own "no", such as every unicorn being busy
+        log.info('the fleet refused', extra={'status': status, 'error_code': code})
+    return error
+
+
+def _error_for(status, code, message):
     if status == 429:
         return Retryable(FleetBusy('the fleet is busy (throttled); try again shortly'))
     if status == 504:
         return Retryable(FleetTimeout('the fleet did not answer in time'))
-    if status >= 500 and code not in ('NoUnicornAvailable',):
+    if status >= 500 and not errors.passed_through(code):
         return Retryable(FleetError(f'the fleet failed with HTTP {status}'))
     if not isinstance(message, str):
         return FleetError(f'the fleet answered HTTP {status}')
