@@ -4,9 +4,10 @@ VENV    := .venv
 PY      := $(VENV)/bin/python
 STAMP   := $(VENV)/.installed
 STAGE   ?= dev
+CHROMIUM := /usr/bin/chromium
 PYTEST_ARGS ?=
 
-.PHONY: install run test bench package deploy clean
+.PHONY: install run test lint bench package deploy clean
 
 install: $(STAMP)
 
@@ -22,8 +23,26 @@ RUN_ARGS ?=
 run: $(STAMP)
 	$(PY) -m local_stack $(RUN_ARGS)
 
-test: $(STAMP)
+test: $(STAMP) $(CHROMIUM)
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# ruff (style, imports, likely bugs) and mypy (strict on the domain and the
+# Lambda wire protocol), both configured in pyproject.toml.
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
+
+# The browser tests drive Debian's Chromium. As root (CI, a fresh container)
+# it is installed here; otherwise make stops and says what to run.
+$(CHROMIUM):
+	@if [ "$$(id -u)" = 0 ]; then \
+	  echo "Installing Debian's chromium for the browser tests (apt-get)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	else \
+	  echo "The browser tests need Debian's Chromium at $(CHROMIUM). Install it, then run make test again:"; \
+	  echo "  sudo apt-get update && sudo apt-get install -y chromium"; \
+	  exit 1; \
+	fi
 
 # Latency, cold start, fleet scale and cost per million rides, written to
 # bench/results/ (Markdown + PNG). QUICK=1: under a minute; full: under 10.
