@@ -23,7 +23,7 @@ RUN_ARGS ?=
 run: $(STAMP)
 	$(PY) -m local_stack $(RUN_ARGS)
 
-test: $(STAMP) $(CHROMIUM)
+test: $(CHROMIUM) $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 # ruff (style, imports, likely bugs) and mypy (strict on the domain and the
