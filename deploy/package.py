@@ -17,11 +17,8 @@ import subprocess
 import sys
 import zipfile
 
-ROOT = pathlib.Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-from deploy import templates  # noqa: E402
+from deploy import templates
+from project.model import APP_ENTRIES, ROOT, STAGES
 
 TEMPLATE_NAME = 'sam.json'
 ZIP_NAME = 'deployment.zip'
@@ -37,15 +34,15 @@ def package_app(app, stage, out_root):
     """Run `chalice package`; returns build/<stage>/<app>/."""
     out_root = pathlib.Path(out_root).resolve()
     merge = templates.write_merge_template(
-        app, stage, out_root / stage / f'{app}.merge.json')
-    out_dir = out_root / stage / app
+        app, stage, out_root / stage / f'{app.folder}.merge.json')
+    out_dir = out_root / stage / app.folder
     env = dict(os.environ)
     # chalice wants a region even to package; the template itself uses
     # ${AWS::Region}, so which one does not matter.
     env.setdefault('AWS_DEFAULT_REGION', 'us-east-1')
     with _cache_lock(app):
         subprocess.run(
-            [_bin('chalice'), '--project-dir', str(templates.app_dir(app)), 'package',
+            [_bin('chalice'), '--project-dir', str(app.directory), 'package',
              '--stage', stage, '--merge-template', str(merge), str(out_dir)],
             check=True, env=env, stdout=subprocess.DEVNULL)
     drop_bytecode(out_dir / ZIP_NAME)
@@ -57,7 +54,7 @@ def _cache_lock(app):
     """One `chalice package` per app at a time (parallel test workers, a
     `make package` beside `make test`): Chalice caches the dependency zip in
     the app's .chalice/deployments/, which two writers would corrupt."""
-    cache = templates.app_dir(app) / '.chalice' / 'deployments'
+    cache = app.directory / '.chalice' / 'deployments'
     cache.mkdir(parents=True, exist_ok=True)
     with open(cache / '.package.lock', 'w') as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
@@ -89,10 +86,10 @@ def lint(template_paths):
 
 
 def package(stage, out_root, run_lint=True):
-    outputs = {app: package_app(app, stage, out_root) for app in templates.APPS}
+    outputs = {app: package_app(app, stage, out_root) for app in APP_ENTRIES}
     for app, out_dir in outputs.items():
         size = (out_dir / ZIP_NAME).stat().st_size
-        print(f'{app}: {out_dir / TEMPLATE_NAME} and {ZIP_NAME} ({size / 1024:.0f} KiB)')
+        print(f'{app.folder}: {out_dir / TEMPLATE_NAME} and {ZIP_NAME} ({size / 1024:.0f} KiB)')
     if run_lint:
         code, report = lint([out / TEMPLATE_NAME for out in outputs.values()])
         if code != 0:
@@ -104,7 +101,7 @@ def package(stage, out_root, run_lint=True):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description='package both apps for CloudFormation')
-    parser.add_argument('--stage', default='dev', choices=templates.STAGES)
+    parser.add_argument('--stage', default='dev', choices=STAGES)
     parser.add_argument('--out', default=str(ROOT / 'build'))
     parser.add_argument('--no-lint', action='store_true')
     args = parser.parse_args(argv)

@@ -90,8 +90,10 @@ class Stack:
             self.server.start()
             self.phases['functions read'] = time.perf_counter() - started
             if options.provision:
-                # the first ride should not wait for the fleet function's cold start
-                self.runtime.prewarm([self.fleet.deployed_name(provision.FLEET_FUNCTION)])
+                # the first ride should not wait for the fleet function's cold
+                # start, nor provisioning for LoadTable's
+                self.runtime.prewarm([self.fleet.deployed_name(provision.FLEET_FUNCTION),
+                                      self.fleet.deployed_name(provision.LOADER_FUNCTION)])
                 # moto answers slowly while it builds a service (SSM: ~1 s of
                 # CPU); the fleet's DynamoDB timeouts are tight, so wait.
                 warming.join(timeout=60)

@@ -14,9 +14,8 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from functools import cached_property
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Iterator
 
 from chalice.config import Config
 from chalice.constants import DEFAULT_LAMBDA_MEMORY_SIZE, DEFAULT_LAMBDA_TIMEOUT
@@ -55,7 +54,10 @@ class AppEntry:
 
 FLEET = AppEntry('ride_fleet', ('RequestUnicornInvoke', 'LoadTable'))
 RIDES = AppEntry('rides', ('RequestRideInvoke',))
-APP_ENTRIES = (FLEET, RIDES)
+APP_ENTRIES = (FLEET, RIDES)  # in the order they are deployed
+
+# The unicorn catalog LoadTable loads (the package holds a copy in chalicelib/).
+CATALOG_PATH = FLEET.directory / 'data' / 'unicorns.json'
 
 # Functions with a role in the design (DESIGN.md, "Names and contracts").
 FLEET_FUNCTION = 'RequestUnicornInvoke'
@@ -187,7 +189,7 @@ class Project:
 
     @property
     def catalog_path(self) -> Path:
-        return self.fleet.app_dir / 'data' / 'unicorns.json'
+        return CATALOG_PATH
 
     # -- rides' resources
     @property
@@ -201,11 +203,6 @@ class Project:
     def topic_arn(self, region: str = LOCAL_REGION, account: str = LOCAL_ACCOUNT_ID,
                   partition: str = 'aws') -> str:
         return f'arn:{partition}:sns:{region}:{account}:{self.topic_name}'
-
-    @cached_property
-    def environments(self) -> dict[str, dict[str, Any]]:
-        """Each app's stage environment, by folder."""
-        return {entry.folder: self.app(entry).stage_environment() for entry in APP_ENTRIES}
 
 
 def project(stage: str = 'dev') -> Project:
