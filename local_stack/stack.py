@@ -15,17 +15,17 @@ import sys
 import threading
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from local_stack import children, provision
 from local_stack.apps import AppDirectory
 from local_stack.endpoint import Endpoint, EndpointServer
 from local_stack.pool import PROJECT_ROOT
 from local_stack.runtime import LambdaRuntime, base_environment
+from project.model import FLEET, RIDES
 
 HOST = '127.0.0.1'  # loopback only, always
-FLEET_DIR = Path(PROJECT_ROOT) / 'ride_fleet'
-RIDES_DIR = Path(PROJECT_ROOT) / 'rides'
+FLEET_DIR = FLEET.directory
+RIDES_DIR = RIDES.directory
 TRANSPORTS = ('invoke', 'http')
 PICKUP_EXAMPLE = '{"PickupLocation": {"Latitude": 47.6097, "Longitude": -122.3331}}'
 
