@@ -94,7 +94,7 @@ class Provisioner:
         self.say(f'SSM {name} = {fleet_arn}')
         self.clients('ssm').put_parameter(
             Name=name, Value=fleet_arn, Type='String', Overwrite=True,
-            Description='The fleet direct-invoke function, for wild-rydes')
+            Description=f'The fleet direct-invoke function, for {self.project.rides.app_name}')
         return name
 
     def load_catalog(self, attempts: int = 1) -> Any:

@@ -28,15 +28,15 @@ import sys
 from dataclasses import dataclass
 from typing import Any, Callable, Protocol
 
-from project.model import (APP_ENTRIES, CATALOG_PATH, FLEET, RIDES, ROOT, STAGES, AppEntry,
-                           Project)
+from project.model import (APP_ENTRIES, CATALOG_PATH, FLEET, FLEET_FUNCTION, RIDES, ROOT,
+                           STAGES, AppEntry, Project)
 from shared import fleet_schema
 
 APPS = APP_ENTRIES
 # Logical ids of what the merge templates add.
 TABLE = 'UnicornsTable'
 TOPIC = 'RidesTopic'
-ARN_PARAMETER = 'RequestUnicornInvokeArnParameter'
+ARN_PARAMETER = f'{FLEET_FUNCTION}ArnParameter'
 LOADER = 'FleetCatalog'
 CATALOG = CATALOG_PATH
 
