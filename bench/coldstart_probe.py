@@ -15,9 +15,9 @@ t_main = time.perf_counter()
 
 
 def main(key, import_only=False):
-    from bench import stubs, targets
-
     import os
+
+    from bench import stubs, targets
 
     target = targets.TARGETS[key]  # its environment is bench.environment's, set by the parent
     if import_only:  # for -X importtime: the target's own import tree

@@ -28,8 +28,17 @@ import sys
 from dataclasses import dataclass
 from typing import Any, Callable, Protocol
 
-from project.model import (APP_ENTRIES, CATALOG_PATH, FLEET, FLEET_FUNCTION, RIDES, ROOT,
-                           STAGES, AppEntry, Project)
+from project.model import (
+    APP_ENTRIES,
+    CATALOG_PATH,
+    FLEET,
+    FLEET_FUNCTION,
+    RIDES,
+    ROOT,
+    STAGES,
+    AppEntry,
+    Project,
+)
 from shared import fleet_schema
 
 APPS = APP_ENTRIES

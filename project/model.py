@@ -15,11 +15,12 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
-from chalice.config import Config
-from chalice.constants import DEFAULT_LAMBDA_MEMORY_SIZE, DEFAULT_LAMBDA_TIMEOUT
-from chalice.utils import to_cfn_resource_name
+# Chalice itself is imported where it is used, not here: the bench's
+# cold-start probe imports this module in the interpreter it times.
+if TYPE_CHECKING:
+    from chalice.config import Config
 
 ROOT = Path(__file__).resolve().parents[1]
 STAGES = ('dev', 'prod')
@@ -75,6 +76,8 @@ class ChaliceApp:
         self.app_name: str = self.config['app_name']
 
     def chalice_config(self, function_name: str | None = None) -> Config:
+        from chalice.config import Config
+
         return Config(chalice_stage=self.stage, function_name=function_name,
                       config_from_disk=self.config,
                       default_params={'project_dir': str(self.app_dir)})
@@ -90,6 +93,8 @@ class ChaliceApp:
         return prefix if function_name == API_HANDLER else f'{prefix}-{function_name}'
 
     def function(self, function_name: str) -> Function:
+        from chalice.constants import DEFAULT_LAMBDA_MEMORY_SIZE, DEFAULT_LAMBDA_TIMEOUT
+
         config = self.chalice_config(function_name)
         deployed = self.deployed_name(function_name)
         return Function(
@@ -126,6 +131,8 @@ class Function:
     @property
     def role_logical_id(self) -> str:
         """Its role's resource name in that package (Chalice: `<name>_role`)."""
+        from chalice.utils import to_cfn_resource_name
+
         return to_cfn_resource_name(f'{self.name}_role')
 
     def arn_in(self, region: str, account: str) -> str:

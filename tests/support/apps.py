@@ -7,7 +7,7 @@ on sys.path first.
 import importlib.util
 import sys
 
-from project.model import FLEET, RIDES, ROOT
+from project.model import FLEET, RIDES
 
 FLEET_DIR = FLEET.directory
 RIDES_DIR = RIDES.directory
