@@ -22,7 +22,7 @@ from botocore.exceptions import ClientError, WaiterError
 
 from deploy import package as packager
 from deploy.dry_run import DryRunAws
-from project.model import APP_ENTRIES, ROOT, STAGES, Project
+from project.model import APP_ENTRIES, RIDES, ROOT, STAGES, Project
 
 CAPABILITIES = ['CAPABILITY_IAM', 'CAPABILITY_AUTO_EXPAND']  # roles; the SAM transform
 MAX_TEMPLATE_BODY = 51200
@@ -51,8 +51,7 @@ class Deployer:
             self.say(f'[{step}/{len(APP_ENTRIES)}] {app.folder}: stack '
                      f'{self.project.stack_name(app)}')
             outputs[app] = self.deploy_app(app)
-        url = outputs[APP_ENTRIES[-1]].get('EndpointURL',
-                                           '<EndpointURL output of the rides stack>')
+        url = outputs[RIDES].get('EndpointURL', '<EndpointURL output of the rides stack>')
         self.say(f'rides URL: {url}')
         return outputs
 

@@ -53,17 +53,17 @@ class AppEntry:
         return ROOT / self.folder
 
 
-FLEET = AppEntry('ride_fleet', ('RequestUnicornInvoke', 'LoadTable'))
-RIDES = AppEntry('rides', ('RequestRideInvoke',))
-APP_ENTRIES = (FLEET, RIDES)  # in the order they are deployed
-
-# The unicorn catalog LoadTable loads (the package holds a copy in chalicelib/).
-CATALOG_PATH = FLEET.directory / 'data' / 'unicorns.json'
-
 # Functions with a role in the design (DESIGN.md, "Names and contracts").
 FLEET_FUNCTION = 'RequestUnicornInvoke'
 LOADER_FUNCTION = 'LoadTable'
 RIDES_FUNCTION = 'RequestRideInvoke'
+
+FLEET = AppEntry('ride_fleet', (FLEET_FUNCTION, LOADER_FUNCTION))
+RIDES = AppEntry('rides', (RIDES_FUNCTION,))
+APP_ENTRIES = (FLEET, RIDES)  # in the order they are deployed
+
+# The unicorn catalog LoadTable loads (the package holds a copy in chalicelib/).
+CATALOG_PATH = FLEET.directory / 'data' / 'unicorns.json'
 
 
 class ChaliceApp:
