@@ -11,18 +11,23 @@ wait. `--dry-run` (make: DRY_RUN=1) prints every step and calls nothing:
 the same code runs with clients that only print (`deploy.dry_run`).
 Run `make package STAGE=<stage>` first (make deploy does).
 """
+from __future__ import annotations
+
 import argparse
 import datetime
 import hashlib
 import json
 import pathlib
 import sys
+from typing import Any, Callable, TextIO
 
 from botocore.exceptions import ClientError, WaiterError
 
 from deploy import package as packager
 from deploy.dry_run import DryRunAws
-from project.model import APP_ENTRIES, RIDES, ROOT, STAGES, Project
+from project.model import APP_ENTRIES, RIDES, ROOT, STAGES, AppEntry, Project
+
+Clients = Callable[[str], Any]  # service name -> boto3 client
 
 CAPABILITIES = ['CAPABILITY_IAM', 'CAPABILITY_AUTO_EXPAND']  # roles; the SAM transform
 MAX_TEMPLATE_BODY = 51200
@@ -31,7 +36,8 @@ FUNCTION_TYPES = ('AWS::Serverless::Function', 'AWS::Lambda::Function')
 
 
 class Deployer:
-    def __init__(self, stage, bucket, build_root, clients, out=sys.stdout, prefix=None):
+    def __init__(self, stage: str, bucket: str, build_root: str | pathlib.Path,
+                 clients: Clients, out: TextIO = sys.stdout, prefix: str | None = None) -> None:
         self.project = Project(stage)
         self.stage = stage
         self.bucket = bucket
@@ -42,10 +48,10 @@ class Deployer:
         self._cfn = clients('cloudformation')
         self._s3 = clients('s3')
 
-    def say(self, text):
+    def say(self, text: str) -> None:
         print(text, file=self.out)
 
-    def deploy_all(self):
+    def deploy_all(self) -> dict[AppEntry, dict[str, str]]:
         outputs = {}
         for step, app in enumerate(APP_ENTRIES, start=1):
             self.say(f'[{step}/{len(APP_ENTRIES)}] {app.folder}: stack '
@@ -55,7 +61,7 @@ class Deployer:
         self.say(f'rides URL: {url}')
         return outputs
 
-    def deploy_app(self, app):
+    def deploy_app(self, app: AppEntry) -> dict[str, str]:
         out_dir = self.build_root / self.stage / app.folder
         template_path = out_dir / packager.TEMPLATE_NAME
         zip_path = out_dir / packager.ZIP_NAME
@@ -68,31 +74,32 @@ class Deployer:
         self.say(f'  wrote {out_dir / "packaged.json"} (functions at {code_uri})')
         return self.deploy_stack(self.project.stack_name(app), body, app)
 
-    def upload(self, zip_path, app):
+    def upload(self, zip_path: pathlib.Path, app: AppEntry) -> str:
         data = zip_path.read_bytes()
         key = f'{self.prefix}/{self.stage}/{app.folder}/{hashlib.sha256(data).hexdigest()}.zip'
-        self.say(f'  upload {zip_path.name} ({len(data) / 1024:.0f} KiB) to s3://{self.bucket}/{key}')
+        self.say(f'  upload {zip_path.name} ({len(data) / 1024:.0f} KiB) '
+                 f'to s3://{self.bucket}/{key}')
         if not self._exists(key):
             self._s3.put_object(Bucket=self.bucket, Key=key, Body=data)
         else:
             self.say('  (already there)')
         return f's3://{self.bucket}/{key}'
 
-    def _exists(self, key):
+    def _exists(self, key: str) -> bool:
         try:
             self._s3.head_object(Bucket=self.bucket, Key=key)
             return True
         except ClientError:
             return False
 
-    def template_source(self, name, body):
+    def template_source(self, name: str, body: str) -> dict[str, str]:
         if len(body.encode()) <= MAX_TEMPLATE_BODY:
             return {'TemplateBody': body}
         key = f'{self.prefix}/{self.stage}/{name}-{hashlib.sha256(body.encode()).hexdigest()}.json'
         self._s3.put_object(Bucket=self.bucket, Key=key, Body=body.encode())
         return {'TemplateURL': f'https://{self.bucket}.s3.amazonaws.com/{key}'}
 
-    def deploy_stack(self, name, body, app):
+    def deploy_stack(self, name: str, body: str, app: AppEntry) -> dict[str, str]:
         change_type = self.change_set_type(name)
         change_set = 'deploy-' + datetime.datetime.now(datetime.timezone.utc).strftime('%Y%m%d%H%M%S')
         self.say(f'  create change set {change_set} ({change_type})')
@@ -114,7 +121,7 @@ class Deployer:
                                                                          'MaxAttempts': 180})
         return self.stack_outputs(name)
 
-    def change_set_type(self, name):
+    def change_set_type(self, name: str) -> str:
         self.say(f'  look up stack {name}')
         try:
             [stack] = self._cfn.describe_stacks(StackName=name)['Stacks']
@@ -124,7 +131,7 @@ class Deployer:
             raise
         return 'CREATE' if stack['StackStatus'] == 'REVIEW_IN_PROGRESS' else 'UPDATE'
 
-    def wait_change_set(self, name, change_set):
+    def wait_change_set(self, name: str, change_set: str) -> bool:
         """True when there is something to execute."""
         try:
             self._cfn.get_waiter('change_set_create_complete').wait(
@@ -138,13 +145,13 @@ class Deployer:
             raise SystemExit(f'change set {change_set} of {name} failed: {reason}')
         return True
 
-    def stack_outputs(self, name):
+    def stack_outputs(self, name: str) -> dict[str, str]:
         self.say(f'  read the outputs of {name}')
         [stack] = self._cfn.describe_stacks(StackName=name)['Stacks']
         return {output['OutputKey']: output['OutputValue'] for output in stack.get('Outputs', [])}
 
 
-def point_functions_at(template, code_uri):
+def point_functions_at(template: dict[str, Any], code_uri: str) -> dict[str, Any]:
     """`CodeUri: ./deployment.zip` becomes the uploaded zip."""
     template = json.loads(json.dumps(template))
     for resource in template['Resources'].values():
@@ -153,13 +160,13 @@ def point_functions_at(template, code_uri):
     return template
 
 
-def boto3_clients(region=None):
+def boto3_clients(region: str | None = None) -> Clients:
     import boto3
     session = boto3.session.Session(region_name=region)
     return lambda service: session.client(service)
 
 
-def main(argv=None, out=sys.stdout):
+def main(argv: list[str] | None = None, out: TextIO = sys.stdout) -> None:
     parser = argparse.ArgumentParser(description='deploy ride_fleet, then rides')
     parser.add_argument('--stage', default='dev', choices=STAGES)
     parser.add_argument('--bucket', help='S3 bucket for the zips (ARTIFACT_BUCKET)')
@@ -167,10 +174,12 @@ def main(argv=None, out=sys.stdout):
     parser.add_argument('--build', default=str(ROOT / 'build'), help='make package output')
     parser.add_argument('--dry-run', action='store_true', help='print the steps, call nothing')
     args = parser.parse_args(argv)
+    clients: Clients
     if args.dry_run:
-        clients = DryRunAws(out)
+        dry_run = DryRunAws(out)
         print(f'DRY RUN: deploying stage {args.stage}; nothing is sent to AWS (answers are '
-              f'those of an empty account {clients.account} in {clients.region})', file=out)
+              f'those of an empty account {dry_run.account} in {dry_run.region})', file=out)
+        clients = dry_run
     else:
         if not args.bucket:
             parser.error('--bucket (make: ARTIFACT_BUCKET=...) is required')

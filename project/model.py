@@ -75,7 +75,9 @@ class ChaliceApp:
         self.config = json.loads((self.app_dir / '.chalice' / 'config.json').read_text())
         self.app_name: str = self.config['app_name']
 
-    def chalice_config(self, function_name: str | None = None) -> Config:
+    def chalice_config(self, function_name: str = API_HANDLER) -> Config:
+        """The stage's settings for one function (by default the REST API's
+        handler, as `chalice local` reads them)."""
         from chalice.config import Config
 
         return Config(chalice_stage=self.stage, function_name=function_name,
