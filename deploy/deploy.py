@@ -19,15 +19,14 @@ import hashlib
 import json
 import pathlib
 import sys
-from typing import Any, Callable, TextIO
+from typing import Any, TextIO
 
 from botocore.exceptions import ClientError, WaiterError
 
 from deploy import package as packager
 from deploy.dry_run import DryRunAws
+from deploy.provision import Clients
 from project.model import APP_ENTRIES, RIDES, ROOT, STAGES, AppEntry, Project
-
-Clients = Callable[[str], Any]  # service name -> boto3 client
 
 CAPABILITIES = ['CAPABILITY_IAM', 'CAPABILITY_AUTO_EXPAND']  # roles; the SAM transform
 MAX_TEMPLATE_BODY = 51200
