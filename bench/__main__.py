@@ -73,7 +73,7 @@ def run(settings, out_dir, progress_stream=None, local_measure=None):
                                                 settings.uniformity_draws_per_unicorn, tick)
     results['scale'] = {'sizes': sizes, 'uniformity': uniformity}
 
-    results['cost'] = cost.estimate(results, targets.ROOT)
+    results['cost'] = cost.estimate(results)
     results['meta']['elapsed_s'] = time.monotonic() - started
     progress.finish()
 

@@ -9,6 +9,7 @@ import sys
 import time
 
 from bench import targets
+from bench.environment import bench_environment
 from bench.stats import Summary, ratio
 
 PROBE = 'bench.coldstart_probe'
@@ -17,6 +18,7 @@ TIMEOUT_SECONDS = 60
 
 def _env():
     env = dict(os.environ)
+    env.update(bench_environment())
     env['PYTHONPATH'] = targets.ROOT
     env.pop('PYTHONDONTWRITEBYTECODE', None)  # a deployed package has its .pyc files
     return env

@@ -15,11 +15,11 @@ t_main = time.perf_counter()
 
 
 def main(key, import_only=False):
+    import os
+
     from bench import stubs, targets
 
-    target = targets.TARGETS[key]
-    import os
-    os.environ.update(stubs.bench_environment(targets.ROOT))
+    target = targets.TARGETS[key]  # its environment is bench.environment's, set by the parent
     if import_only:  # for -X importtime: the target's own import tree
         targets.handler_of(target)
         return {}

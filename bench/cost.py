@@ -1,13 +1,14 @@
 """Section 6: what a million rides cost on AWS for each pattern, from
 published list prices, each function's configured memory, the durations
 measured in this run and the DynamoDB request units of one dispatch."""
-import json
 import math
-import os
 from dataclasses import dataclass
 
-# AWS list prices, us-east-1, first volume tier, free tier ignored. Quoted in
-# issue 7 from the AWS pricing pages; not re-checked online by this program.
+from project.model import Project
+
+# AWS list prices, us-east-1, first volume tier, free tier ignored. Copied from
+# the AWS pricing pages (PRICE_SOURCES) on PRICES_QUOTED_ON; not re-checked
+# online by this program.
 PRICES_QUOTED_ON = '2026-11-26'
 PRICES = {
     'apigw_rest_per_million': 3.50,     # API Gateway REST API, first 333 M/month
@@ -54,19 +55,6 @@ def request_units(by_operation):
     detail = ', '.join(f'{n:g} {op}' for op, n in by_operation.items())
     return RequestUnits(reads=reads, writes=writes + gsi,
                         detail=f'{detail}; {writes:g} WRU in the table + {gsi:g} in the GSIs')
-
-
-def configured_memory_mb(app_dir, function=None, stage='dev'):
-    """A function's memory, as Chalice resolves it: the stage's per-function
-    setting, then the stage's, then the top level's (Chalice's default 128)."""
-    with open(os.path.join(app_dir, '.chalice', 'config.json'), encoding='utf-8') as f:
-        config = json.load(f)
-    stage_config = config.get('stages', {}).get(stage, {})
-    for scope in (stage_config.get('lambda_functions', {}).get(function or '', {}),
-                  stage_config, config):
-        if 'lambda_memory_size' in scope:
-            return int(scope['lambda_memory_size'])
-    return 128
 
 
 def lambda_cost_per_million(memory_mb, duration_ms):
@@ -158,11 +146,17 @@ def billed_durations(results):
         'fleet: lower bounds, no AWS round trip is in them (the local stack was not measured)')
 
 
-def estimate(results, root):
-    memory = {'rides': configured_memory_mb(os.path.join(root, 'rides')),
-              'fleet_invoke': configured_memory_mb(os.path.join(root, 'ride_fleet'),
-                                                   'RequestUnicornInvoke'),
-              'fleet_api': configured_memory_mb(os.path.join(root, 'ride_fleet'), 'api_handler')}
+def configured_memory(stage='dev'):
+    """MB of each function on the ride path, as `chalice deploy` configures
+    it (the project model's merge of config.json)."""
+    project = Project(stage)
+    return {'rides': project.rides.api_handler.memory_mb,
+            'fleet_invoke': project.fleet_function.memory_mb,
+            'fleet_api': project.fleet.api_handler.memory_mb}
+
+
+def estimate(results):
+    memory = configured_memory()
     durations, source = billed_durations(results)
     sizes = results['scale']['sizes']
     by_operation = sizes[max(sizes)]['by_operation']

@@ -7,35 +7,13 @@ import time
 from collections import Counter
 from contextlib import contextmanager
 
-from bench.stats import Summary, uniformity
+from bench.stats import Summary
+from testkit.catalog import make_unicorns
+from testkit.dynamodb import RequestCounter
+from testkit.stats import uniformity
 
 TABLE = 'bench-fleet'
 SEED = 20261126
-
-
-def make_unicorns(count):
-    """A synthetic catalog of any size (benchmarks and tests), shaped like
-    ride_fleet/data/unicorns.json, numbers included (DynamoDB's Decimals)."""
-    colors = ('White', 'Golden', 'Black', 'Yellow', 'Rainbow')
-    return [{'Name': f'Unicorn{index:05d}', 'Color': colors[index % len(colors)],
-             'DeviceId': f'device-{index}', 'Gender': 'Female' if index % 2 else 'Male',
-             'TopSpeedKph': 40 + index % 30}
-            for index in range(count)]
-
-
-class RequestCounter:
-    """Counts every DynamoDB call a client makes, by operation name."""
-
-    def __init__(self, client):
-        self.counts = Counter()
-        client.meta.events.register('before-call.dynamodb', self._count)
-
-    def _count(self, model, **kwargs):
-        self.counts[model.name] += 1
-
-    def take(self):
-        counts, self.counts = self.counts, Counter()
-        return counts
 
 
 @contextmanager

@@ -5,6 +5,7 @@ import os
 from contextlib import contextmanager
 
 from bench import stubs, targets
+from bench.environment import bench_environment
 from bench.interleave import Path, alternate
 from bench.stats import Summary, ratio
 
@@ -66,7 +67,7 @@ def measure(pairs, rounds, warmup, tick):
     """For each (project, bare) pair of target keys: summaries and the
     ratio of medians. Paths of a pair alternate within one loop."""
     results = {}
-    with patched_environ(stubs.bench_environment(targets.ROOT)), quiet_json_logs():
+    with patched_environ(bench_environment()), quiet_json_logs():
         uninstall = targets.install_auto_stub(prequeue=False)
         from shared import aws_clients
         aws_clients.reset()

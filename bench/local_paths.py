@@ -22,6 +22,8 @@ from contextlib import contextmanager
 
 from bench.interleave import Path, TooManyFailures, alternate
 from bench.stats import Summary
+from project.model import Project
+from shared import fleet_schema
 
 TIMEOUT_SECONDS = 10
 PICKUP = {'Latitude': 47.6097, 'Longitude': -122.3331}
@@ -30,9 +32,9 @@ PICKUP = {'Latitude': 47.6097, 'Longitude': -122.3331}
 def measure(settings, tick):
     """Both sections, or both marked skipped with the reason."""
     try:
-        from local_stack import testing  # noqa: F401  (built by issue 3)
+        from local_stack import testing  # noqa: F401  (only whether it imports)
     except ImportError as error:
-        reason = f'the local stack (`local_stack.testing`, issue 3) is not available: {error}'
+        reason = f'the local stack (`local_stack.testing`) is not available: {error}'
         skipped = {'status': 'skipped', 'reason': reason}
         return {'fleet_call': skipped, 'ride': skipped}
     with _stacks(('invoke', 'http')) as stacks:
@@ -64,15 +66,13 @@ class RideRecords:
     """Deletes a ride's record from a stack's fleet table (TTL's job on AWS)."""
 
     def __init__(self, stack):
-        from bench.stubs import stage_environment
-        from bench.targets import ROOT
-
-        self._table = stage_environment(os.path.join(ROOT, 'ride_fleet'))['DYNAMODB_TABLE']
+        self._table = Project('dev').table_name
         self._db = stack.client('dynamodb') if hasattr(stack, 'client') else None
 
     def forget(self, ride_id):
         if self._db is not None:
-            self._db.delete_item(TableName=self._table, Key={'Name': {'S': 'ride#' + ride_id}})
+            self._db.delete_item(TableName=self._table,
+                                 Key={fleet_schema.HASH_KEY: {'S': fleet_schema.ride_key(ride_id)}})
 
 
 def _guarded(measure_section, *args):

@@ -60,8 +60,9 @@ def handler_section(handlers):
              'Each handler called as Lambda calls it (the Chalice app object with an API '
              'Gateway proxy event, or the `@app.lambda_function` with a direct-invoke '
              "payload), AWS answered by botocore's `Stubber`: no network is timed, only the "
-             'code. Each project handler alternates with a bare handler of the seed\'s '
-             'shape (`bench/baseline/`: plain boto3, no framework) making the same AWS '
+             'code. Each project handler alternates with a bare handler shaped like the '
+             'workshop\'s original one (`bench/baseline/`: plain boto3, no framework) making '
+             'the same AWS '
              'calls; the ratio is what Chalice plus this project\'s code add per request.\n']
     for pair in handlers.values():
         paths = {name: {'label': pair['labels'][name], 'summary': pair['summaries'][name]}
@@ -82,7 +83,8 @@ def coldstart_section(coldstart):
              'A fresh interpreter per sample, from spawn to the first answer: interpreter '
              'start, `import boto3` (with the stubbing hook), importing the handler\'s module, '
              'and the first request (which, for the project, creates its boto3 clients; the '
-             'bare handlers make theirs at import, as the seed did). Targets alternate; one '
+             'bare handlers make theirs at import, as the workshop\'s original handlers do). '
+             'Targets alternate; one '
              'warm-up round fills the `.pyc` cache, as a deployment package ships it.\n',
              _table(['function', 'n', 'median ms', 'p95 ms', 'interpreter', 'boto3 import',
                      'module import', 'first request', 'vs bare (median)'], rows), '']
@@ -115,7 +117,8 @@ def scale_section(scale):
         'walking every item, DynamoDB by key), so only the request counts carry over to AWS.\n',
         _table(['fleet size', 'requests / dispatch', 'by operation', 'median ms (moto)',
                 'p95 ms', 'p99 ms'], rows), '',
-        f'Uniformity of selection: {u["draws"]:,} seeded picks (seed {u["seed"]}) over '
+        f'Uniformity of selection: {u["draws"]:,} reproducible picks (random seed '
+        f'{u["seed"]}) over '
         f'{u["fleet_size"]} unicorns, {u["expected_per_unicorn"]:g} expected each, '
         f'observed {u["min_count"]}–{u["max_count"]}: chi-square = {u["chi_square"]:.1f} '
         f'with {u["degrees_of_freedom"]} degrees of freedom, p = {u["p_value"]:.3f} '
@@ -128,8 +131,8 @@ def cost_section(cost):
     parts = [
         '## 6. Cost per million rides on AWS\n',
         f'List prices, us-east-1, first volume tier, free tier ignored, as quoted on '
-        f'{cost["quoted_on"]} (from issue 7; this program has no network and did not '
-        f'fetch the pricing pages): API Gateway REST ${prices["apigw_rest_per_million"]:.2f} '
+        f'{cost["quoted_on"]} (copied from the pricing pages below; this program has no '
+        f'network and did not fetch them): API Gateway REST ${prices["apigw_rest_per_million"]:.2f} '
         f'and HTTP API ${prices["apigw_http_per_million"]:.2f} per million requests; Lambda '
         f'${prices["lambda_per_million"]:.2f} per million requests and '
         f'${prices["lambda_per_gb_second"]:.10f} per GB-second (x86); DynamoDB on-demand '

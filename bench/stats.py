@@ -2,7 +2,6 @@
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.stats
 
 
 def percentile(sorted_values, fraction):
@@ -34,10 +33,3 @@ class Summary:
 def ratio(numerator, denominator):
     """numerator / denominator, or NaN when the denominator is zero."""
     return numerator / denominator if denominator else float('nan')
-
-
-def uniformity(counts):
-    """Pearson's chi-square of observed `counts` against equal chances, and
-    its p-value (len(counts) - 1 degrees of freedom)."""
-    result = scipy.stats.chisquare(counts)
-    return float(result.statistic), float(result.pvalue)

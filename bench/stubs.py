@@ -4,6 +4,10 @@ The answers are the ones a healthy dispatch gets: the ride is new, the fleet
 has `FLEET_SIZE` slots, the slot drawn holds a free unicorn, the transaction
 goes through; the fleet's invoke answer is that unicorn; SNS takes the ride.
 `queue(stubber, service)` puts one request's worth of answers in the queue.
+
+Only the standard library is imported here: the cold-start probe imports
+this module in the interpreter it times. The environment the handlers run
+in comes from the project model, in `bench.environment`.
 """
 import io
 import json
@@ -13,16 +17,7 @@ import uuid
 FLEET_SIZE = 16
 UNICORN = {'Name': 'Shadowfax', 'Color': 'White', 'Gender': 'Male',
            'DeviceId': 'device-shadowfax'}
-FLEET_FUNCTION_ARN = ('arn:aws:lambda:us-east-1:123456789012:function:'
-                      'wild-rydes-ride-fleet-dev-RequestUnicornInvoke')
 PICKUP = {'Latitude': 47.6097, 'Longitude': -122.3331}
-
-FAKE_AWS_ENV = {
-    'AWS_ACCESS_KEY_ID': 'testing',
-    'AWS_SECRET_ACCESS_KEY': 'testing',
-    'AWS_DEFAULT_REGION': 'us-east-1',
-    'AWS_EC2_METADATA_DISABLED': 'true',
-}
 
 
 def _unicorn_item():
@@ -78,10 +73,11 @@ class Context:
 
     function_name = 'bench'
     memory_limit_in_mb = 256
-    invoked_function_arn = FLEET_FUNCTION_ARN
 
     def __init__(self):
         self.aws_request_id = str(uuid.uuid4())
+        # the fleet's ARN, as `bench.environment` gives it to rides
+        self.invoked_function_arn = os.environ.get('REQUEST_UNICORN_ARN', '')
 
     def get_remaining_time_in_millis(self):
         return 3000
@@ -120,20 +116,3 @@ def get_unicorn_event():
 
 def post_ride_event():
     return apigw_event('POST', '/ride', body=json.dumps({'PickupLocation': PICKUP}))
-
-
-def stage_environment(app_dir, stage='dev'):
-    with open(os.path.join(app_dir, '.chalice', 'config.json'), encoding='utf-8') as f:
-        config = json.load(f)
-    return dict(config['stages'][stage]['environment_variables'])
-
-
-def bench_environment(root):
-    """Both apps' dev-stage variables plus fake credentials, the fleet's ARN
-    given directly (no SSM lookup) and the invoke transport."""
-    env = dict(FAKE_AWS_ENV)
-    env.update(stage_environment(os.path.join(root, 'ride_fleet')))
-    env.update(stage_environment(os.path.join(root, 'rides')))
-    env.update({'REQUEST_UNICORN_ARN': FLEET_FUNCTION_ARN, 'UNICORN_TRANSPORT': 'invoke'})
-    env.pop('AWS_ENDPOINT_URL', None)
-    return env

@@ -3,7 +3,7 @@ it is given and the AWS services it calls.
 
 Project targets are the real Chalice apps, loaded from their folders under
 their own module names (both are modules named `app`); bare targets are the
-seed-shaped handlers in `bench.baseline`. Every boto3 client made while
+handlers in `bench.baseline`, shaped like the workshop's original ones. Every boto3 client made while
 `install_auto_stub()` is in force gets a botocore `Stubber`.
 """
 import importlib
@@ -13,8 +13,10 @@ import sys
 from dataclasses import dataclass
 
 from bench import stubs
+from project.model import FLEET, RIDES
+from project.model import ROOT as PROJECT_ROOT
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = str(PROJECT_ROOT)
 
 
 @dataclass(frozen=True)
@@ -32,11 +34,11 @@ class Target:
 
 
 TARGETS = {target.key: target for target in (
-    Target('fleet_invoke', 'fleet RequestUnicornInvoke (Chalice)', 'ride_fleet',
+    Target('fleet_invoke', 'fleet RequestUnicornInvoke (Chalice)', FLEET.folder,
            'request_unicorn_invoke', 'invoke_event', ('dynamodb',)),
-    Target('fleet_get', 'fleet GET /unicorn (Chalice)', 'ride_fleet', 'app',
+    Target('fleet_get', 'fleet GET /unicorn (Chalice)', FLEET.folder, 'app',
            'get_unicorn_event', ('dynamodb',)),
-    Target('rides_post', 'rides POST /ride (Chalice, invoke transport)', 'rides', 'app',
+    Target('rides_post', 'rides POST /ride (Chalice, invoke transport)', RIDES.folder, 'app',
            'post_ride_event', ('lambda', 'sns')),
     Target('bare_fleet_invoke', 'bare fleet handler, invoke payload',
            'bench.baseline.fleet_handler', 'lambda_handler', 'invoke_event',
@@ -91,9 +93,8 @@ def load_module(target):
     if name in sys.modules:
         return sys.modules[name]
     app_dir = os.path.join(ROOT, target.module)
-    for path in (ROOT, app_dir):
-        if path not in sys.path:
-            sys.path.insert(0, path)
+    if app_dir not in sys.path:  # the app imports its own chalicelib, as in Lambda
+        sys.path.insert(0, app_dir)
     spec = importlib.util.spec_from_file_location(name, os.path.join(app_dir, 'app.py'))
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module

@@ -7,22 +7,26 @@ parameter rides resolves), then rides; print the rides URL.
 What `aws cloudformation package` + `deploy` do, with boto3: upload each
 zip to S3 (named by its SHA-256, so an unchanged zip is not sent again),
 point the template's functions at it, create a change set, execute it,
-wait. `--dry-run` (make: DRY_RUN=1) prints every step and calls nothing.
+wait. `--dry-run` (make: DRY_RUN=1) prints every step and calls nothing:
+the same code runs with clients that only print (`deploy.dry_run`).
 Run `make package STAGE=<stage>` first (make deploy does).
 """
+from __future__ import annotations
+
 import argparse
 import datetime
 import hashlib
 import json
 import pathlib
 import sys
+from typing import Any, TextIO
 
-ROOT = pathlib.Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+from botocore.exceptions import ClientError, WaiterError
 
-from deploy import package as packager  # noqa: E402
-from deploy import templates  # noqa: E402
+from deploy import package as packager
+from deploy.dry_run import DryRunAws
+from deploy.provision import Clients
+from project.model import APP_ENTRIES, RIDES, ROOT, STAGES, AppEntry, Project
 
 CAPABILITIES = ['CAPABILITY_IAM', 'CAPABILITY_AUTO_EXPAND']  # roles; the SAM transform
 MAX_TEMPLATE_BODY = 51200
@@ -30,56 +34,34 @@ NO_CHANGES = ("didn't contain changes", 'No updates are to be performed')
 FUNCTION_TYPES = ('AWS::Serverless::Function', 'AWS::Lambda::Function')
 
 
-def stack_name(app, stage):
-    return f'{templates.APP_NAMES[app]}-{stage}'
-
-
-class DryRunClient:
-    """Stands in for a boto3 client: prints each call, calls nothing."""
-
-    def __init__(self, service, out):
-        self._service = service
-        self._out = out
-
-    def __getattr__(self, operation):
-        def call(**kwargs):
-            shown = {key: (f'<{len(value)} bytes>' if isinstance(value, (bytes, str))
-                           and len(value) > 120 else value) for key, value in kwargs.items()}
-            print(f'  would call {self._service}.{operation}({_args(shown)})', file=self._out)
-            return {}
-        return call
-
-
-def _args(kwargs):
-    return ', '.join(f'{key}={value!r}' for key, value in kwargs.items())
-
-
 class Deployer:
-    def __init__(self, stage, bucket, build_root, clients, out=sys.stdout, dry_run=False,
-                 prefix='wild-rydes'):
+    def __init__(self, stage: str, bucket: str, build_root: str | pathlib.Path,
+                 clients: Clients, out: TextIO = sys.stdout, prefix: str | None = None) -> None:
+        self.project = Project(stage)
         self.stage = stage
         self.bucket = bucket
         self.build_root = pathlib.Path(build_root)
-        self.prefix = prefix
-        self.dry_run = dry_run
+        # S3 keys start with the user-facing app's name
+        self.prefix = prefix or self.project.rides.app_name
         self.out = out
         self._cfn = clients('cloudformation')
         self._s3 = clients('s3')
 
-    def say(self, text):
+    def say(self, text: str) -> None:
         print(text, file=self.out)
 
-    def deploy_all(self):
+    def deploy_all(self) -> dict[AppEntry, dict[str, str]]:
         outputs = {}
-        for step, app in enumerate((templates.FLEET, templates.RIDES), start=1):
-            self.say(f'[{step}/2] {app}: stack {stack_name(app, self.stage)}')
+        for step, app in enumerate(APP_ENTRIES, start=1):
+            self.say(f'[{step}/{len(APP_ENTRIES)}] {app.folder}: stack '
+                     f'{self.project.stack_name(app)}')
             outputs[app] = self.deploy_app(app)
-        url = outputs[templates.RIDES].get('EndpointURL', '<EndpointURL output of the rides stack>')
+        url = outputs[RIDES].get('EndpointURL', '<EndpointURL output of the rides stack>')
         self.say(f'rides URL: {url}')
         return outputs
 
-    def deploy_app(self, app):
-        out_dir = self.build_root / self.stage / app
+    def deploy_app(self, app: AppEntry) -> dict[str, str]:
+        out_dir = self.build_root / self.stage / app.folder
         template_path = out_dir / packager.TEMPLATE_NAME
         zip_path = out_dir / packager.ZIP_NAME
         if not template_path.exists() or not zip_path.exists():
@@ -89,40 +71,41 @@ class Deployer:
         body = json.dumps(template, indent=1)
         (out_dir / 'packaged.json').write_text(body)
         self.say(f'  wrote {out_dir / "packaged.json"} (functions at {code_uri})')
-        return self.deploy_stack(stack_name(app, self.stage), body, app)
+        return self.deploy_stack(self.project.stack_name(app), body, app)
 
-    def upload(self, zip_path, app):
+    def upload(self, zip_path: pathlib.Path, app: AppEntry) -> str:
         data = zip_path.read_bytes()
-        key = f'{self.prefix}/{self.stage}/{app}/{hashlib.sha256(data).hexdigest()}.zip'
-        self.say(f'  upload {zip_path.name} ({len(data) / 1024:.0f} KiB) to s3://{self.bucket}/{key}')
-        if self.dry_run or not self._exists(key):
+        key = f'{self.prefix}/{self.stage}/{app.folder}/{hashlib.sha256(data).hexdigest()}.zip'
+        self.say(f'  upload {zip_path.name} ({len(data) / 1024:.0f} KiB) '
+                 f'to s3://{self.bucket}/{key}')
+        if not self._exists(key):
             self._s3.put_object(Bucket=self.bucket, Key=key, Body=data)
         else:
             self.say('  (already there)')
         return f's3://{self.bucket}/{key}'
 
-    def _exists(self, key):
-        from botocore.exceptions import ClientError
+    def _exists(self, key: str) -> bool:
         try:
             self._s3.head_object(Bucket=self.bucket, Key=key)
             return True
         except ClientError:
             return False
 
-    def template_source(self, name, body):
+    def template_source(self, name: str, body: str) -> dict[str, str]:
         if len(body.encode()) <= MAX_TEMPLATE_BODY:
             return {'TemplateBody': body}
         key = f'{self.prefix}/{self.stage}/{name}-{hashlib.sha256(body.encode()).hexdigest()}.json'
         self._s3.put_object(Bucket=self.bucket, Key=key, Body=body.encode())
         return {'TemplateURL': f'https://{self.bucket}.s3.amazonaws.com/{key}'}
 
-    def deploy_stack(self, name, body, app):
+    def deploy_stack(self, name: str, body: str, app: AppEntry) -> dict[str, str]:
         change_type = self.change_set_type(name)
         change_set = 'deploy-' + datetime.datetime.now(datetime.timezone.utc).strftime('%Y%m%d%H%M%S')
         self.say(f'  create change set {change_set} ({change_type})')
         self._cfn.create_change_set(
             StackName=name, ChangeSetName=change_set, ChangeSetType=change_type,
-            Capabilities=CAPABILITIES, Tags=[{'Key': 'app', 'Value': templates.APP_NAMES[app]},
+            Capabilities=CAPABILITIES, Tags=[{'Key': 'app',
+                                              'Value': self.project.app(app).app_name},
                                              {'Key': 'stage', 'Value': self.stage}],
             **self.template_source(name, body))
         self.say('  wait for the change set')
@@ -133,18 +116,12 @@ class Deployer:
         self._cfn.execute_change_set(StackName=name, ChangeSetName=change_set)
         waiter = 'stack_create_complete' if change_type == 'CREATE' else 'stack_update_complete'
         self.say(f'  wait for {waiter}')
-        if not self.dry_run:
-            self._cfn.get_waiter(waiter).wait(StackName=name, WaiterConfig={'Delay': 10,
-                                                                             'MaxAttempts': 180})
+        self._cfn.get_waiter(waiter).wait(StackName=name, WaiterConfig={'Delay': 10,
+                                                                         'MaxAttempts': 180})
         return self.stack_outputs(name)
 
-    def change_set_type(self, name):
+    def change_set_type(self, name: str) -> str:
         self.say(f'  look up stack {name}')
-        if self.dry_run:
-            self._cfn.describe_stacks(StackName=name)
-            self.say('  (a dry run assumes a new stack: CREATE; an existing one gets UPDATE)')
-            return 'CREATE'
-        from botocore.exceptions import ClientError
         try:
             [stack] = self._cfn.describe_stacks(StackName=name)['Stacks']
         except ClientError as error:
@@ -153,11 +130,8 @@ class Deployer:
             raise
         return 'CREATE' if stack['StackStatus'] == 'REVIEW_IN_PROGRESS' else 'UPDATE'
 
-    def wait_change_set(self, name, change_set):
+    def wait_change_set(self, name: str, change_set: str) -> bool:
         """True when there is something to execute."""
-        if self.dry_run:
-            return True
-        from botocore.exceptions import WaiterError
         try:
             self._cfn.get_waiter('change_set_create_complete').wait(
                 StackName=name, ChangeSetName=change_set, WaiterConfig={'Delay': 5})
@@ -170,16 +144,13 @@ class Deployer:
             raise SystemExit(f'change set {change_set} of {name} failed: {reason}')
         return True
 
-    def stack_outputs(self, name):
+    def stack_outputs(self, name: str) -> dict[str, str]:
         self.say(f'  read the outputs of {name}')
-        if self.dry_run:
-            self._cfn.describe_stacks(StackName=name)
-            return {}
         [stack] = self._cfn.describe_stacks(StackName=name)['Stacks']
         return {output['OutputKey']: output['OutputValue'] for output in stack.get('Outputs', [])}
 
 
-def point_functions_at(template, code_uri):
+def point_functions_at(template: dict[str, Any], code_uri: str) -> dict[str, Any]:
     """`CodeUri: ./deployment.zip` becomes the uploaded zip."""
     template = json.loads(json.dumps(template))
     for resource in template['Resources'].values():
@@ -188,29 +159,32 @@ def point_functions_at(template, code_uri):
     return template
 
 
-def boto3_clients(region=None):
+def boto3_clients(region: str | None = None) -> Clients:
     import boto3
     session = boto3.session.Session(region_name=region)
     return lambda service: session.client(service)
 
 
-def main(argv=None, out=sys.stdout):
+def main(argv: list[str] | None = None, out: TextIO = sys.stdout) -> None:
     parser = argparse.ArgumentParser(description='deploy ride_fleet, then rides')
-    parser.add_argument('--stage', default='dev', choices=templates.STAGES)
+    parser.add_argument('--stage', default='dev', choices=STAGES)
     parser.add_argument('--bucket', help='S3 bucket for the zips (ARTIFACT_BUCKET)')
     parser.add_argument('--region', help="default: boto3's (AWS_REGION, ~/.aws/config)")
     parser.add_argument('--build', default=str(ROOT / 'build'), help='make package output')
     parser.add_argument('--dry-run', action='store_true', help='print the steps, call nothing')
     args = parser.parse_args(argv)
+    clients: Clients
     if args.dry_run:
-        print(f'DRY RUN: deploying stage {args.stage}; nothing is sent to AWS', file=out)
-        clients = lambda service: DryRunClient(service, out)  # noqa: E731
+        dry_run = DryRunAws(out)
+        print(f'DRY RUN: deploying stage {args.stage}; nothing is sent to AWS (answers are '
+              f'those of an empty account {dry_run.account} in {dry_run.region})', file=out)
+        clients = dry_run
     else:
         if not args.bucket:
             parser.error('--bucket (make: ARTIFACT_BUCKET=...) is required')
         clients = boto3_clients(args.region)
     bucket = args.bucket or '<ARTIFACT_BUCKET>'
-    Deployer(args.stage, bucket, args.build, clients, out=out, dry_run=args.dry_run).deploy_all()
+    Deployer(args.stage, bucket, args.build, clients, out=out).deploy_all()
 
 
 if __name__ == '__main__':

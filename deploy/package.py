@@ -8,6 +8,8 @@ the merge template comes from deploy/templates.py (the table from the same
 definition the tests use, the policies from the same statements as the
 committed policy files).
 """
+from __future__ import annotations
+
 import argparse
 import contextlib
 import fcntl
@@ -16,36 +18,34 @@ import pathlib
 import subprocess
 import sys
 import zipfile
+from typing import Iterator, Sequence
 
-ROOT = pathlib.Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-from deploy import templates  # noqa: E402
+from deploy import templates
+from project.model import APP_ENTRIES, ROOT, STAGES, AppEntry
 
 TEMPLATE_NAME = 'sam.json'
 ZIP_NAME = 'deployment.zip'
 
 
-def _bin(name):
+def _bin(name: str) -> str:
     """A console script of this interpreter's environment (the venv)."""
     candidate = pathlib.Path(sys.executable).parent / name
     return str(candidate) if candidate.exists() else name
 
 
-def package_app(app, stage, out_root):
+def package_app(app: AppEntry, stage: str, out_root: str | pathlib.Path) -> pathlib.Path:
     """Run `chalice package`; returns build/<stage>/<app>/."""
     out_root = pathlib.Path(out_root).resolve()
     merge = templates.write_merge_template(
-        app, stage, out_root / stage / f'{app}.merge.json')
-    out_dir = out_root / stage / app
+        app, stage, out_root / stage / f'{app.folder}.merge.json')
+    out_dir = out_root / stage / app.folder
     env = dict(os.environ)
     # chalice wants a region even to package; the template itself uses
     # ${AWS::Region}, so which one does not matter.
     env.setdefault('AWS_DEFAULT_REGION', 'us-east-1')
     with _cache_lock(app):
         subprocess.run(
-            [_bin('chalice'), '--project-dir', str(templates.app_dir(app)), 'package',
+            [_bin('chalice'), '--project-dir', str(app.directory), 'package',
              '--stage', stage, '--merge-template', str(merge), str(out_dir)],
             check=True, env=env, stdout=subprocess.DEVNULL)
     drop_bytecode(out_dir / ZIP_NAME)
@@ -53,11 +53,11 @@ def package_app(app, stage, out_root):
 
 
 @contextlib.contextmanager
-def _cache_lock(app):
+def _cache_lock(app: AppEntry) -> Iterator[None]:
     """One `chalice package` per app at a time (parallel test workers, a
     `make package` beside `make test`): Chalice caches the dependency zip in
     the app's .chalice/deployments/, which two writers would corrupt."""
-    cache = templates.app_dir(app) / '.chalice' / 'deployments'
+    cache = app.directory / '.chalice' / 'deployments'
     cache.mkdir(parents=True, exist_ok=True)
     with open(cache / '.package.lock', 'w') as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
@@ -67,7 +67,7 @@ def _cache_lock(app):
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
-def drop_bytecode(zip_path):
+def drop_bytecode(zip_path: pathlib.Path) -> None:
     """Chalice copies `vendor/shared/__pycache__` from the working tree:
     bytecode of this machine's Python, stale in Lambda (the zip's file
     times never match it). Rewrite the zip without it."""
@@ -80,7 +80,7 @@ def drop_bytecode(zip_path):
             target.writestr(info, data)
 
 
-def lint(template_paths):
+def lint(template_paths: Sequence[str | pathlib.Path]) -> tuple[int, str]:
     """cfn-lint: any error or warning fails (informational notes do not)."""
     result = subprocess.run(
         [_bin('cfn-lint'), '--format', 'parseable', '--'] + [str(p) for p in template_paths],
@@ -88,11 +88,12 @@ def lint(template_paths):
     return result.returncode, (result.stdout + result.stderr).strip()
 
 
-def package(stage, out_root, run_lint=True):
-    outputs = {app: package_app(app, stage, out_root) for app in templates.APPS}
+def package(stage: str, out_root: str | pathlib.Path,
+            run_lint: bool = True) -> dict[AppEntry, pathlib.Path]:
+    outputs = {app: package_app(app, stage, out_root) for app in APP_ENTRIES}
     for app, out_dir in outputs.items():
         size = (out_dir / ZIP_NAME).stat().st_size
-        print(f'{app}: {out_dir / TEMPLATE_NAME} and {ZIP_NAME} ({size / 1024:.0f} KiB)')
+        print(f'{app.folder}: {out_dir / TEMPLATE_NAME} and {ZIP_NAME} ({size / 1024:.0f} KiB)')
     if run_lint:
         code, report = lint([out / TEMPLATE_NAME for out in outputs.values()])
         if code != 0:
@@ -102,9 +103,9 @@ def package(stage, out_root, run_lint=True):
     return outputs
 
 
-def main(argv=None):
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description='package both apps for CloudFormation')
-    parser.add_argument('--stage', default='dev', choices=templates.STAGES)
+    parser.add_argument('--stage', default='dev', choices=STAGES)
     parser.add_argument('--out', default=str(ROOT / 'build'))
     parser.add_argument('--no-lint', action='store_true')
     args = parser.parse_args(argv)

@@ -1,247 +1,292 @@
 """The deploy's CloudFormation additions and IAM policies, generated from
 Python so they cannot drift from the code that uses them.
 
-- The fleet table comes from `shared.fleet_schema.table_definition`, the
-  same definition the tests and the local stack create their tables from.
-- Each app's IAM policy is written once here, as statements of
-  (actions, resources). Rendered two ways:
-  * `policy-<stage>.json` for plain `chalice deploy` (region and account
-    are `*` in the ARNs; names are exact),
-  * the merge template's `Policies` for `chalice package`, where every
-    resource is the stack's own (`Fn::Sub` with region, account, `Ref`).
+- Names come from the project model (`project.model`); the fleet table from
+  `shared.fleet_schema.table_definition`, the same definition the tests,
+  the local stack and `chalice deploy`'s provisioning create it from.
+- Each app's IAM policy is written once here, as statements whose
+  resources are small typed values. Each renders itself two ways:
+  * `Style.FILE`: `policy-<stage>.json` for plain `chalice deploy` (region
+    and account are `*` in the ARNs; names are exact),
+  * `Style.TEMPLATE`: the merge template's `Policies` for `chalice package`,
+    where every resource is the stack's own (`Fn::Sub` with region,
+    account, `Ref`).
   Chalice gives each function its own role with the policy file in it;
   the merge template replaces that policy in every role.
 
 `python -m deploy.templates --check` fails when a committed policy file
 differs from what this module generates; `--write` rewrites them.
 """
+from __future__ import annotations
+
 import argparse
+import enum
 import hashlib
 import json
 import pathlib
 import sys
+from dataclasses import dataclass
+from typing import Any, Callable, Protocol
 
-ROOT = pathlib.Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:  # `python deploy/templates.py` as well as `-m`
-    sys.path.insert(0, str(ROOT))
+from project.model import (
+    APP_ENTRIES,
+    CATALOG_PATH,
+    FLEET,
+    FLEET_FUNCTION,
+    RIDES,
+    ROOT,
+    STAGES,
+    AppEntry,
+    Project,
+)
+from shared import fleet_schema
 
-from shared import fleet_schema  # noqa: E402
-
-FLEET = 'ride_fleet'
-RIDES = 'rides'
-APPS = (FLEET, RIDES)
-STAGES = ('dev', 'prod')
-
-APP_NAMES = {FLEET: 'wild-rydes-ride-fleet', RIDES: 'wild-rydes'}
-# Chalice's logical ids for each app's functions; the REST API handler is
-# `APIHandler`, its role `ApiHandlerRole`.
-FUNCTIONS = {
-    FLEET: {'APIHandler': 'ApiHandlerRole',
-            'RequestUnicornInvoke': 'RequestUnicornInvokeRole',
-            'LoadTable': 'LoadTableRole'},
-    RIDES: {'APIHandler': 'ApiHandlerRole',
-            'RequestRideInvoke': 'RequestRideInvokeRole'},
-}
+APPS = APP_ENTRIES
+# Logical ids of what the merge templates add.
 TABLE = 'UnicornsTable'
 TOPIC = 'RidesTopic'
-ARN_PARAMETER = 'RequestUnicornInvokeArnParameter'
+ARN_PARAMETER = f'{FLEET_FUNCTION}ArnParameter'
 LOADER = 'FleetCatalog'
-CATALOG = ROOT / 'ride_fleet' / 'data' / 'unicorns.json'
+CATALOG = CATALOG_PATH
+
+__all__ = ['APPS', 'ARN_PARAMETER', 'CATALOG', 'FLEET', 'LOADER', 'RIDES', 'ROOT', 'STAGES',
+           'TABLE', 'TOPIC', 'Style', 'function_name', 'merge_template', 'policy_document',
+           'policy_file_path', 'policy_file_text', 'write_merge_template']
+
+Rendered = Any  # a string, or a CloudFormation intrinsic function (a dict)
 
 
-def app_dir(app):
-    return ROOT / app
+class Style(str, enum.Enum):
+    """Where a policy goes."""
+
+    FILE = 'file'      # .chalice/policy-<stage>.json, for `chalice deploy`
+    TEMPLATE = 'cfn'   # the packaged template's role policies
 
 
-def stage_config(app, stage):
-    config = json.loads((app_dir(app) / '.chalice' / 'config.json').read_text())
-    return config['stages'][stage]
-
-
-def function_name(app, stage, logical_id):
-    """What `chalice deploy` calls a function; the package uses the same."""
-    prefix = f'{APP_NAMES[app]}-{stage}'
-    return prefix if logical_id == 'APIHandler' else f'{prefix}-{logical_id}'
-
-
-def table_name(stage):
-    return stage_config(FLEET, stage)['environment_variables']['DYNAMODB_TABLE']
-
-
-def topic_name(stage):
-    return f'wild-rydes-{stage}-rides'
-
-
-def arn_parameter_name(stage):
-    return f'/wild-rydes-ride-fleet/{stage}/RequestUnicornInvokeArn'
-
-
-def ssm_reference(stage):
-    """CloudFormation's dynamic reference to the fleet's published ARN."""
-    return '{{resolve:ssm:%s}}' % arn_parameter_name(stage)
-
-
-# -- policies --------------------------------------------------------------
-#
-# A resource is a tuple ('kind', ...) rendered by `_render_resource` for the
-# policy file (`file`) or the template (`cfn`).
-
-def policy_statements(app, stage):
-    """(Sid, actions, resources) for everything `app` does at run time."""
-    prefix = f'/aws/lambda/{APP_NAMES[app]}-{stage}'
-    logs = [
-        ('Logs', ['logs:CreateLogGroup'],
-         [('logs', f'log-group:{prefix}'), ('logs', f'log-group:{prefix}-*')]),
-        ('LogStreams', ['logs:CreateLogStream', 'logs:PutLogEvents'],
-         [('logs', f'log-group:{prefix}:*'), ('logs', f'log-group:{prefix}-*:*')]),
-    ]
-    if app == FLEET:
-        return logs + [
-            ('FleetItems', ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem',
-                            'dynamodb:Scan', 'dynamodb:UpdateItem'],
-             [('table', stage, None)]),
-            ('FleetIndexes', ['dynamodb:Query'],
-             [('table', stage, fleet_schema.SLOT_INDEX),
-              ('table', stage, fleet_schema.AVAILABILITY_INDEX)]),
-        ]
-    return logs + [
-        ('PublishRides', ['sns:Publish'], [('topic', stage)]),
-        ('InvokeFleet', ['lambda:InvokeFunction'], [('fleet_function', stage)]),
-        # Only when REQUEST_UNICORN_ARN is empty (plain `chalice deploy`).
-        ('FindFleet', ['ssm:GetParameter'], [('parameter', stage)]),
-    ]
-
-
-def _arn(service, rest, style):
+def _arn(service: str, rest: str, style: Style) -> Rendered:
     """An ARN in this account and region: `*` for the policy file (any
     account), `Fn::Sub` of the stack's own for the template."""
-    if style == 'file':
+    if style is Style.FILE:
         return f'arn:aws:{service}:*:*:{rest}'
     return {'Fn::Sub': 'arn:${AWS::Partition}:%s:${AWS::Region}:${AWS::AccountId}:%s'
             % (service, rest)}
 
 
-def _render_resource(resource, style):
-    kind, stage = resource[0], resource[1]
-    cfn = style != 'file'
-    if kind == 'logs':
-        return _arn('logs', resource[1], style)
-    if kind == 'table':
-        index = resource[2]
-        suffix = f'/index/{index}' if index else ''
-        name = '${%s}' % TABLE if cfn else table_name(stage)
+def ssm_reference(project: Project) -> str:
+    """CloudFormation's dynamic reference to the fleet's published ARN."""
+    return '{{resolve:ssm:%s}}' % project.fleet_arn_parameter
+
+
+# -- policy resources --------------------------------------------------------
+
+class PolicyResource(Protocol):
+    def render(self, project: Project, style: Style) -> Rendered: ...
+
+
+@dataclass(frozen=True)
+class LogGroups:
+    """An app's CloudWatch Logs: `/aws/lambda/<app>-<stage>` plus `suffix`."""
+
+    app: AppEntry
+    suffix: str = ''
+
+    def render(self, project: Project, style: Style) -> Rendered:
+        prefix = f'/aws/lambda/{project.stack_name(self.app)}'
+        return _arn('logs', f'log-group:{prefix}{self.suffix}', style)
+
+
+@dataclass(frozen=True)
+class FleetTable:
+    """The fleet table, or one of its indexes."""
+
+    index: str | None = None
+
+    def render(self, project: Project, style: Style) -> Rendered:
+        suffix = f'/index/{self.index}' if self.index else ''
+        name = '${%s}' % TABLE if style is Style.TEMPLATE else project.table_name
         return _arn('dynamodb', f'table/{name}{suffix}', style)
-    if kind == 'topic':
-        return {'Ref': TOPIC} if cfn else _arn('sns', topic_name(stage), style)
-    if kind == 'fleet_function':
-        if cfn:
-            return ssm_reference(stage)
-        return _arn('lambda', 'function:' + function_name(FLEET, stage, 'RequestUnicornInvoke'),
-                    style)
-    if kind == 'parameter':
+
+
+@dataclass(frozen=True)
+class RidesTopic:
+    def render(self, project: Project, style: Style) -> Rendered:
+        if style is Style.TEMPLATE:
+            return {'Ref': TOPIC}
+        return _arn('sns', project.topic_name, style)
+
+
+@dataclass(frozen=True)
+class FleetFunction:
+    """The fleet's direct-invoke function; in a template, the ARN the fleet's
+    stack published in SSM."""
+
+    def render(self, project: Project, style: Style) -> Rendered:
+        if style is Style.TEMPLATE:
+            return ssm_reference(project)
+        return _arn('lambda', 'function:' + project.fleet_function.deployed_name, style)
+
+
+@dataclass(frozen=True)
+class FleetArnParameter:
+    def render(self, project: Project, style: Style) -> Rendered:
         # The name starts with '/', which the ARN does not repeat.
-        return _arn('ssm', 'parameter' + arn_parameter_name(stage), style)
-    raise ValueError(f'unknown resource kind {kind!r}')
+        return _arn('ssm', 'parameter' + project.fleet_arn_parameter, style)
 
 
-def policy_document(app, stage, style='file'):
-    statements = []
-    for sid, actions, resources in policy_statements(app, stage):
-        rendered = [_render_resource(resource, style) for resource in resources]
-        statements.append({'Sid': sid, 'Effect': 'Allow', 'Action': actions,
-                           'Resource': rendered if len(rendered) > 1 else rendered[0]})
-    return {'Version': '2012-10-17', 'Statement': statements}
+@dataclass(frozen=True)
+class Statement:
+    sid: str
+    actions: tuple[str, ...]
+    resources: tuple[PolicyResource, ...]
+
+    def render(self, project: Project, style: Style) -> dict[str, Any]:
+        rendered = [resource.render(project, style) for resource in self.resources]
+        return {'Sid': self.sid, 'Effect': 'Allow', 'Action': list(self.actions),
+                'Resource': rendered if len(rendered) > 1 else rendered[0]}
 
 
-def policy_file_path(app, stage):
-    return app_dir(app) / '.chalice' / f'policy-{stage}.json'
+def _logs(app: AppEntry) -> tuple[Statement, ...]:
+    return (
+        Statement('Logs', ('logs:CreateLogGroup',), (LogGroups(app), LogGroups(app, '-*'))),
+        Statement('LogStreams', ('logs:CreateLogStream', 'logs:PutLogEvents'),
+                  (LogGroups(app, ':*'), LogGroups(app, '-*:*'))),
+    )
 
 
-def policy_file_text(app, stage):
-    return json.dumps(policy_document(app, stage, 'file'), indent=2) + '\n'
+# Everything each app does at run time.
+POLICIES: dict[AppEntry, tuple[Statement, ...]] = {
+    FLEET: _logs(FLEET) + (
+        Statement('FleetItems', ('dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem',
+                                 'dynamodb:Scan', 'dynamodb:UpdateItem'), (FleetTable(),)),
+        Statement('FleetIndexes', ('dynamodb:Query',),
+                  (FleetTable(fleet_schema.SLOT_INDEX),
+                   FleetTable(fleet_schema.AVAILABILITY_INDEX))),
+    ),
+    RIDES: _logs(RIDES) + (
+        Statement('PublishRides', ('sns:Publish',), (RidesTopic(),)),
+        Statement('InvokeFleet', ('lambda:InvokeFunction',), (FleetFunction(),)),
+        # Only when REQUEST_UNICORN_ARN is empty (plain `chalice deploy`).
+        Statement('FindFleet', ('ssm:GetParameter',), (FleetArnParameter(),)),
+    ),
+}
+
+
+def policy_document(app: AppEntry, stage: str, style: Style | str = Style.FILE) -> dict[str, Any]:
+    project, style = Project(stage), Style(style)
+    return {'Version': '2012-10-17',
+            'Statement': [statement.render(project, style) for statement in POLICIES[app]]}
+
+
+def policy_file_path(app: AppEntry, stage: str) -> pathlib.Path:
+    return app.directory / '.chalice' / f'policy-{stage}.json'
+
+
+def policy_file_text(app: AppEntry, stage: str) -> str:
+    return json.dumps(policy_document(app, stage, Style.FILE), indent=2) + '\n'
 
 
 # -- merge templates -------------------------------------------------------
 
-def table_resource(stage):
+def function_name(app: AppEntry, stage: str, logical_id: str) -> str:
+    """What `chalice deploy` calls a function; the package uses the same."""
+    [function] = [f for f in Project(stage).functions(app) if f.logical_id == logical_id]
+    return function.deployed_name
+
+
+def table_resource(project: Project) -> dict[str, Any]:
     """`AWS::DynamoDB::Table` from the create_table kwargs the tests use:
     the property names are the same."""
-    properties = dict(fleet_schema.table_definition(table_name(stage)))
+    properties = dict(fleet_schema.table_definition(project.table_name))
     properties['TimeToLiveSpecification'] = fleet_schema.ttl_specification()
     return {'Type': 'AWS::DynamoDB::Table',
             'DeletionPolicy': 'Delete', 'UpdateReplacePolicy': 'Delete',
             'Properties': properties}
 
 
-def catalog_digest():
+def catalog_digest() -> str:
     """Part of the custom resource's properties: a new catalog is an Update,
     so CloudFormation runs LoadTable again."""
     return hashlib.sha256(CATALOG.read_bytes()).hexdigest()
 
 
-def _functions_and_roles(app, stage, environment):
-    resources = {}
-    policy = [{'PolicyName': f'{APP_NAMES[app]}-{stage}',
-               'PolicyDocument': policy_document(app, stage, 'cfn')}]
-    for logical_id, role in FUNCTIONS[app].items():
-        resources[logical_id] = {'Properties': {
-            'FunctionName': function_name(app, stage, logical_id),
+def _functions_and_roles(app: AppEntry, project: Project,
+                         environment: dict[str, Any]) -> dict[str, Any]:
+    resources: dict[str, Any] = {}
+    policy = [{'PolicyName': project.stack_name(app),
+               'PolicyDocument': policy_document(app, project.stage, Style.TEMPLATE)}]
+    for function in project.functions(app):
+        resources[function.logical_id] = {'Properties': {
+            'FunctionName': function.deployed_name,
             'Environment': {'Variables': dict(environment)},
         }}
-        resources[role] = {'Properties': {'Policies': policy}}
+        resources[function.role_logical_id] = {'Properties': {'Policies': policy}}
     return resources
 
 
-def merge_template(app, stage):
-    if app == FLEET:
-        resources = _functions_and_roles(app, stage, {'DYNAMODB_TABLE': {'Ref': TABLE}})
-        resources[TABLE] = table_resource(stage)
-        resources[ARN_PARAMETER] = {
-            'Type': 'AWS::SSM::Parameter',
-            'Properties': {
-                'Name': arn_parameter_name(stage),
-                'Type': 'String',
-                'Value': {'Fn::GetAtt': ['RequestUnicornInvoke', 'Arn']},
-                'Description': 'The fleet direct-invoke function, for wild-rydes to call',
-            },
-        }
-        resources[LOADER] = {
-            'Type': 'AWS::CloudFormation::CustomResource',
-            'DependsOn': [TABLE],
-            'Properties': {
-                'ServiceToken': {'Fn::GetAtt': ['LoadTable', 'Arn']},
-                'CatalogSha256': catalog_digest(),
-            },
-        }
-        outputs = {
-            'UnicornsTableName': {'Value': {'Ref': TABLE}},
-            'RequestUnicornInvokeArn': {'Value': {'Fn::GetAtt': ['RequestUnicornInvoke', 'Arn']}},
-            'RequestUnicornInvokeArnParameter': {'Value': {'Ref': ARN_PARAMETER}},
-        }
-    else:
-        resources = _functions_and_roles(app, stage, {
-            'RIDES_SNS_TOPIC_ARN': {'Ref': TOPIC},
-            'REQUEST_UNICORN_ARN': ssm_reference(stage),
-            # The packaged stack calls the fleet by direct invoke; the http
-            # transport's URL in config.json is the local stack's.
-            'UNICORN_TRANSPORT': 'invoke',
-            'REQUEST_UNICORN_URL': '',
-        })
-        resources[TOPIC] = {'Type': 'AWS::SNS::Topic',
-                            'Properties': {'TopicName': topic_name(stage)}}
-        outputs = {'RidesTopicArn': {'Value': {'Ref': TOPIC}}}
+def _fleet_additions(project: Project) -> dict[str, Any]:
+    fleet_function = project.fleet_function.logical_id
+    resources = _functions_and_roles(FLEET, project, {'DYNAMODB_TABLE': {'Ref': TABLE}})
+    resources[TABLE] = table_resource(project)
+    resources[ARN_PARAMETER] = {
+        'Type': 'AWS::SSM::Parameter',
+        'Properties': {
+            'Name': project.fleet_arn_parameter,
+            'Type': 'String',
+            'Value': {'Fn::GetAtt': [fleet_function, 'Arn']},
+            'Description': f'The fleet direct-invoke function, for {project.rides.app_name} '
+                           'to call',
+        },
+    }
+    resources[LOADER] = {
+        'Type': 'AWS::CloudFormation::CustomResource',
+        'DependsOn': [TABLE],
+        'Properties': {
+            'ServiceToken': {'Fn::GetAtt': [project.loader_function.logical_id, 'Arn']},
+            'CatalogSha256': catalog_digest(),
+        },
+    }
+    outputs = {
+        'UnicornsTableName': {'Value': {'Ref': TABLE}},
+        f'{fleet_function}Arn': {'Value': {'Fn::GetAtt': [fleet_function, 'Arn']}},
+        ARN_PARAMETER: {'Value': {'Ref': ARN_PARAMETER}},
+    }
     return {'Resources': resources, 'Outputs': outputs}
 
 
-def write_merge_template(app, stage, path):
+def _rides_additions(project: Project) -> dict[str, Any]:
+    resources = _functions_and_roles(RIDES, project, {
+        'RIDES_SNS_TOPIC_ARN': {'Ref': TOPIC},
+        'REQUEST_UNICORN_ARN': ssm_reference(project),
+        # The packaged stack calls the fleet by direct invoke; the http
+        # transport's URL in config.json is the local stack's.
+        'UNICORN_TRANSPORT': 'invoke',
+        'REQUEST_UNICORN_URL': '',
+    })
+    resources[TOPIC] = {'Type': 'AWS::SNS::Topic',
+                        'Properties': {'TopicName': project.topic_name}}
+    return {'Resources': resources, 'Outputs': {'RidesTopicArn': {'Value': {'Ref': TOPIC}}}}
+
+
+# What each app's merge template adds to Chalice's package.
+ADDITIONS: dict[AppEntry, Callable[[Project], dict[str, Any]]] = {
+    FLEET: _fleet_additions,
+    RIDES: _rides_additions,
+}
+
+
+def merge_template(app: AppEntry, stage: str) -> dict[str, Any]:
+    return ADDITIONS[app](Project(stage))
+
+
+def write_merge_template(app: AppEntry, stage: str, path: str | pathlib.Path) -> pathlib.Path:
     path = pathlib.Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(merge_template(app, stage), indent=2) + '\n')
     return path
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or '').split('\n\n')[0])
     group = parser.add_mutually_exclusive_group(required=True)
     group.add_argument('--check', action='store_true',
                        help='fail when a committed policy file is out of date')

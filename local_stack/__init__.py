@@ -18,9 +18,8 @@ starts it for tests. Modules, one job each:
 - `stack`: everything above started and stopped in order.
 """
 
-ACCOUNT_ID = '123456789012'  # moto's default account
-REGION = 'us-east-1'
+from project.model import LOCAL_ACCOUNT_ID as ACCOUNT_ID
+from project.model import LOCAL_REGION as REGION
+from project.model import function_arn
 
-
-def function_arn(function_name, region=REGION, account=ACCOUNT_ID):
-    return f'arn:aws:lambda:{region}:{account}:function:{function_name}'
+__all__ = ['ACCOUNT_ID', 'REGION', 'function_arn']

@@ -1,64 +1,34 @@
 """Which functions exist, and how each one is configured.
 
-An app's stage settings come from its `.chalice/config.json` through
-Chalice's own `Config` (so the merge of top-level, stage and per-function
-values — environment variables, `lambda_timeout`, `lambda_memory_size` — is
-exactly the one `chalice deploy` makes). Which functions an app declares is
+An app's stage settings come from the project model (`project.model`,
+which reads `.chalice/config.json` through Chalice's own `Config`, so the
+merge is exactly the one `chalice deploy` makes). Which functions an app declares is
 learnt the way Chalice learns it: by importing the app, in a worker process
 of its own (`app.pure_lambda_functions`), so nothing of the app enters the
 process that hosts the endpoint.
 """
 import hashlib
-import json
 import os
 import threading
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
-from chalice.config import Config
+from project.model import ChaliceApp, Function
 
-from local_stack import function_arn
-
-# Chalice's own defaults when a config says nothing.
-DEFAULT_TIMEOUT_SECONDS = 60
-DEFAULT_MEMORY_MB = 128
+# A function as the runtime serves it: the project model's, unchanged.
+FunctionSpec = Function
 # How long a source fingerprint is trusted before files are stat()ed again.
 FINGERPRINT_TTL_SECONDS = 0.25
 
 
-class AppDirectory:
-    """One Chalice project directory at one stage."""
+class AppDirectory(ChaliceApp):
+    """One Chalice project directory at one stage, with a fingerprint of its
+    source so the runtime sees code changes."""
 
     def __init__(self, app_dir, stage='dev'):
-        self.app_dir = Path(app_dir).resolve()
-        self.stage = stage
-        self.config = json.loads((self.app_dir / '.chalice' / 'config.json').read_text())
-        self.app_name = self.config['app_name']
+        super().__init__(app_dir, stage)
         self._fingerprint = (0.0, None)
         self._fingerprint_lock = threading.Lock()
-
-    def chalice_config(self, function_name=None):
-        return Config(chalice_stage=self.stage, function_name=function_name,
-                      config_from_disk=self.config,
-                      default_params={'project_dir': str(self.app_dir)})
-
-    def stage_environment(self):
-        """The stage's environment variables (what `chalice local` sets)."""
-        return dict(self.chalice_config().environment_variables)
-
-    def deployed_name(self, function_name):
-        return f'{self.app_name}-{self.stage}-{function_name}'
-
-    def function(self, function_name):
-        config = self.chalice_config(function_name)
-        deployed = self.deployed_name(function_name)
-        return FunctionSpec(
-            app=self, name=function_name, deployed_name=deployed,
-            arn=function_arn(deployed),
-            timeout=float(config.lambda_timeout or DEFAULT_TIMEOUT_SECONDS),
-            memory_mb=int(config.lambda_memory_size or DEFAULT_MEMORY_MB),
-            environment={k: str(v) for k, v in config.environment_variables.items()})
 
     def source_files(self):
         """What a deployment package of this app holds: app.py, chalicelib/
@@ -88,19 +58,6 @@ class AppDirectory:
             value = digest.hexdigest()
             self._fingerprint = (time.monotonic(), value)
             return value
-
-
-@dataclass(frozen=True, eq=False)
-class FunctionSpec:
-    """One `@app.lambda_function` as it would be deployed."""
-
-    app: AppDirectory
-    name: str            # the name in the app, e.g. RequestUnicornInvoke
-    deployed_name: str   # wild-rydes-ride-fleet-dev-RequestUnicornInvoke
-    arn: str
-    timeout: float
-    memory_mb: int
-    environment: dict
 
 
 class Registry:

@@ -15,17 +15,17 @@ import sys
 import threading
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from local_stack import children, provision
 from local_stack.apps import AppDirectory
 from local_stack.endpoint import Endpoint, EndpointServer
 from local_stack.pool import PROJECT_ROOT
 from local_stack.runtime import LambdaRuntime, base_environment
+from project.model import FLEET, RIDES
 
 HOST = '127.0.0.1'  # loopback only, always
-FLEET_DIR = Path(PROJECT_ROOT) / 'ride_fleet'
-RIDES_DIR = Path(PROJECT_ROOT) / 'rides'
+FLEET_DIR = FLEET.directory
+RIDES_DIR = RIDES.directory
 TRANSPORTS = ('invoke', 'http')
 PICKUP_EXAMPLE = '{"PickupLocation": {"Latitude": 47.6097, "Longitude": -122.3331}}'
 
@@ -90,8 +90,10 @@ class Stack:
             self.server.start()
             self.phases['functions read'] = time.perf_counter() - started
             if options.provision:
-                # the first ride should not wait for the fleet function's cold start
-                self.runtime.prewarm([self.fleet.deployed_name(provision.FLEET_FUNCTION)])
+                # the first ride should not wait for the fleet function's cold
+                # start, nor provisioning for LoadTable's
+                self.runtime.prewarm([self.fleet.deployed_name(provision.FLEET_FUNCTION),
+                                      self.fleet.deployed_name(provision.LOADER_FUNCTION)])
                 # moto answers slowly while it builds a service (SSM: ~1 s of
                 # CPU); the fleet's DynamoDB timeouts are tight, so wait.
                 warming.join(timeout=60)

@@ -5,13 +5,13 @@ import pytest
 from chalice.test import Client
 from moto import mock_aws
 
+from project.model import FLEET_FUNCTION
 from shared import aws_clients
 from tests.support import aws as aws_support
 from tests.support.apps import FLEET_DIR, RIDES_DIR, fleet_app, rides_app
 from tests.support.lambda_bridge import InProcessLambda
 
-FLEET_FUNCTION_ARN = ('arn:aws:lambda:us-east-1:123456789012:function:'
-                      'wild-rydes-ride-fleet-dev-RequestUnicornInvoke')
+FLEET_FUNCTION_ARN = aws_support.PROJECT.fleet_function.arn
 
 
 @pytest.fixture
@@ -82,7 +82,7 @@ def fleet_arn_parameter(aws, rides_env):
 @pytest.fixture
 def fleet_lambda(fleet_client, monkeypatch):
     """rides' Lambda client, reaching the fleet app in process."""
-    bridge = InProcessLambda(fleet_client, {FLEET_FUNCTION_ARN: 'RequestUnicornInvoke'})
+    bridge = InProcessLambda(fleet_client, {FLEET_FUNCTION_ARN: FLEET_FUNCTION})
     monkeypatch.setattr(aws_clients, 'lambda_client', lambda: bridge)
     return bridge
 

@@ -19,11 +19,10 @@ import threading
 
 import botocore.client
 
-from tests.support.apps import FLEET_DIR, RIDES_DIR
+from project.model import APP_ENTRIES, LOCAL_ACCOUNT_ID
 
-ACCOUNT = '123456789012'  # moto's
-APP_FILES = {os.path.realpath(FLEET_DIR / 'app.py'): 'ride_fleet',
-             os.path.realpath(RIDES_DIR / 'app.py'): 'rides'}
+ACCOUNT = LOCAL_ACCOUNT_ID  # moto's
+APP_FILES = {os.path.realpath(app.directory / 'app.py'): app.folder for app in APP_ENTRIES}
 
 _TRANSACT = {'Put': 'PutItem', 'Update': 'UpdateItem', 'Delete': 'DeleteItem',
              'ConditionCheck': 'ConditionCheckItem', 'Get': 'GetItem'}

@@ -6,9 +6,11 @@ import boto3
 import pytest
 
 from deploy import chalice_deploy, templates
+from project.model import ChaliceApp, Project
 from shared import fleet_schema
 from tests.support import aws as aws_support
 
+TABLE_NAME = Project('dev').table_name
 FLEET_ARN = ('arn:aws:lambda:us-east-1:123456789012:function:'
              'wild-rydes-ride-fleet-dev-RequestUnicornInvoke')
 
@@ -43,21 +45,22 @@ def test_a_deploy_makes_the_table_parameter_and_topic_around_the_chalice_runs(aw
             return fake_lambda
         return boto3.client(service, region_name=aws_support.REGION)
 
-    job = chalice_deploy.ChaliceDeploy('dev', clients, commands.append, out=io.StringIO())
-    job.deployed_value = lambda app, name, key: (
-        FLEET_ARN if name == 'RequestUnicornInvoke' else 'https://abc.execute-api/api/')
+    job = chalice_deploy.ChaliceDeploy(
+        'dev', clients, commands.append, out=io.StringIO(),
+        read_deployed=lambda app, name, key: (
+            FLEET_ARN if name == 'RequestUnicornInvoke' else 'https://abc.execute-api/api/'))
     job.deploy()
 
     assert [command[3:5] for command in commands] == [['deploy', '--stage'], ['deploy', '--stage']]
     assert [command[2] for command in commands] == [
-        str(templates.app_dir(templates.FLEET)), str(templates.app_dir(templates.RIDES))]
+        str(templates.FLEET.directory), str(templates.RIDES.directory)]
     dynamodb = boto3.client('dynamodb', region_name=aws_support.REGION)
-    table = dynamodb.describe_table(TableName=templates.table_name('dev'))['Table']
-    expected = fleet_schema.table_definition(templates.table_name('dev'))
+    table = dynamodb.describe_table(TableName=TABLE_NAME)['Table']
+    expected = fleet_schema.table_definition(TABLE_NAME)
     assert table['KeySchema'] == expected['KeySchema']
     assert {index['IndexName'] for index in table['GlobalSecondaryIndexes']} == {
         fleet_schema.SLOT_INDEX, fleet_schema.AVAILABILITY_INDEX}
-    ttl = dynamodb.describe_time_to_live(TableName=templates.table_name('dev'))
+    ttl = dynamodb.describe_time_to_live(TableName=TABLE_NAME)
     assert ttl['TimeToLiveDescription']['AttributeName'] == fleet_schema.TTL_ATTRIBUTE
     parameter = boto3.client('ssm', region_name=aws_support.REGION).get_parameter(
         Name='/wild-rydes-ride-fleet/dev/RequestUnicornInvokeArn')['Parameter']
@@ -68,9 +71,8 @@ def test_a_deploy_makes_the_table_parameter_and_topic_around_the_chalice_runs(aw
 
 
 def test_a_topic_arn_that_does_not_fit_the_account_stops_before_anything_is_made(aws, monkeypatch):
-    monkeypatch.setattr(templates, 'stage_config', lambda app, stage: {
-        'environment_variables': {'RIDES_SNS_TOPIC_ARN': 'arn:aws:sns:us-east-1:999:other',
-                                  'DYNAMODB_TABLE': 't'}})
+    monkeypatch.setattr(ChaliceApp, 'stage_environment', lambda app: {
+        'RIDES_SNS_TOPIC_ARN': 'arn:aws:sns:us-east-1:999:other', 'DYNAMODB_TABLE': 't'})
     commands = []
     job = chalice_deploy.ChaliceDeploy(
         'dev', lambda service: boto3.client(service, region_name=aws_support.REGION),

@@ -126,8 +126,8 @@ def test_an_unchanged_zip_is_not_uploaded_again(builds):
     aws = FakeAws()
     build_root = builds.outputs('dev')[templates.FLEET].parents[1]
     first = deployer.Deployer('dev', 'b', build_root, aws, out=io.StringIO())
-    first.upload(build_root / 'dev' / templates.FLEET / 'deployment.zip', templates.FLEET)
-    first.upload(build_root / 'dev' / templates.FLEET / 'deployment.zip', templates.FLEET)
+    first.upload(build_root / 'dev' / templates.FLEET.folder / 'deployment.zip', templates.FLEET)
+    first.upload(build_root / 'dev' / templates.FLEET.folder / 'deployment.zip', templates.FLEET)
 
     assert [entry for entry in aws.log if entry[0] == 'put_object'] == aws.log[:1]
 

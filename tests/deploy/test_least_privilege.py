@@ -16,6 +16,7 @@ import pytest
 from chalice.test import Client
 
 from deploy import templates
+from project.model import Project
 from shared import aws_clients
 from shared.errors import NoUnicornAvailable
 from tests.conftest import FLEET_FUNCTION_ARN
@@ -34,12 +35,13 @@ LOG_ACTIONS = {'logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents
 
 def references(stage='dev'):
     """What CloudFormation would put in place of each reference."""
-    fleet_env = templates.stage_config(FLEET, stage)['environment_variables']
+    project = Project(stage)
+    fleet_env = project.fleet.stage_environment()
     return {
         'AWS::Partition': 'aws', 'AWS::Region': REGION, 'AWS::AccountId': ACCOUNT,
         templates.TABLE: fleet_env['DYNAMODB_TABLE'],
-        templates.TOPIC: f'arn:aws:sns:{REGION}:{ACCOUNT}:{templates.topic_name(stage)}',
-        templates.arn_parameter_name(stage): FLEET_FUNCTION_ARN,
+        templates.TOPIC: f'arn:aws:sns:{REGION}:{ACCOUNT}:{project.topic_name}',
+        project.fleet_arn_parameter: FLEET_FUNCTION_ARN,
     }
 
 
@@ -112,11 +114,11 @@ def unused(calls, document):
 def policy_documents(builds):
     for app in templates.APPS:
         for stage in templates.STAGES:
-            yield f'{app} policy-{stage}.json', json.loads(
+            yield f'{app.folder} policy-{stage}.json', json.loads(
                 templates.policy_file_path(app, stage).read_text())
         for role, documents in role_policies(builds.template(app)).items():
             for document in documents:
-                yield f'{app} packaged {role}', document
+                yield f'{app.folder} packaged {role}', document
 
 
 def test_no_policy_grants_any_action_or_a_whole_service_or_every_resource(builds):
@@ -195,4 +197,4 @@ def test_every_aws_call_the_suite_made_was_allowed(packaged_policies):
     if not RECORDER.snapshot():
         pytest.skip('no app made an AWS call in this run')
     for app in templates.APPS:
-        assert refused(RECORDER.snapshot(app), packaged_policies[app]) == [], app
+        assert refused(RECORDER.snapshot(app.folder), packaged_policies[app]) == [], app.folder

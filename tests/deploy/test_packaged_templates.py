@@ -7,6 +7,7 @@ import pytest
 
 from deploy import package as packager
 from deploy import templates
+from project.model import Project
 from shared import fleet_schema
 from tests.deploy.packages import functions, role_policies
 
@@ -90,7 +91,7 @@ def test_the_fleet_routes_need_sigv4_signed_callers(builds):
             assert operation['security'] == [{'sigv4': []}]
 
 
-@pytest.mark.parametrize('app', templates.APPS)
+@pytest.mark.parametrize('app', templates.APPS, ids=lambda app: app.folder)
 def test_both_apis_are_regional(builds, app):
     api = builds.template(app)['Resources']['RestAPI']['Properties']
 
@@ -118,16 +119,16 @@ def test_rides_may_invoke_the_fleet_function_and_nothing_else(builds):
             'Resource': '{{resolve:ssm:/wild-rydes-ride-fleet/dev/RequestUnicornInvokeArn}}'}]
 
 
-@pytest.mark.parametrize('app', templates.APPS)
+@pytest.mark.parametrize('app', templates.APPS, ids=lambda app: app.folder)
 def test_every_role_carries_the_generated_policy_and_only_it(builds, app):
     policies = role_policies(builds.template(app))
 
-    assert set(policies) == set(templates.FUNCTIONS[app].values())
+    assert set(policies) == {function.role_logical_id for function in Project('dev').functions(app)}
     for documents in policies.values():
         assert documents == [templates.policy_document(app, 'dev', 'cfn')]
 
 
-@pytest.mark.parametrize('app', templates.APPS)
+@pytest.mark.parametrize('app', templates.APPS, ids=lambda app: app.folder)
 def test_functions_are_named_as_chalice_deploy_names_them(builds, app):
     for logical_id, function in functions(builds.template(app)).items():
         assert function['Properties']['FunctionName'] == templates.function_name(
@@ -139,7 +140,7 @@ def zip_names(builds, app):
         return {info.filename: info for info in archive.infolist()}
 
 
-@pytest.mark.parametrize('app', templates.APPS)
+@pytest.mark.parametrize('app', templates.APPS, ids=lambda app: app.folder)
 def test_the_zip_holds_shared_as_files_not_symlinks(builds, app):
     names = zip_names(builds, app)
     source = templates.ROOT / 'shared'

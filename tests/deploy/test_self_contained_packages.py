@@ -20,6 +20,7 @@ import boto3
 import pytest
 
 from deploy import templates
+from project.model import Project
 from shared import fleet_schema
 from tests.deploy.response_server import ResponseServer
 from tests.support.fake_lambda_server import FakeLambdaServer, unicorn_answer
@@ -128,7 +129,7 @@ def custom_resource_event(response_url, request_type):
 
 
 def stage_env(app):
-    return dict(templates.stage_config(app, 'dev')['environment_variables'])
+    return Project('dev').app(app).stage_environment()
 
 
 def test_the_fleet_package_loads_its_catalog_and_dispatches_on_its_own(

@@ -10,13 +10,14 @@ import uuid
 import boto3
 import pytest
 
-from bench.fleet_scale import RequestCounter, make_unicorns
-from bench.stats import uniformity
 from shared import wiring
 from shared.errors import NoUnicornAvailable
 from shared.fleet import CLAIM_ATTEMPTS, RANDOM_PICKS, Fleet
 from shared.fleet_loader import load_fleet
 from shared.fleet_store import FleetStore
+from testkit.catalog import make_unicorns
+from testkit.dynamodb import RequestCounter
+from testkit.stats import uniformity
 from tests.faults.conftest import post_ride
 from tests.support import aws as aws_support
 from tests.support.aws import held_unicorns

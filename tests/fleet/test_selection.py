@@ -7,11 +7,12 @@ import uuid
 
 import boto3
 
-from bench.fleet_scale import RequestCounter, make_unicorns
-from bench.stats import uniformity
 from shared.fleet import Fleet
 from shared.fleet_loader import load_fleet
 from shared.fleet_store import FleetStore
+from testkit.catalog import make_unicorns
+from testkit.dynamodb import RequestCounter
+from testkit.stats import uniformity
 from tests.support import aws as aws_support
 
 

@@ -20,10 +20,10 @@ import urllib.parse
 import pytest
 import requests
 
-from bench.fleet_scale import make_unicorns
 from local_stack import testing
 from shared.fleet_loader import load_fleet
 from shared.fleet_store import FleetStore
+from testkit.catalog import make_unicorns
 from tests.support import aws as aws_support
 from tests.support.apps import FLEET_DIR, RIDES_DIR
 from tests.support.aws import held_unicorns

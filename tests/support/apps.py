@@ -5,12 +5,12 @@ shadows the other. rides imports its own `chalicelib`, so its folder is put
 on sys.path first.
 """
 import importlib.util
-import pathlib
 import sys
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
-FLEET_DIR = ROOT / 'ride_fleet'
-RIDES_DIR = ROOT / 'rides'
+from project.model import FLEET, RIDES
+
+FLEET_DIR = FLEET.directory
+RIDES_DIR = RIDES.directory
 
 
 def load_app(app_dir, module_name):

@@ -4,19 +4,19 @@ import time
 
 import boto3
 
+from project.model import LOCAL_REGION as REGION
+from project.model import ChaliceApp, Project
 from shared import fleet_schema
 from shared.fleet_loader import load_fleet, read_catalog
 from shared.fleet_store import FleetStore
-from tests.support.apps import FLEET_DIR
 
-REGION = 'us-east-1'
-CATALOG_PATH = FLEET_DIR / 'data' / 'unicorns.json'
+PROJECT = Project('dev')
+CATALOG_PATH = PROJECT.catalog_path
 
 
 def stage_environment(app_dir, stage='dev'):
     """The stage's environment variables, as the deploy would set them."""
-    config = json.loads((app_dir / '.chalice' / 'config.json').read_text())
-    return dict(config['stages'][stage]['environment_variables'])
+    return ChaliceApp(app_dir, stage).stage_environment()
 
 
 def catalog():

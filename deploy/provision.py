@@ -1,0 +1,155 @@
+"""What a deploy makes that Chalice does not, written once.
+
+In the order the apps need it: the fleet table (from `shared.fleet_schema`)
+with its TTL; the fleet's functions (made by whoever runs the sequence:
+`chalice deploy`, or the local runtime, which serves them already); the SSM
+parameter holding `RequestUnicornInvoke`'s ARN, which rides reads at run
+time; the catalog, loaded by invoking `LoadTable` with `{}`; the rides
+topic. The local stack runs it against its endpoint, `deploy.chalice_deploy`
+against AWS, and a dry run with clients that only print
+(`deploy.dry_run`). The packaged template declares the same resources from
+the same schema and names (`deploy.templates`).
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from typing import Any, Callable
+
+from botocore.exceptions import ClientError
+
+from project.model import Project
+from shared import fleet_schema
+
+Clients = Callable[[str], Any]  # service name -> boto3 client
+
+
+class ProvisioningFailed(RuntimeError):
+    """A step did not give what the apps need."""
+
+
+@dataclass(frozen=True)
+class Provisioned:
+    """What the sequence made."""
+
+    table: str
+    fleet_arn: str
+    parameter: str
+    loaded: Any       # LoadTable's answer
+    topic_arn: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _quiet(text: str) -> None:
+    """The default `say`: nothing."""
+
+
+class Provisioner:
+    """The resources around one stage's apps, made through `clients`."""
+
+    def __init__(self, project: Project, clients: Clients,
+                 say: Callable[[str], None] = _quiet) -> None:
+        self.project = project
+        self.clients = clients
+        self.say = say
+
+    def provision(self, deploy_fleet: Callable[[], str], topic_arn: str,
+                  load_attempts: int = 1) -> Provisioned:
+        """The whole sequence. `deploy_fleet()` makes the fleet's functions (or
+        finds them made) and returns RequestUnicornInvoke's ARN; `topic_arn`
+        is where rides' configuration publishes, which the created topic
+        must be."""
+        table = self.create_table()
+        fleet_arn = deploy_fleet()
+        parameter = self.publish_fleet_arn(fleet_arn)
+        loaded = self.load_catalog(load_attempts)
+        created_topic = self.create_topic(topic_arn)
+        return Provisioned(table=table, fleet_arn=fleet_arn, parameter=parameter,
+                           loaded=loaded, topic_arn=created_topic)
+
+    def create_table(self) -> str:
+        """The fleet table, with TTL on; an existing table is left alone."""
+        name = self.project.table_name
+        hash_key = (self.project.fleet.stage_environment().get('UNICORN_HASH_KEY')
+                    or fleet_schema.HASH_KEY)
+        self.say(f'create table {name} (unless it exists), TTL on')
+        dynamodb = self.clients('dynamodb')
+        try:
+            dynamodb.create_table(**fleet_schema.table_definition(name, hash_key))
+        except ClientError as error:
+            if error.response['Error']['Code'] != 'ResourceInUseException':
+                raise
+            self.say('  (exists)')
+            return name
+        dynamodb.get_waiter('table_exists').wait(TableName=name)
+        dynamodb.update_time_to_live(TableName=name,
+                                     TimeToLiveSpecification=fleet_schema.ttl_specification())
+        return name
+
+    def publish_fleet_arn(self, fleet_arn: str) -> str:
+        """The fleet's direct-invoke ARN in SSM, where rides looks it up."""
+        name = self.project.fleet_arn_parameter
+        self.say(f'SSM {name} = {fleet_arn}')
+        self.clients('ssm').put_parameter(
+            Name=name, Value=fleet_arn, Type='String', Overwrite=True,
+            Description=f'The fleet direct-invoke function, for {self.project.rides.app_name}')
+        return name
+
+    def load_catalog(self, attempts: int = 1) -> Any:
+        """Invoke LoadTable with `{}`; its answer, or `ProvisioningFailed`.
+        LoadTable is idempotent, so a failure (a DynamoDB call over its tight
+        timeout on a busy machine) may be tried again, `attempts` times in all."""
+        loader = self.project.loader_function.deployed_name
+        self.say(f'invoke {loader} with {{}}')
+        client = self.clients('lambda')
+        for attempt in range(1, attempts + 1):
+            response = client.invoke(FunctionName=loader, Payload=b'{}')
+            payload = response.get('Payload')
+            answer = json.loads(payload.read() or b'null') if payload is not None else None
+            if not response.get('FunctionError'):
+                return answer
+            if attempt == attempts:
+                error = answer or {}
+                raise ProvisioningFailed(
+                    f'{self.project.loader_function.name} failed {attempts} time(s), last '
+                    f'with {error.get("errorType")}: {error.get("errorMessage")}')
+        raise ValueError(f'attempts must be at least 1, not {attempts}')
+
+    def create_topic(self, expected_arn: str) -> str:
+        """The rides topic; it must be the one rides publishes to."""
+        name = self.project.topic_name
+        self.say(f'create topic {name}')
+        created = self.clients('sns').create_topic(Name=name)['TopicArn']
+        if created != expected_arn:
+            raise ProvisioningFailed(f'the topic was created as {created}, but rides '
+                                     f'publishes to {expected_arn}')
+        return created
+
+    def expected_topic_arn(self) -> str:
+        """The topic's ARN in the account and region the clients reach."""
+        identity = self.clients('sts').get_caller_identity()
+        partition = identity['Arn'].split(':')[1]
+        return self.project.topic_arn(self.clients('sns').meta.region_name,
+                                      identity['Account'], partition)
+
+    def delete(self) -> None:
+        """Undo the sequence's resources (not the functions): parameter,
+        topic, table; what is already gone is skipped."""
+        project = self.project
+        self.say(f'delete SSM parameter {project.fleet_arn_parameter}, topic, table')
+        self._ignore_missing(lambda: self.clients('ssm').delete_parameter(
+            Name=project.fleet_arn_parameter))
+        self.clients('sns').delete_topic(TopicArn=self.expected_topic_arn())
+        self._ignore_missing(lambda: self.clients('dynamodb').delete_table(
+            TableName=project.table_name))
+
+    def _ignore_missing(self, call: Callable[[], Any]) -> None:
+        try:
+            call()
+        except ClientError as error:
+            code = error.response['Error']['Code']
+            if 'NotFound' not in code:
+                raise
+            self.say(f'  (already gone: {code})')

@@ -1,0 +1,218 @@
+"""The project as one model: its Chalice apps, their stages, every function
+as `chalice deploy` would deploy it, and the names of what is made around
+them (table, topic, SSM parameters).
+
+Everything that needs one of these facts (deploy/, local_stack/, bench/,
+the tests) asks here, so no name is typed twice and nothing else reads
+`.chalice/config.json`. A function's settings come from Chalice's own
+`Config`, so the merge of top-level, stage and per-function values is
+exactly the one `chalice deploy` makes.
+
+A new app is one more `AppEntry` in `APP_ENTRIES`.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Iterator
+
+# Chalice itself is imported where it is used, not here: the bench's
+# cold-start probe imports this module in the interpreter it times.
+if TYPE_CHECKING:
+    from chalice.config import Config
+
+ROOT = Path(__file__).resolve().parents[1]
+STAGES = ('dev', 'prod')
+# Where the local stack and the tests pretend to be: moto's default account.
+LOCAL_ACCOUNT_ID = '123456789012'
+LOCAL_REGION = 'us-east-1'
+# Chalice's name for the function behind an app's REST API: its key under
+# `lambda_functions` in config.json, and its logical id in a package.
+API_HANDLER = 'api_handler'
+API_HANDLER_LOGICAL_ID = 'APIHandler'
+
+
+def function_arn(deployed_name: str, region: str = LOCAL_REGION,
+                 account: str = LOCAL_ACCOUNT_ID) -> str:
+    """A function's ARN; by default in the local stack's account and region."""
+    return f'arn:aws:lambda:{region}:{account}:function:{deployed_name}'
+
+
+@dataclass(frozen=True)
+class AppEntry:
+    """One Chalice app of the project: its folder and the names its `app.py`
+    gives to `@app.lambda_function` (a test checks them against the app)."""
+
+    folder: str
+    lambda_functions: tuple[str, ...]
+    rest_api: bool = True
+
+    @property
+    def directory(self) -> Path:
+        return ROOT / self.folder
+
+
+# Functions with a role in the design (DESIGN.md, "Names and contracts").
+FLEET_FUNCTION = 'RequestUnicornInvoke'
+LOADER_FUNCTION = 'LoadTable'
+RIDES_FUNCTION = 'RequestRideInvoke'
+
+FLEET = AppEntry('ride_fleet', (FLEET_FUNCTION, LOADER_FUNCTION))
+RIDES = AppEntry('rides', (RIDES_FUNCTION,))
+APP_ENTRIES = (FLEET, RIDES)  # in the order they are deployed
+
+# The unicorn catalog LoadTable loads (the package holds a copy in chalicelib/).
+CATALOG_PATH = FLEET.directory / 'data' / 'unicorns.json'
+
+
+class ChaliceApp:
+    """One Chalice project directory at one stage, read through Chalice's `Config`."""
+
+    def __init__(self, app_dir: str | Path, stage: str = 'dev') -> None:
+        self.app_dir = Path(app_dir).resolve()
+        self.stage = stage
+        self.config = json.loads((self.app_dir / '.chalice' / 'config.json').read_text())
+        self.app_name: str = self.config['app_name']
+
+    def chalice_config(self, function_name: str = API_HANDLER) -> Config:
+        """The stage's settings for one function (by default the REST API's
+        handler, as `chalice local` reads them)."""
+        from chalice.config import Config
+
+        return Config(chalice_stage=self.stage, function_name=function_name,
+                      config_from_disk=self.config,
+                      default_params={'project_dir': str(self.app_dir)})
+
+    def stage_environment(self) -> dict[str, str]:
+        """The stage's environment variables (what `chalice local` sets)."""
+        return {k: str(v) for k, v in self.chalice_config().environment_variables.items()}
+
+    def deployed_name(self, function_name: str) -> str:
+        """What `chalice deploy` calls a function: `<app_name>-<stage>-<Name>`,
+        and `<app_name>-<stage>` for the REST API's handler."""
+        prefix = f'{self.app_name}-{self.stage}'
+        return prefix if function_name == API_HANDLER else f'{prefix}-{function_name}'
+
+    def function(self, function_name: str) -> Function:
+        from chalice.constants import DEFAULT_LAMBDA_MEMORY_SIZE, DEFAULT_LAMBDA_TIMEOUT
+
+        config = self.chalice_config(function_name)
+        deployed = self.deployed_name(function_name)
+        return Function(
+            app=self, name=function_name, deployed_name=deployed,
+            arn=function_arn(deployed),
+            timeout=float(config.lambda_timeout or DEFAULT_LAMBDA_TIMEOUT),
+            memory_mb=int(config.lambda_memory_size or DEFAULT_LAMBDA_MEMORY_SIZE),
+            environment={k: str(v) for k, v in config.environment_variables.items()},
+            reserved_concurrency=config.reserved_concurrency)
+
+    @property
+    def api_handler(self) -> Function:
+        return self.function(API_HANDLER)
+
+
+@dataclass(frozen=True, eq=False)
+class Function:
+    """One function as it would be deployed."""
+
+    app: ChaliceApp
+    name: str            # the name in the app, e.g. RequestUnicornInvoke
+    deployed_name: str   # wild-rydes-ride-fleet-dev-RequestUnicornInvoke
+    arn: str             # in the local stack's account and region
+    timeout: float
+    memory_mb: int
+    environment: dict[str, str] = field(default_factory=dict)
+    reserved_concurrency: int | None = None
+
+    @property
+    def logical_id(self) -> str:
+        """Its resource name in the package Chalice builds."""
+        return API_HANDLER_LOGICAL_ID if self.name == API_HANDLER else self.name
+
+    @property
+    def role_logical_id(self) -> str:
+        """Its role's resource name in that package (Chalice: `<name>_role`)."""
+        from chalice.utils import to_cfn_resource_name
+
+        return to_cfn_resource_name(f'{self.name}_role')
+
+    def arn_in(self, region: str, account: str) -> str:
+        return function_arn(self.deployed_name, region, account)
+
+
+class Project:
+    """Every app of the project at one stage, and the names around them."""
+
+    def __init__(self, stage: str = 'dev') -> None:
+        if stage not in STAGES:
+            raise ValueError(f'unknown stage {stage!r}; the stages are {", ".join(STAGES)}')
+        self.stage = stage
+        self._apps = {entry.folder: ChaliceApp(entry.directory, stage)
+                      for entry in APP_ENTRIES}
+
+    def app(self, entry: AppEntry) -> ChaliceApp:
+        return self._apps[entry.folder]
+
+    @property
+    def apps(self) -> list[ChaliceApp]:
+        return [self.app(entry) for entry in APP_ENTRIES]
+
+    def functions(self, entry: AppEntry) -> Iterator[Function]:
+        """Every function Chalice deploys for the app, the REST API's first."""
+        app = self.app(entry)
+        if entry.rest_api:
+            yield app.api_handler
+        for name in entry.lambda_functions:
+            yield app.function(name)
+
+    @property
+    def fleet(self) -> ChaliceApp:
+        return self.app(FLEET)
+
+    @property
+    def rides(self) -> ChaliceApp:
+        return self.app(RIDES)
+
+    def stack_name(self, entry: AppEntry) -> str:
+        """The CloudFormation stack of an app: named like its REST API handler."""
+        return self.app(entry).deployed_name(API_HANDLER)
+
+    # -- the fleet's resources
+    @property
+    def fleet_function(self) -> Function:
+        return self.fleet.function(FLEET_FUNCTION)
+
+    @property
+    def loader_function(self) -> Function:
+        return self.fleet.function(LOADER_FUNCTION)
+
+    @property
+    def table_name(self) -> str:
+        return f'{self.fleet.app_name}-{self.stage}-unicorns'
+
+    @property
+    def fleet_arn_parameter(self) -> str:
+        """The SSM parameter holding the fleet's direct-invoke ARN."""
+        return f'/{self.fleet.app_name}/{self.stage}/{FLEET_FUNCTION}Arn'
+
+    @property
+    def catalog_path(self) -> Path:
+        return CATALOG_PATH
+
+    # -- rides' resources
+    @property
+    def rides_function(self) -> Function:
+        return self.rides.function(RIDES_FUNCTION)
+
+    @property
+    def topic_name(self) -> str:
+        return f'{self.rides.app_name}-{self.stage}-rides'
+
+    def topic_arn(self, region: str = LOCAL_REGION, account: str = LOCAL_ACCOUNT_ID,
+                  partition: str = 'aws') -> str:
+        return f'arn:{partition}:sns:{region}:{account}:{self.topic_name}'
+
+
+def project(stage: str = 'dev') -> Project:
+    return Project(stage)

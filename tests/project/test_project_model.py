@@ -1,0 +1,74 @@
+"""The project model says what `chalice deploy` would deploy: checked
+against the application graph Chalice's own deployer builds from each app,
+not against the model's own arithmetic."""
+import pytest
+from chalice.config import Config
+from chalice.deploy import models
+from chalice.deploy.appgraph import ApplicationGraphBuilder
+
+from project.model import APP_ENTRIES, FLEET, RIDES, STAGES, Project
+from tests.support.apps import fleet_app, rides_app
+
+APP_MODULES = {FLEET.folder: fleet_app, RIDES.folder: rides_app}
+
+
+def chalice_functions(entry, stage):
+    """{function name: LambdaFunction} as Chalice's deployer plans them."""
+    app = Project(stage).app(entry)
+    config = Config(chalice_stage=stage, config_from_disk=app.config,
+                    user_provided_params={'project_dir': str(app.app_dir),
+                                          'chalice_app': APP_MODULES[entry.folder]().app})
+    graph = ApplicationGraphBuilder().build(config, stage)
+    planned = {}
+    for resource in graph.resources:
+        if isinstance(resource, models.LambdaFunction):
+            planned[resource.resource_name] = resource
+        elif isinstance(resource, models.RestAPI):
+            planned[resource.lambda_function.resource_name] = resource.lambda_function
+    return planned
+
+
+@pytest.mark.parametrize('stage', STAGES)
+@pytest.mark.parametrize('entry', APP_ENTRIES, ids=lambda entry: entry.folder)
+def test_every_function_is_named_and_configured_as_chalice_deploy_makes_it(entry, stage):
+    planned = chalice_functions(entry, stage)
+    modelled = {function.name: function for function in Project(stage).functions(entry)}
+
+    assert set(modelled) == set(planned)
+    for name, function in modelled.items():
+        chalice = planned[name]
+        assert function.deployed_name == chalice.function_name
+        assert function.timeout == chalice.timeout
+        assert function.memory_mb == chalice.memory_size
+        assert function.environment == chalice.environment_variables
+        assert function.reserved_concurrency == chalice.reserved_concurrency
+
+
+@pytest.mark.parametrize('stage', STAGES)
+def test_the_resource_names_are_the_ones_the_apps_are_configured_with(stage):
+    project = Project(stage)
+    fleet_env = project.fleet.stage_environment()
+    rides_env = project.rides.stage_environment()
+
+    assert fleet_env['DYNAMODB_TABLE'] == project.table_name
+    assert rides_env['REQUEST_UNICORN_ARN_PARAMETER'] == project.fleet_arn_parameter
+    if rides_env['RIDES_SNS_TOPIC_ARN']:
+        assert rides_env['RIDES_SNS_TOPIC_ARN'] == project.topic_arn()
+
+
+def test_the_names_are_those_of_the_design_notes():
+    project = Project('dev')
+
+    assert project.table_name == 'wild-rydes-ride-fleet-dev-unicorns'
+    assert project.topic_name == 'wild-rydes-dev-rides'
+    assert project.fleet_arn_parameter == '/wild-rydes-ride-fleet/dev/RequestUnicornInvokeArn'
+    assert project.fleet_function.deployed_name == 'wild-rydes-ride-fleet-dev-RequestUnicornInvoke'
+    assert project.fleet_function.arn == (
+        'arn:aws:lambda:us-east-1:123456789012:function:'
+        'wild-rydes-ride-fleet-dev-RequestUnicornInvoke')
+    assert project.stack_name(RIDES) == 'wild-rydes-dev'
+
+
+def test_an_unknown_stage_is_refused():
+    with pytest.raises(ValueError, match='stage'):
+        Project('staging')
