@@ -15,7 +15,7 @@ SEED = 20261126
 
 def make_unicorns(count):
     """A synthetic catalog of any size (benchmarks and tests), shaped like
-    ride_fleet/data/unicorns.json, numbers included (DynamoDB's Decimals)."""
+    ride_fleet/chalicelib/unicorns.json, numbers included (DynamoDB's Decimals)."""
     colors = ('White', 'Golden', 'Black', 'Yellow', 'Rainbow')
     return [{'Name': f'Unicorn{index:05d}', 'Color': colors[index % len(colors)],
              'DeviceId': f'device-{index}', 'Gender': 'Female' if index % 2 else 'Male',
@@ -57,13 +57,13 @@ def moto_dynamodb():
 
 
 def _fleet(client, table, size, seed):
-    from shared import fleet_schema
-    from shared.fleet import Fleet
-    from shared.fleet_store import FleetStore, to_item
+    from shared.adapters import fleet_schema
+    from shared.domain.fleet import Fleet
+    from shared.adapters.dynamodb_fleet_store import DynamoDbFleetStore, to_item
 
     client.create_table(**fleet_schema.table_definition(table))
-    store = FleetStore(client, table)
-    # What `shared.fleet_loader.load_fleet` writes (catalog attributes, Slot,
+    store = DynamoDbFleetStore(client, table)
+    # What `shared.domain.catalog.load_fleet` writes (catalog attributes, Slot,
     # Fleet, BusyUntil; then the fleet record), 25 items per request: its
     # one UpdateItem per unicorn would make moto take most of the run.
     items = [dict(unicorn, Slot=slot, Fleet=fleet_schema.FLEET_PARTITION, BusyUntil=0)

@@ -126,10 +126,11 @@ def _aws_environment(aws_url):
 
 
 def _fleet_call(stack, settings, tick):
-    from shared import aws_clients, budget, wiring
-    from shared.transports.http import HttpTransport
-    from shared.errors import WildRydesError
-    from shared.transports.invoke import InvokeTransport
+    from shared import budget, wiring
+    from shared.adapters import aws_clients
+    from shared.adapters.transports.http import HttpTransport
+    from shared.domain.errors import WildRydesError
+    from shared.adapters.transports.invoke import InvokeTransport
 
     records = RideRecords(stack)
     with _aws_environment(stack['aws_url']):

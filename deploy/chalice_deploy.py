@@ -9,7 +9,7 @@ the two `chalice deploy` runs.
 Deploy, in order:
  1. check that rides' config names the topic this account will have
     (`RIDES_SNS_TOPIC_ARN` in rides/.chalice/config.json; it is fixed there);
- 2. create the fleet table from `shared.fleet_schema` (if missing), with TTL;
+ 2. create the fleet table from `shared.adapters.fleet_schema` (if missing), with TTL;
  3. `chalice deploy` ride_fleet;
  4. put its RequestUnicornInvoke ARN in SSM (rides reads it at run time,
     because `REQUEST_UNICORN_ARN` is empty in its config);
@@ -32,7 +32,7 @@ if str(ROOT) not in sys.path:
 
 from deploy import templates  # noqa: E402
 from deploy.deploy import DryRunClient  # noqa: E402
-from shared import fleet_schema  # noqa: E402
+from shared.adapters import fleet_schema  # noqa: E402
 
 
 class ChaliceDeploy:

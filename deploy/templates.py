@@ -1,7 +1,7 @@
 """The deploy's CloudFormation additions and IAM policies, generated from
 Python so they cannot drift from the code that uses them.
 
-- The fleet table comes from `shared.fleet_schema.table_definition`, the
+- The fleet table comes from `shared.adapters.fleet_schema.table_definition`, the
   same definition the tests and the local stack create their tables from.
 - Each app's IAM policy is written once here, as statements of
   (actions, resources). Rendered two ways:
@@ -25,7 +25,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # `python deploy/templates.py` as well as `-m`
     sys.path.insert(0, str(ROOT))
 
-from shared import fleet_schema  # noqa: E402
+from shared.adapters import fleet_schema  # noqa: E402
 
 FLEET = 'ride_fleet'
 RIDES = 'rides'
@@ -46,7 +46,7 @@ TABLE = 'UnicornsTable'
 TOPIC = 'RidesTopic'
 ARN_PARAMETER = 'RequestUnicornInvokeArnParameter'
 LOADER = 'FleetCatalog'
-CATALOG = ROOT / 'ride_fleet' / 'data' / 'unicorns.json'
+CATALOG = ROOT / 'ride_fleet' / 'chalicelib' / 'unicorns.json'
 
 
 def app_dir(app):

@@ -1,6 +1,6 @@
 """What a deploy creates, created in moto with the same names.
 
-The fleet table (from `shared.fleet_schema`, like the template), the rides
+The fleet table (from `shared.adapters.fleet_schema`, like the template), the rides
 SNS topic, and the SSM parameter holding `RequestUnicornInvoke`'s ARN, which
 rides reads at run time as it does when deployed. The fleet is then loaded
 the way a deploy loads it: by invoking `LoadTable` through the endpoint.
@@ -12,7 +12,7 @@ import boto3
 from botocore.config import Config
 
 from local_stack import REGION
-from shared import fleet_schema
+from shared.adapters import fleet_schema
 
 FLEET_FUNCTION = 'RequestUnicornInvoke'
 LOADER_FUNCTION = 'LoadTable'

@@ -6,7 +6,7 @@ import boto3
 import pytest
 
 from deploy import chalice_deploy, templates
-from shared import fleet_schema
+from shared.adapters import fleet_schema
 from tests.support import aws as aws_support
 
 FLEET_ARN = ('arn:aws:lambda:us-east-1:123456789012:function:'

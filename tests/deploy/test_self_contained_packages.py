@@ -20,7 +20,7 @@ import boto3
 import pytest
 
 from deploy import templates
-from shared import fleet_schema
+from shared.adapters import fleet_schema
 from tests.deploy.response_server import ResponseServer
 from tests.support.fake_lambda_server import FakeLambdaServer, unicorn_answer
 

@@ -6,9 +6,10 @@ import json
 import pytest
 from botocore.awsrequest import AWSResponse
 
-from shared import aws_clients, wiring
-from shared.fleet_client import FleetClient
-from shared.publisher import RidePublisher
+from shared import wiring
+from shared.adapters import aws_clients
+from shared.domain.fleet_client import FleetClient
+from shared.adapters.sns_publisher import RidePublisher
 from tests.faults.lambda_endpoint import LambdaEndpoint
 
 # rides' read timeout on the fleet invoke. A test of a late fleet uses the

@@ -9,7 +9,7 @@ import uuid
 import pytest
 from chalice.test import Client
 
-from shared.errors import InvalidRequest, NoUnicornAvailable
+from shared.domain.errors import InvalidRequest, NoUnicornAvailable
 from tests.support import aws as aws_support
 from tests.support.apps import FLEET_DIR
 

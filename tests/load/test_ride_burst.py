@@ -22,8 +22,8 @@ import requests
 
 from bench.fleet_scale import make_unicorns
 from local_stack import testing
-from shared.fleet_loader import load_fleet
-from shared.fleet_store import FleetStore
+from shared.domain.catalog import load_fleet
+from shared.adapters.dynamodb_fleet_store import DynamoDbFleetStore
 from tests.support import aws as aws_support
 from tests.support.apps import FLEET_DIR, RIDES_DIR
 from tests.support.aws import held_unicorns
@@ -49,7 +49,7 @@ def stack():
 @pytest.fixture(scope='module')
 def fleet_store(stack):
     table = aws_support.stage_environment(FLEET_DIR)['DYNAMODB_TABLE']
-    store = FleetStore(stack.client('dynamodb'), table)
+    store = DynamoDbFleetStore(stack.client('dynamodb'), table)
     load_fleet(store, make_unicorns(FLEET_SIZE))
     assert store.fleet_size() == FLEET_SIZE
     return store

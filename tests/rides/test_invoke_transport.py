@@ -5,11 +5,11 @@ import uuid
 import pytest
 
 from shared import budget
-from shared.errors import (FleetBusy, FleetError, FleetTimeout,
+from shared.domain.errors import (FleetBusy, FleetError, FleetTimeout,
                            NoUnicornAvailable, RideNotFound)
-from shared.fleet_client import FleetClient
-from shared.requests import PickupLocation
-from shared.transports.invoke import InvokeTransport
+from shared.domain.fleet_client import FleetClient
+from shared.domain.parsing import PickupLocation
+from shared.adapters.transports.invoke import InvokeTransport
 from tests.support.fake_lambda_server import (FakeLambdaServer, function_error_answer,
                                               raw_answer, service_error_answer,
                                               slow_answer, unicorn_answer)
@@ -21,7 +21,8 @@ PICKUP = PickupLocation(47.6, -122.3)
 
 def fleet_client(server, read_timeout=2.0):
     transport = InvokeTransport(server.client(read_timeout=read_timeout), ARN)
-    return FleetClient(transport, sleep=lambda seconds: None)
+    return FleetClient(transport, budget.FLEET_CALL.retry, budget.FLEET_RELEASE.retry,
+                       sleep=lambda seconds: None)
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 
-from shared.requests import MAX_BODY_BYTES
+from shared.domain.parsing import MAX_BODY_BYTES
 from tests.support import aws as aws_support
 
 EVENTS = pathlib.Path(__file__).parents[1] / 'events'
@@ -152,7 +152,7 @@ def test_an_oversized_body_is_413_before_any_work(rides_client, rides_topic, fle
 
 
 def test_the_bad_direct_invoke_payload_is_refused_the_same_way(rides_client, fleet_lambda):
-    from shared.errors import InvalidRequest
+    from shared.domain.errors import InvalidRequest
 
     with pytest.raises(InvalidRequest, match='PickupLocation.Latitude must be a number'):
         rides_client.lambda_.invoke('RequestRideInvoke', {'PickupLocation': {'Latitude': 'x', 'Longitude': 1}})

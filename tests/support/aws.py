@@ -4,13 +4,13 @@ import time
 
 import boto3
 
-from shared import fleet_schema
-from shared.fleet_loader import load_fleet, read_catalog
-from shared.fleet_store import FleetStore
+from shared.adapters import fleet_schema
+from shared.domain.catalog import load_fleet, read_catalog
+from shared.adapters.dynamodb_fleet_store import DynamoDbFleetStore
 from tests.support.apps import FLEET_DIR
 
 REGION = 'us-east-1'
-CATALOG_PATH = FLEET_DIR / 'data' / 'unicorns.json'
+CATALOG_PATH = FLEET_DIR / 'chalicelib' / 'unicorns.json'
 
 
 def stage_environment(app_dir, stage='dev'):
@@ -26,7 +26,7 @@ def catalog():
 def create_fleet_table(table_name, unicorns=None):
     client = boto3.client('dynamodb', region_name=REGION)
     client.create_table(**fleet_schema.table_definition(table_name))
-    store = FleetStore(client, table_name)
+    store = DynamoDbFleetStore(client, table_name)
     if unicorns is not None:
         load_fleet(store, unicorns)
     return store
