@@ -6,7 +6,7 @@ STAMP   := $(VENV)/.installed
 STAGE   ?= dev
 PYTEST_ARGS ?=
 
-.PHONY: install run test bench package deploy clean
+.PHONY: install run test test-unit bench package deploy clean
 
 install: $(STAMP)
 
@@ -24,6 +24,10 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The fast tier: domain rules on the in-memory fleet store; no moto, no servers.
+test-unit: $(STAMP)
+	$(PY) -m pytest tests/unit -q
 
 # Latency, cold start, fleet scale and cost per million rides, written to
 # bench/results/ (Markdown + PNG). QUICK=1: under a minute; full: under 10.
