@@ -216,6 +216,22 @@ def test_a_failed_publish_releases_the_unicorn_before_the_error_answer(
     assert sns_faults.attempts == 1  # a 500 may have gone out: never repeated
 
 
+def test_a_publish_that_timed_out_is_never_repeated_and_the_unicorn_is_released(
+        rides, endpoint, sns_faults, rides_topic, fleet_table):
+    """After a read timeout the ride may be on the topic already: a second
+    publish could send it twice, so the ride fails and its unicorn goes back."""
+    sns_faults.time_out()
+
+    response = post_ride(rides)
+
+    assert_failed_cleanly(response, 503, 'RideNotRecorded',
+                          'could not record the ride; no unicorn was held for it, '
+                          'please try again', rides_topic, fleet_table)
+    [dispatch] = dispatches(endpoint)
+    assert releases(endpoint) == [dispatch['RideId']]
+    assert sns_faults.attempts == 1
+
+
 def test_a_throttled_publish_is_repeated_and_published_once(
         rides, endpoint, sns_faults, sleeps, rides_topic, fleet_table):
     sns_faults.fail(('Throttling', 400))

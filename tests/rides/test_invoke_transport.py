@@ -102,6 +102,30 @@ def test_a_read_timeout_is_a_fleet_timeout_after_the_retries(lambda_server):
     assert len(lambda_server.requests) == budget.FLEET_CALL.retry.attempts
 
 
+# What Lambda answers when the function ran out of time: 200, FunctionError.
+FLEET_TIMED_OUT = function_error_answer(
+    'Sandbox.Timedout', 'RequestId: 1f60b20c-0000-4000-8000-000000000000 Error: '
+    'Task timed out after 3.00 seconds')
+
+
+def test_a_fleet_function_that_timed_out_is_tried_again_with_the_same_ride(lambda_server):
+    lambda_server.answer(FLEET_TIMED_OUT)
+    ride_id = str(uuid.uuid4())
+
+    assert fleet_client(lambda_server).request_unicorn(ride_id, PICKUP) == UNICORN
+    assert [request['body']['RideId'] for request in lambda_server.requests] == [ride_id] * 2
+
+
+def test_a_fleet_function_that_keeps_timing_out_is_a_fleet_timeout_after_the_retries(
+        lambda_server):
+    lambda_server.default = FLEET_TIMED_OUT
+
+    with pytest.raises(FleetTimeout):
+        fleet_client(lambda_server).request_unicorn(str(uuid.uuid4()), PICKUP)
+
+    assert len(lambda_server.requests) == budget.FLEET_CALL.retry.attempts
+
+
 def test_the_same_ride_id_is_sent_on_every_retry(lambda_server):
     lambda_server.answer(slow_answer(0.6, unicorn_answer(UNICORN)))
     ride_id = str(uuid.uuid4())

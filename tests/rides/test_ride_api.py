@@ -151,6 +151,20 @@ def test_an_oversized_body_is_413_before_any_work(rides_client, rides_topic, fle
     assert rides_topic.published_rides() == []
 
 
+@pytest.mark.parametrize('constant', ['NaN', 'Infinity', '-Infinity'])
+def test_a_direct_invoke_with_a_nan_latitude_is_refused(
+        rides_client, fleet_lambda, rides_topic, constant):
+    """Lambda's JSON parser (awslambdaric uses simplejson) accepts NaN and
+    Infinity in an invoke payload, unlike our HTTP body parser."""
+    from shared.domain.errors import InvalidRequest
+    payload = json.loads(f'{{"PickupLocation": {{"Latitude": {constant}, "Longitude": 1}}}}')
+
+    with pytest.raises(InvalidRequest, match='PickupLocation.Latitude must be a finite number'):
+        rides_client.lambda_.invoke('RequestRideInvoke', payload)
+    assert fleet_lambda.calls == []
+    assert rides_topic.published_rides() == []
+
+
 def test_the_bad_direct_invoke_payload_is_refused_the_same_way(rides_client, fleet_lambda):
     from shared.domain.errors import InvalidRequest
 
