@@ -6,11 +6,14 @@ removed from the catalog leave the store, and a unicorn on a ride stays on
 its ride.
 """
 import json
+import logging
 from pathlib import Path
 from typing import Any
 
 from shared.domain.errors import InvalidRequest
 from shared.domain.fleet_store import FleetStore, Unicorn
+
+log = logging.getLogger(__name__)
 
 REQUIRED_TEXT = ('Name', 'Color', 'DeviceId')
 
@@ -52,4 +55,5 @@ def load_fleet(store: FleetStore, unicorns: list[Unicorn]) -> dict[str, Any]:
     removed = sorted(set(store.unicorn_names()) - wanted)
     for name in removed:
         store.delete_unicorn(name)
+    log.info('catalog loaded', extra={'loaded': len(ordered), 'removed': removed})
     return {'Loaded': len(ordered), 'Removed': removed}
