@@ -13,9 +13,10 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-_ride_id = contextvars.ContextVar('ride_id', default=None)
-_request_id = contextvars.ContextVar('request_id', default=None)
-_function = contextvars.ContextVar('function', default=None)
+_ride_id: contextvars.ContextVar[str | None] = contextvars.ContextVar('ride_id', default=None)
+_request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    'request_id', default=None)
+_function: contextvars.ContextVar[str | None] = contextvars.ContextVar('function', default=None)
 
 # Attributes every LogRecord has; anything else came in through `extra`.
 _STANDARD = set(vars(logging.makeLogRecord({}))) | {'message', 'asctime'}

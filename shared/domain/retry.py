@@ -36,7 +36,7 @@ class RetryPolicy:
         return rng() * self._cap(attempt)
 
     def _cap(self, attempt: int) -> float:
-        return min(self.max_delay, self.base_delay * 2 ** attempt)
+        return min(self.max_delay, self.base_delay * 2.0 ** attempt)
 
 
 def call_with_retries(operation: Callable[[], Result], policy: RetryPolicy,
