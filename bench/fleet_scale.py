@@ -58,8 +58,8 @@ def moto_dynamodb():
 
 def _fleet(client, table, size, seed):
     from shared.adapters import fleet_schema
-    from shared.domain.fleet import Fleet
     from shared.adapters.dynamodb_fleet_store import DynamoDbFleetStore, to_item
+    from shared.domain.fleet import Fleet
 
     client.create_table(**fleet_schema.table_definition(table))
     store = DynamoDbFleetStore(client, table)

@@ -129,8 +129,8 @@ def _fleet_call(stack, settings, tick):
     from shared import budget, wiring
     from shared.adapters import aws_clients
     from shared.adapters.transports.http import HttpTransport
-    from shared.domain.errors import WildRydesError
     from shared.adapters.transports.invoke import InvokeTransport
+    from shared.domain.errors import WildRydesError
 
     records = RideRecords(stack)
     with _aws_environment(stack['aws_url']):

@@ -9,8 +9,8 @@ from botocore.exceptions import ReadTimeoutError
 
 from shared import wiring
 from shared.adapters import aws_clients
-from shared.domain.fleet_client import FleetClient
 from shared.adapters.sns_publisher import RidePublisher
+from shared.domain.fleet_client import FleetClient
 from tests.faults.lambda_endpoint import LambdaEndpoint
 
 # rides' read timeout on the fleet invoke. A test of a late fleet uses the

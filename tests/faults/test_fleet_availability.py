@@ -13,10 +13,10 @@ import pytest
 from bench.fleet_scale import RequestCounter, make_unicorns
 from bench.stats import uniformity
 from shared import wiring
+from shared.adapters.dynamodb_fleet_store import DynamoDbFleetStore
+from shared.domain.catalog import load_fleet
 from shared.domain.errors import NoUnicornAvailable
 from shared.domain.fleet import CLAIM_ATTEMPTS, RANDOM_PICKS, Fleet
-from shared.domain.catalog import load_fleet
-from shared.adapters.dynamodb_fleet_store import DynamoDbFleetStore
 from tests.faults.conftest import post_ride
 from tests.support import aws as aws_support
 from tests.support.aws import held_unicorns

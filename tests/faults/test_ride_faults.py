@@ -7,8 +7,8 @@ import uuid
 import pytest
 
 from shared import budget
-from shared.domain.fleet import CLAIM_ATTEMPTS, Fleet
 from shared.adapters.dynamodb_fleet_store import DynamoDbFleetStore
+from shared.domain.fleet import CLAIM_ATTEMPTS, Fleet
 from tests.faults.conftest import READ_TIMEOUT, post_ride
 from tests.faults.lambda_endpoint import (
     answers_with,

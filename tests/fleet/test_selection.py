@@ -9,9 +9,9 @@ import boto3
 
 from bench.fleet_scale import RequestCounter, make_unicorns
 from bench.stats import uniformity
-from shared.domain.fleet import Fleet
-from shared.domain.catalog import load_fleet
 from shared.adapters.dynamodb_fleet_store import DynamoDbFleetStore
+from shared.domain.catalog import load_fleet
+from shared.domain.fleet import Fleet
 from tests.support import aws as aws_support
 
 

@@ -22,8 +22,8 @@ import requests
 
 from bench.fleet_scale import make_unicorns
 from local_stack import testing
-from shared.domain.catalog import load_fleet
 from shared.adapters.dynamodb_fleet_store import DynamoDbFleetStore
+from shared.domain.catalog import load_fleet
 from tests.support import aws as aws_support
 from tests.support.apps import FLEET_DIR, RIDES_DIR
 from tests.support.aws import held_unicorns

@@ -9,10 +9,10 @@ from chalice.cli.factory import CLIFactory
 from chalice.local import LocalDevServer
 
 from shared import budget
+from shared.adapters.transports.http import HttpTransport, SigV4Signer
 from shared.domain.errors import FleetError, NoUnicornAvailable, RideNotFound
 from shared.domain.fleet_client import FleetClient
 from shared.domain.parsing import PickupLocation
-from shared.adapters.transports.http import HttpTransport, SigV4Signer
 from tests.support import aws as aws_support
 from tests.support.apps import FLEET_DIR
 from tests.support.fake_lambda_server import FakeLambdaServer, raw_answer

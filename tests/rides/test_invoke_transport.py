@@ -5,11 +5,11 @@ import uuid
 import pytest
 
 from shared import budget
+from shared.adapters.transports.invoke import InvokeTransport
 from shared.domain.errors import (FleetBusy, FleetError, FleetTimeout,
-                           NoUnicornAvailable, RideNotFound)
+                                  NoUnicornAvailable, RideNotFound)
 from shared.domain.fleet_client import FleetClient
 from shared.domain.parsing import PickupLocation
-from shared.adapters.transports.invoke import InvokeTransport
 from tests.support.fake_lambda_server import (FakeLambdaServer, function_error_answer,
                                               raw_answer, service_error_answer,
                                               slow_answer, unicorn_answer)

@@ -5,8 +5,8 @@ import time
 import boto3
 
 from shared.adapters import fleet_schema
-from shared.domain.catalog import load_fleet, read_catalog
 from shared.adapters.dynamodb_fleet_store import DynamoDbFleetStore
+from shared.domain.catalog import load_fleet, read_catalog
 from tests.support.apps import FLEET_DIR
 
 REGION = 'us-east-1'

@@ -2,8 +2,8 @@ from decimal import Decimal
 
 import pytest
 
-from shared.domain.errors import FleetBusy
 from shared.adapters.json_encoding import jsonable
+from shared.domain.errors import FleetBusy
 from shared.domain.retry import Retryable, RetryPolicy, call_with_retries
 
 
