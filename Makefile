@@ -7,7 +7,7 @@ STAGE   ?= dev
 CHROMIUM := /usr/bin/chromium
 PYTEST_ARGS ?=
 
-.PHONY: install run test lint bench package deploy clean
+.PHONY: install run test test-unit lint bench package deploy clean
 
 install: $(STAMP)
 
@@ -43,6 +43,9 @@ $(CHROMIUM):
 	  echo "  sudo apt-get update && sudo apt-get install -y chromium"; \
 	  exit 1; \
 	fi
+# The fast tier: domain rules on the in-memory fleet store; no moto, no servers.
+test-unit: $(STAMP)
+	$(PY) -m pytest tests/unit -q
 
 # Latency, cold start, fleet scale and cost per million rides, written to
 # bench/results/ (Markdown + PNG). QUICK=1: under a minute; full: under 10.

@@ -35,13 +35,13 @@ def moto_dynamodb():
 
 
 def _fleet(client, table, size, seed):
-    from shared import fleet_schema
-    from shared.fleet import Fleet
-    from shared.fleet_store import FleetStore, to_item
+    from shared.adapters import fleet_schema
+    from shared.adapters.dynamodb_fleet_store import DynamoDbFleetStore, to_item
+    from shared.domain.fleet import Fleet
 
     client.create_table(**fleet_schema.table_definition(table))
-    store = FleetStore(client, table)
-    # What `shared.fleet_loader.load_fleet` writes (catalog attributes, Slot,
+    store = DynamoDbFleetStore(client, table)
+    # What `shared.domain.catalog.load_fleet` writes (catalog attributes, Slot,
     # Fleet, BusyUntil; then the fleet record), 25 items per request: its
     # one UpdateItem per unicorn would make moto take most of the run.
     items = [dict(unicorn, Slot=slot, Fleet=fleet_schema.FLEET_PARTITION, BusyUntil=0)

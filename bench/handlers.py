@@ -69,7 +69,7 @@ def measure(pairs, rounds, warmup, tick):
     results = {}
     with patched_environ(bench_environment()), quiet_json_logs():
         uninstall = targets.install_auto_stub(prequeue=False)
-        from shared import aws_clients
+        from shared.adapters import aws_clients
         aws_clients.reset()
         try:
             results = _measure_pairs(pairs, rounds, warmup, tick)

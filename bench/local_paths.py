@@ -23,7 +23,7 @@ from contextlib import contextmanager
 from bench.interleave import Path, TooManyFailures, alternate
 from bench.stats import Summary
 from project.model import Project
-from shared import fleet_schema
+from shared.adapters import fleet_schema
 
 TIMEOUT_SECONDS = 10
 PICKUP = {'Latitude': 47.6097, 'Longitude': -122.3331}
@@ -126,10 +126,11 @@ def _aws_environment(aws_url):
 
 
 def _fleet_call(stack, settings, tick):
-    from shared import aws_clients, budget, wiring
-    from shared.transports.http import HttpTransport
-    from shared.errors import WildRydesError
-    from shared.transports.invoke import InvokeTransport
+    from shared import budget, wiring
+    from shared.adapters import aws_clients
+    from shared.adapters.transports.http import HttpTransport
+    from shared.adapters.transports.invoke import InvokeTransport
+    from shared.domain.errors import WildRydesError
 
     records = RideRecords(stack)
     with _aws_environment(stack['aws_url']):

@@ -112,7 +112,7 @@ def clients_of(target):
         module = load_module(target)
         names = {'dynamodb': 'dynamodb', 'lambda': 'lambda_client', 'sns': 'sns'}
         return [getattr(module, names[service]) for service in target.services]
-    from shared import aws_clients
+    from shared.adapters import aws_clients
     makers = {'dynamodb': aws_clients.dynamodb_client, 'lambda': aws_clients.lambda_client,
               'sns': aws_clients.sns_client}
     return [makers[service]() for service in target.services]

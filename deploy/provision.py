@@ -1,6 +1,6 @@
 """What a deploy makes that Chalice does not, written once.
 
-In the order the apps need it: the fleet table (from `shared.fleet_schema`)
+In the order the apps need it: the fleet table (from `shared.adapters.fleet_schema`)
 with its TTL; the fleet's functions (made by whoever runs the sequence:
 `chalice deploy`, or the local runtime, which serves them already); the SSM
 parameter holding `RequestUnicornInvoke`'s ARN, which rides reads at run
@@ -19,7 +19,7 @@ from typing import Any, Callable
 from botocore.exceptions import ClientError
 
 from project.model import Project
-from shared import fleet_schema
+from shared.adapters import fleet_schema
 
 Clients = Callable[[str], Any]  # service name -> boto3 client
 

@@ -2,7 +2,7 @@
 Python so they cannot drift from the code that uses them.
 
 - Names come from the project model (`project.model`); the fleet table from
-  `shared.fleet_schema.table_definition`, the same definition the tests,
+  `shared.adapters.fleet_schema.table_definition`, the same definition the tests,
   the local stack and `chalice deploy`'s provisioning create it from.
 - Each app's IAM policy is written once here, as statements whose
   resources are small typed values. Each renders itself two ways:
@@ -39,7 +39,7 @@ from project.model import (
     AppEntry,
     Project,
 )
-from shared import fleet_schema
+from shared.adapters import fleet_schema
 
 APPS = APP_ENTRIES
 # Logical ids of what the merge templates add.

@@ -63,7 +63,7 @@ RIDES = AppEntry('rides', (RIDES_FUNCTION,))
 APP_ENTRIES = (FLEET, RIDES)  # in the order they are deployed
 
 # The unicorn catalog LoadTable loads (the package holds a copy in chalicelib/).
-CATALOG_PATH = FLEET.directory / 'data' / 'unicorns.json'
+CATALOG_PATH = FLEET.directory / 'chalicelib' / 'unicorns.json'
 
 
 class ChaliceApp:

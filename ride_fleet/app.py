@@ -10,17 +10,21 @@ import os
 
 from chalice import Chalice, IAMAuthorizer, Response
 
-from shared import custom_resource, fleet_loader, logs, wiring
-from shared.errors import InvalidRequest, answered_as
-from shared.requests import parse_unicorn_request
+from shared import logs, wiring
+from shared.adapters import custom_resource
+from shared.domain.catalog import load_fleet, read_catalog
+from shared.domain.errors import InvalidRequest, answered_as
+from shared.domain.fleet import Fleet
+from shared.domain.parsing import parse_unicorn_request
 
 app = Chalice(app_name='wild-rydes-ride-fleet')
+logs.log_every_invocation(app)
 CATALOG_PATH = os.path.join(os.path.dirname(__file__), 'chalicelib', 'unicorns.json')
 json_errors = answered_as(lambda body, status: Response(body=body, status_code=status))
 
 
 @functools.lru_cache(maxsize=None)
-def fleet():
+def fleet() -> Fleet:
     """The fleet service, built on first use and kept for the sandbox's life."""
     return wiring.fleet_from_environment()
 
@@ -29,7 +33,6 @@ def fleet():
 def request_unicorn_invoke(event, context):
     """Direct invoke. Domain errors are raised, so the caller finds them in
     `FunctionError`, with the error's class name as `errorType`."""
-    logs.start_request('RequestUnicornInvoke', context.aws_request_id)
     return _serve(event)
 
 
@@ -38,7 +41,6 @@ def request_unicorn_invoke(event, context):
 def request_unicorn():
     """API Gateway. `?RideId=` dispatches for that ride; without it, shows
     one available unicorn and holds nothing."""
-    logs.start_http_request('GET /unicorn', app.current_request, app.lambda_context)
     query = app.current_request.query_params or {}
     return _serve({'RideId': query['RideId']} if 'RideId' in query else {})
 
@@ -46,19 +48,15 @@ def request_unicorn():
 @app.route('/unicorn/{ride_id}/release', methods=['POST'], authorizer=IAMAuthorizer())
 @json_errors
 def release_unicorn(ride_id):
-    logs.start_http_request('POST /unicorn/{RideId}/release',
-                            app.current_request, app.lambda_context)
     return _serve({'Action': 'Release', 'RideId': ride_id})
 
 
 @app.lambda_function(name='LoadTable')
 def load_table(event, context):
-    """Load the catalog (data/unicorns.json) into the table; idempotent.
+    """Load the catalog (chalicelib/unicorns.json) into the table; idempotent.
     Invoked with `{}`, or by CloudFormation as a custom resource."""
-    logs.start_request('LoadTable', context.aws_request_id)
-
     def load():
-        return fleet_loader.load_fleet(fleet().store, fleet_loader.read_catalog(CATALOG_PATH))
+        return load_fleet(fleet().store, read_catalog(CATALOG_PATH))
 
     if custom_resource.is_custom_resource_event(event):
         return custom_resource.handle(event, context, load)

@@ -12,16 +12,18 @@ from chalice import Chalice, Response
 
 from chalicelib.web import web
 from shared import logs, wiring
-from shared.errors import answered_as
-from shared.requests import parse_json_body
+from shared.domain.errors import answered_as
+from shared.domain.parsing import parse_json_body
+from shared.domain.rides import RideService
 
 app = Chalice(app_name='wild-rydes')
+logs.log_every_invocation(app)
 json_errors = answered_as(lambda body, status: Response(body=body, status_code=status))
 app.register_blueprint(web)
 
 
 @functools.lru_cache(maxsize=None)
-def rides():
+def rides() -> RideService:
     """The rides service, built on first use and kept for the sandbox's life."""
     return wiring.ride_service_from_environment()
 
@@ -29,7 +31,6 @@ def rides():
 @app.route('/ride', methods=['POST'], cors=True)
 @json_errors
 def request_ride():
-    logs.start_http_request('POST /ride', app.current_request, app.lambda_context)
     body = parse_json_body(app.current_request.raw_body)
     return Response(body=rides().request_ride(body), status_code=201)
 
@@ -37,14 +38,10 @@ def request_ride():
 @app.route('/ride/{ride_id}/complete', methods=['POST'], cors=True)
 @json_errors
 def complete_ride(ride_id):
-    logs.start_http_request('POST /ride/{RideId}/complete',
-                            app.current_request, app.lambda_context)
     return rides().complete_ride(ride_id)
 
 
 @app.lambda_function(name='RequestRideInvoke')
 def request_ride_invoke(event, context):
     """Direct invoke: the payload is the body of `POST /ride`."""
-    logs.start_request('RequestRideInvoke', context.aws_request_id)
     return rides().request_ride(event)
-

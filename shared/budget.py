@@ -5,11 +5,11 @@ timeout (rides/.chalice/config.json) must come first, and the sum of every
 timeout and backoff on the path must fit inside that. boto3's defaults (60 s
 read timeout, retries by botocore) would not: a slow fleet would be invoked
 again behind the caller's back. Here every AWS client gets one attempt from
-botocore, and `shared.retry` repeats only what is safe to repeat.
+botocore, and `shared.domain.retry` repeats only what is safe to repeat.
 """
 from dataclasses import dataclass
 
-from shared.retry import RetryPolicy
+from shared.domain.retry import RetryPolicy
 
 API_GATEWAY_TIMEOUT_SECONDS = 29
 
@@ -20,7 +20,7 @@ class CallBudget:
     read_timeout: float
     retry: RetryPolicy
 
-    def worst_case_seconds(self):
+    def worst_case_seconds(self) -> float:
         per_attempt = self.connect_timeout + self.read_timeout
         return self.retry.attempts * per_attempt + self.retry.max_total_delay()
 
@@ -49,6 +49,6 @@ DYNAMODB_CALL = CallBudget(connect_timeout=0.5, read_timeout=1.0,
 RIDE_PATH = (SSM_LOOKUP, FLEET_CALL, SNS_PUBLISH, FLEET_RELEASE)
 
 
-def ride_path_worst_case_seconds():
+def ride_path_worst_case_seconds() -> float:
     """Everything a single POST /ride can wait for, back to back."""
     return sum(call.worst_case_seconds() for call in RIDE_PATH)

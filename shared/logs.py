@@ -10,10 +10,13 @@ import json
 import logging
 import os
 import sys
+from collections.abc import Callable
+from typing import Any
 
-_ride_id = contextvars.ContextVar('ride_id', default=None)
-_request_id = contextvars.ContextVar('request_id', default=None)
-_function = contextvars.ContextVar('function', default=None)
+_ride_id: contextvars.ContextVar[str | None] = contextvars.ContextVar('ride_id', default=None)
+_request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    'request_id', default=None)
+_function: contextvars.ContextVar[str | None] = contextvars.ContextVar('function', default=None)
 
 # Attributes every LogRecord has; anything else came in through `extra`.
 _STANDARD = set(vars(logging.makeLogRecord({}))) | {'message', 'asctime'}
@@ -21,7 +24,7 @@ _SECRET_WORDS = ('authorization', 'token', 'secret', 'password', 'signature')
 
 
 class JsonFormatter(logging.Formatter):
-    def format(self, record):
+    def format(self, record: logging.LogRecord) -> str:
         entry = {
             'level': record.levelname,
             'message': record.getMessage(),
@@ -38,12 +41,12 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, default=str)
 
 
-def _is_secret(key):
+def _is_secret(key: str) -> bool:
     lowered = key.lower()
     return any(word in lowered for word in _SECRET_WORDS)
 
 
-def configure():
+def configure() -> None:
     """Send the root logger's records to stdout as JSON lines, once per process."""
     root = logging.getLogger()
     if not any(isinstance(h.formatter, JsonFormatter) for h in root.handlers):
@@ -58,7 +61,31 @@ def configure():
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
-def start_request(function, request_id):
+def log_every_invocation(app: Any) -> None:
+    """Bind each invocation's identity before its handler runs, for every
+    route and Lambda function of a Chalice `app`: handlers do not repeat it,
+    and the label is the route or function itself, so it cannot drift."""
+    app.register_middleware(_http_invocation, 'http')
+    app.register_middleware(_lambda_invocation, 'pure_lambda')
+
+
+def _http_invocation(request: Any, get_response: Callable[[Any], Any]) -> Any:
+    """An API Gateway route, labelled `METHOD /resource/path`."""
+    route = f"{request.method} {request.context.get('resourcePath')}"
+    start_http_request(route, request, request.lambda_context)
+    return get_response(request)
+
+
+def _lambda_invocation(event: Any, get_response: Callable[[Any], Any]) -> Any:
+    """A `@app.lambda_function`, labelled with its name in the app: Lambda's
+    function name is `<app>-<stage>-<name>`, and Chalice's test client
+    passes the bare name."""
+    function = str(getattr(event.context, 'function_name', '')).rsplit('-', 1)[-1]
+    start_request(function, getattr(event.context, 'aws_request_id', None))
+    return get_response(event)
+
+
+def start_request(function: str | None, request_id: str | None) -> None:
     """Bind the invocation's identity to every line it logs."""
     configure()
     _function.set(function)
@@ -66,7 +93,7 @@ def start_request(function, request_id):
     _ride_id.set(None)
 
 
-def start_http_request(route, request, lambda_context):
+def start_http_request(route: str, request: Any, lambda_context: Any) -> None:
     """For an API Gateway route: API Gateway's request id, or the Lambda
     request id where there is none (chalice local, the test client)."""
     request_id = (request.context or {}).get('requestId')
@@ -75,5 +102,5 @@ def start_http_request(route, request, lambda_context):
     start_request(route, request_id)
 
 
-def bind_ride(ride_id):
+def bind_ride(ride_id: str | None) -> None:
     _ride_id.set(ride_id)

@@ -5,14 +5,22 @@ as it is then: Chalice's test client swaps in a stage's environment only
 for an invocation, and a cold start should not pay for clients it never uses.
 """
 import os
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
-from shared import aws_clients, budget
-from shared.errors import WildRydesError
-from shared.fleet import DEFAULT_LEASE_SECONDS, Fleet
-from shared.fleet_client import FleetClient
-from shared.fleet_store import FleetStore
-from shared.publisher import RidePublisher
-from shared.rides import RideService
+from shared import budget
+from shared.adapters import aws_clients
+from shared.adapters.dynamodb_fleet_store import DynamoDbFleetStore
+from shared.adapters.sns_publisher import RidePublisher
+from shared.domain.errors import WildRydesError
+from shared.domain.fleet import DEFAULT_LEASE_SECONDS, Fleet
+from shared.domain.fleet_client import FleetClient, FleetTransport
+from shared.domain.rides import RideService
+
+if TYPE_CHECKING:
+    from shared.adapters.transports.http import SigV4Signer
+
+Environment = Mapping[str, str]
 
 
 class ConfigurationError(WildRydesError):
@@ -22,33 +30,36 @@ class ConfigurationError(WildRydesError):
     code = 'ConfigurationError'
 
 
-def fleet_from_environment(env=None):
+def fleet_from_environment(env: Environment | None = None) -> Fleet:
     env = os.environ if env is None else env
-    store = FleetStore(aws_clients.dynamodb_client(), _required(env, 'DYNAMODB_TABLE'),
-                       hash_key=env.get('UNICORN_HASH_KEY') or 'Name')
+    store = DynamoDbFleetStore(aws_clients.dynamodb_client(), _required(env, 'DYNAMODB_TABLE'),
+                               hash_key=env.get('UNICORN_HASH_KEY') or 'Name')
     lease = env.get('UNICORN_LEASE_SECONDS') or DEFAULT_LEASE_SECONDS
     return Fleet(store, lease_seconds=int(lease))
 
 
-def ride_service_from_environment(env=None):
+def ride_service_from_environment(env: Environment | None = None) -> RideService:
     env = os.environ if env is None else env
-    publisher = RidePublisher(aws_clients.sns_client(), _required(env, 'RIDES_SNS_TOPIC_ARN'))
-    return RideService(FleetClient(_transport(env)), publisher)
+    publisher = RidePublisher(aws_clients.sns_client(), _required(env, 'RIDES_SNS_TOPIC_ARN'),
+                              budget.SNS_PUBLISH.retry)
+    fleet = FleetClient(_transport(env), dispatch_retry=budget.FLEET_CALL.retry,
+                        release_retry=budget.FLEET_RELEASE.retry)
+    return RideService(fleet, publisher)
 
 
-def _transport(env):
+def _transport(env: Environment) -> FleetTransport:
     name = env.get('UNICORN_TRANSPORT') or 'invoke'
     if name == 'invoke':
-        from shared.transports.invoke import InvokeTransport
+        from shared.adapters.transports.invoke import InvokeTransport
         return InvokeTransport(aws_clients.lambda_client(), fleet_function_arn(env))
     if name == 'http':
-        from shared.transports.http import HttpTransport
+        from shared.adapters.transports.http import HttpTransport
         return HttpTransport(_required(env, 'REQUEST_UNICORN_URL'), budget.FLEET_CALL,
                              signer=_signer())
     raise ConfigurationError(f'UNICORN_TRANSPORT must be "invoke" or "http", not {name!r}')
 
 
-def fleet_function_arn(env):
+def fleet_function_arn(env: Environment) -> str:
     """The fleet function's ARN: from `REQUEST_UNICORN_ARN` when the deploy
     resolved it (CloudFormation's SSM dynamic reference), else looked up in
     the SSM parameter the fleet publishes it in."""
@@ -58,17 +69,17 @@ def fleet_function_arn(env):
     parameter = _required(env, 'REQUEST_UNICORN_ARN_PARAMETER')
     ssm = aws_clients.ssm_client()
     try:
-        return ssm.get_parameter(Name=parameter)['Parameter']['Value']
+        return str(ssm.get_parameter(Name=parameter)['Parameter']['Value'])
     except ssm.exceptions.ParameterNotFound:
         raise ConfigurationError(f'SSM parameter {parameter} does not exist; '
                                  'deploy the ride fleet first') from None
 
 
-def _signer():
+def _signer() -> 'SigV4Signer | None':
     """SigV4 for the fleet's AWS_IAM route, with this function's credentials."""
     import boto3
 
-    from shared.transports.http import SigV4Signer
+    from shared.adapters.transports.http import SigV4Signer
 
     session = boto3.session.Session()
     credentials = session.get_credentials()
@@ -77,7 +88,7 @@ def _signer():
     return SigV4Signer(credentials, session.region_name or 'us-east-1')
 
 
-def _required(env, name):
+def _required(env: Environment, name: str) -> str:
     value = env.get(name)
     if not value:
         raise ConfigurationError(f'environment variable {name} is not set')

@@ -6,7 +6,7 @@ from chalice.test import Client
 from moto import mock_aws
 
 from project.model import FLEET_FUNCTION
-from shared import aws_clients
+from shared.adapters import aws_clients
 from tests.support import aws as aws_support
 from tests.support.apps import FLEET_DIR, RIDES_DIR, fleet_app, rides_app
 from tests.support.lambda_bridge import InProcessLambda
@@ -45,8 +45,8 @@ def empty_fleet_table(aws, fleet_env):
 
 @pytest.fixture
 def fleet_table(empty_fleet_table):
-    """The table, loaded with the catalog shipped in ride_fleet/data."""
-    from shared.fleet_loader import load_fleet
+    """The table, loaded with the catalog shipped in ride_fleet/chalicelib."""
+    from shared.domain.catalog import load_fleet
     load_fleet(empty_fleet_table, aws_support.catalog())
     return empty_fleet_table
 

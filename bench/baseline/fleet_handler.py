@@ -1,5 +1,5 @@
 """The fleet's dispatch as a bare Lambda handler: the same four DynamoDB
-calls as `shared.fleet` (ride record, fleet size, one slot, one
+calls as `shared.domain.fleet` (ride record, fleet size, one slot, one
 transaction), nothing else. `lambda_handler` takes a direct-invoke payload,
 `api_handler` an API Gateway proxy event."""
 import json

@@ -7,7 +7,7 @@ import pytest
 
 from deploy import chalice_deploy, templates
 from project.model import ChaliceApp, Project
-from shared import fleet_schema
+from shared.adapters import fleet_schema
 from tests.support import aws as aws_support
 
 TABLE_NAME = Project('dev').table_name

@@ -17,8 +17,8 @@ from chalice.test import Client
 
 from deploy import templates
 from project.model import Project
-from shared import aws_clients
-from shared.errors import NoUnicornAvailable
+from shared.adapters import aws_clients
+from shared.domain.errors import NoUnicornAvailable
 from tests.conftest import FLEET_FUNCTION_ARN
 from tests.deploy.aws_calls import ACCOUNT, RECORDER
 from tests.deploy.packages import role_policies

@@ -8,7 +8,7 @@ import time
 import pytest
 from chalice.test import Client
 
-from shared import custom_resource
+from shared.adapters import custom_resource
 from tests.deploy.response_server import ResponseServer
 from tests.support import aws as aws_support
 from tests.support.apps import FLEET_DIR

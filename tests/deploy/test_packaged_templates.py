@@ -8,7 +8,7 @@ import pytest
 from deploy import package as packager
 from deploy import templates
 from project.model import Project
-from shared import fleet_schema
+from shared.adapters import fleet_schema
 from tests.deploy.packages import functions, role_policies
 
 FLEET, RIDES = templates.FLEET, templates.RIDES
@@ -156,4 +156,4 @@ def test_the_fleet_zip_holds_the_catalog_itself(builds):
     with zipfile.ZipFile(builds.zip_path(FLEET)) as archive:
         catalog = archive.read('chalicelib/unicorns.json')
 
-    assert catalog == (templates.ROOT / 'ride_fleet' / 'data' / 'unicorns.json').read_bytes()
+    assert catalog == (templates.ROOT / 'ride_fleet' / 'chalicelib' / 'unicorns.json').read_bytes()

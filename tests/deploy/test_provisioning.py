@@ -10,7 +10,7 @@ import pytest
 from deploy.dry_run import DryRunAws
 from deploy.provision import Provisioner, ProvisioningFailed
 from project.model import Project
-from shared import fleet_schema
+from shared.adapters import fleet_schema
 from tests.support import aws as aws_support
 
 PROJECT = Project('dev')

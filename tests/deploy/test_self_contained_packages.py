@@ -21,7 +21,7 @@ import pytest
 
 from deploy import templates
 from project.model import Project
-from shared import fleet_schema
+from shared.adapters import fleet_schema
 from tests.deploy.response_server import ResponseServer
 from tests.support.fake_lambda_server import FakeLambdaServer, unicorn_answer
 

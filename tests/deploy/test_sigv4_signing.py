@@ -13,7 +13,7 @@ import botocore.credentials
 import pytest
 
 from shared import budget, wiring
-from shared.transports.http import HttpTransport, SigV4Signer
+from shared.adapters.transports.http import HttpTransport, SigV4Signer
 from tests.support.loopback import LoopbackServer, QuietHandler
 
 SECRET = 'testing'  # the credentials below use it

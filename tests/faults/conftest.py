@@ -5,10 +5,12 @@ import json
 
 import pytest
 from botocore.awsrequest import AWSResponse
+from botocore.exceptions import ReadTimeoutError
 
-from shared import aws_clients, wiring
-from shared.fleet_client import FleetClient
-from shared.publisher import RidePublisher
+from shared import wiring
+from shared.adapters import aws_clients
+from shared.adapters.sns_publisher import RidePublisher
+from shared.domain.fleet_client import FleetClient
 from tests.faults.lambda_endpoint import LambdaEndpoint
 
 # rides' read timeout on the fleet invoke. A test of a late fleet uses the
@@ -56,6 +58,9 @@ def rides(rides_client, endpoint, sleeps):
     return rides_client
 
 
+NO_ANSWER_IN_TIME = object()
+
+
 class SnsFaults:
     """Fails rides' SNS publishes with real Query-protocol error answers,
     parsed by botocore; unscripted publishes reach moto."""
@@ -68,10 +73,18 @@ class SnsFaults:
     def fail(self, *codes):
         self.codes.extend(codes)
 
+    def time_out(self):
+        """The next publish gets no answer in time: botocore's ReadTimeoutError,
+        as when SNS took the message but its answer was lost."""
+        self.codes.append(NO_ANSWER_IN_TIME)
+
     def _send(self, request, **kwargs):
         self.attempts += 1
         if not self.codes:
             return None
+        if self.codes[0] is NO_ANSWER_IN_TIME:
+            self.codes.pop(0)
+            raise ReadTimeoutError(endpoint_url=request.url)
         code, status = self.codes.pop(0)
         # botocore runs every before-send handler and takes the first answer;
         # moto's comes after this one, so point the request where moto does

@@ -11,10 +11,10 @@ import boto3
 import pytest
 
 from shared import wiring
-from shared.errors import NoUnicornAvailable
-from shared.fleet import CLAIM_ATTEMPTS, RANDOM_PICKS, Fleet
-from shared.fleet_loader import load_fleet
-from shared.fleet_store import FleetStore
+from shared.adapters.dynamodb_fleet_store import DynamoDbFleetStore
+from shared.domain.catalog import load_fleet
+from shared.domain.errors import NoUnicornAvailable
+from shared.domain.fleet import CLAIM_ATTEMPTS, RANDOM_PICKS, Fleet
 from testkit.catalog import make_unicorns
 from testkit.dynamodb import RequestCounter
 from testkit.stats import uniformity
@@ -50,7 +50,7 @@ class SamePick:
         self._picked = threading.Barrier(parties, timeout=10)
         self._write = threading.Lock()
         self._waited = set()
-        original = FleetStore.claim
+        original = DynamoDbFleetStore.claim
 
         def claim(store, unicorn, ride_id, **kwargs):
             if threading.get_ident() not in self._waited:  # a redraw goes straight on
@@ -59,7 +59,7 @@ class SamePick:
             with self._write:
                 return original(store, unicorn, ride_id, **kwargs)
 
-        monkeypatch.setattr(FleetStore, 'claim', claim)
+        monkeypatch.setattr(DynamoDbFleetStore, 'claim', claim)
 
 
 def run_together(calls):
@@ -270,7 +270,7 @@ def dispatch_costs(fleet_size, busy_share, dispatches, seed):
     table = f'fleet-{fleet_size}-{seed}'
     client = boto3.client('dynamodb', region_name=aws_support.REGION)
     aws_support.create_fleet_table(table)
-    store = FleetStore(client, table)
+    store = DynamoDbFleetStore(client, table)
     load_fleet(store, make_unicorns(fleet_size))
     hold(Fleet(store, rng=random.Random(seed)), int(fleet_size * busy_share))
     counter = RequestCounter(client)

@@ -7,8 +7,8 @@ import uuid
 import pytest
 
 from shared import budget
-from shared.fleet import CLAIM_ATTEMPTS, Fleet
-from shared.fleet_store import FleetStore
+from shared.adapters.dynamodb_fleet_store import DynamoDbFleetStore
+from shared.domain.fleet import CLAIM_ATTEMPTS, Fleet
 from tests.faults.conftest import READ_TIMEOUT, post_ride
 from tests.faults.lambda_endpoint import (
     answers_with,
@@ -54,7 +54,7 @@ def test_a_fleet_that_raises_is_502_naming_only_the_error_type(
         rides, endpoint, rides_topic, fleet_table, monkeypatch):
     def broken(self):
         raise KeyError('Size')
-    monkeypatch.setattr(FleetStore, 'fleet_size', broken)
+    monkeypatch.setattr(DynamoDbFleetStore, 'fleet_size', broken)
 
     response = post_ride(rides)
 
@@ -68,7 +68,7 @@ def test_a_fleet_that_raises_after_dispatching_gives_the_unicorn_back(
     """The claim was written, then the fleet crashed building its answer."""
     def broken(unicorn):
         raise TypeError('Object of type Decimal is not JSON serializable')
-    monkeypatch.setattr('shared.fleet.public_view', broken)
+    monkeypatch.setattr('shared.domain.fleet.public_view', broken)
 
     response = post_ride(rides)
 
@@ -216,6 +216,22 @@ def test_a_failed_publish_releases_the_unicorn_before_the_error_answer(
     assert sns_faults.attempts == 1  # a 500 may have gone out: never repeated
 
 
+def test_a_publish_that_timed_out_is_never_repeated_and_the_unicorn_is_released(
+        rides, endpoint, sns_faults, rides_topic, fleet_table):
+    """After a read timeout the ride may be on the topic already: a second
+    publish could send it twice, so the ride fails and its unicorn goes back."""
+    sns_faults.time_out()
+
+    response = post_ride(rides)
+
+    assert_failed_cleanly(response, 503, 'RideNotRecorded',
+                          'could not record the ride; no unicorn was held for it, '
+                          'please try again', rides_topic, fleet_table)
+    [dispatch] = dispatches(endpoint)
+    assert releases(endpoint) == [dispatch['RideId']]
+    assert sns_faults.attempts == 1
+
+
 def test_a_throttled_publish_is_repeated_and_published_once(
         rides, endpoint, sns_faults, sleeps, rides_topic, fleet_table):
     sns_faults.fail(('Throttling', 400))
@@ -252,7 +268,7 @@ class ClaimRace:
 
     def __init__(self, monkeypatch, times=1):
         self.times, self.claimed, self.rivals = times, [], {}
-        original = FleetStore.claim
+        original = DynamoDbFleetStore.claim
         race = self
 
         def claim(store, unicorn, ride_id, **kwargs):
@@ -263,7 +279,7 @@ class ClaimRace:
                 original(store, unicorn, rival, **kwargs)
             return original(store, unicorn, ride_id, **kwargs)
 
-        monkeypatch.setattr(FleetStore, 'claim', claim)
+        monkeypatch.setattr(DynamoDbFleetStore, 'claim', claim)
 
 
 def test_a_rival_ride_that_wins_the_picked_unicorn_sends_this_ride_another(

@@ -9,7 +9,7 @@ import uuid
 import pytest
 from chalice.test import Client
 
-from shared.errors import InvalidRequest, NoUnicornAvailable
+from shared.domain.errors import InvalidRequest, NoUnicornAvailable
 from tests.support import aws as aws_support
 from tests.support.apps import FLEET_DIR
 
@@ -156,3 +156,25 @@ def test_the_shipped_fleet_is_big_enough_and_numeric_somewhere():
     assert all({'Name', 'Color', 'DeviceId'} <= set(unicorn) for unicorn in unicorns)
     assert all(any(isinstance(value, (int, float)) or type(value).__name__ == 'Decimal'
                    for value in unicorn.values()) for unicorn in unicorns)
+
+
+def test_a_direct_invoke_with_a_nan_pickup_is_refused_and_holds_nothing(fleet_client, fleet_table):
+    """Lambda's JSON parser accepts NaN in an invoke payload."""
+    payload = json.loads('{"RideId": "%s", "PickupLocation": {"Latitude": NaN, "Longitude": 0}}'
+                         % uuid.uuid4())
+
+    with pytest.raises(InvalidRequest, match='PickupLocation.Latitude must be a finite number'):
+        fleet_client.lambda_.invoke('RequestUnicornInvoke', payload)
+    assert aws_support.held_unicorns(fleet_table) == {}
+
+
+def test_load_table_again_keeps_every_unicorn_on_its_ride(fleet_client, fleet_table):
+    rides = [str(uuid.uuid4()) for _ in range(3)]
+    held = {invoke(fleet_client, 'RequestUnicornInvoke', {'RideId': ride})['Name']: ride
+            for ride in rides}
+
+    invoke(fleet_client, 'LoadTable', {})
+
+    assert aws_support.held_unicorns(fleet_table) == held
+    for ride in rides:  # each ride still has its unicorn, and only it
+        assert held[invoke(fleet_client, 'RequestUnicornInvoke', {'RideId': ride})['Name']] == ride

@@ -7,9 +7,9 @@ import uuid
 
 import boto3
 
-from shared.fleet import Fleet
-from shared.fleet_loader import load_fleet
-from shared.fleet_store import FleetStore
+from shared.adapters.dynamodb_fleet_store import DynamoDbFleetStore
+from shared.domain.catalog import load_fleet
+from shared.domain.fleet import Fleet
 from testkit.catalog import make_unicorns
 from testkit.dynamodb import RequestCounter
 from testkit.stats import uniformity
@@ -32,7 +32,7 @@ def test_every_unicorn_is_chosen_with_equal_chance(fleet_table):
 def dispatch_requests(fleet_size, table_name):
     client = boto3.client('dynamodb', region_name=aws_support.REGION)
     aws_support.create_fleet_table(table_name)
-    store = FleetStore(client, table_name)
+    store = DynamoDbFleetStore(client, table_name)
     load_fleet(store, make_unicorns(fleet_size))
     counter = RequestCounter(client)
     Fleet(store, rng=random.Random(7)).dispatch(str(uuid.uuid4()))

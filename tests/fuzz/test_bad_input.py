@@ -10,8 +10,8 @@ import uuid
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
-from shared.errors import WildRydesError
-from shared.requests import MAX_BODY_BYTES
+from shared.domain.errors import WildRydesError
+from shared.domain.parsing import MAX_BODY_BYTES
 from tests.fuzz import strategies as s
 from tests.fuzz.conftest import CASES, FUZZ
 

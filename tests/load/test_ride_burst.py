@@ -21,8 +21,8 @@ import pytest
 import requests
 
 from local_stack import testing
-from shared.fleet_loader import load_fleet
-from shared.fleet_store import FleetStore
+from shared.adapters.dynamodb_fleet_store import DynamoDbFleetStore
+from shared.domain.catalog import load_fleet
 from testkit.catalog import make_unicorns
 from tests.support import aws as aws_support
 from tests.support.apps import FLEET_DIR, RIDES_DIR
@@ -49,7 +49,7 @@ def stack():
 @pytest.fixture(scope='module')
 def fleet_store(stack):
     table = aws_support.stage_environment(FLEET_DIR)['DYNAMODB_TABLE']
-    store = FleetStore(stack.client('dynamodb'), table)
+    store = DynamoDbFleetStore(stack.client('dynamodb'), table)
     load_fleet(store, make_unicorns(FLEET_SIZE))
     assert store.fleet_size() == FLEET_SIZE
     return store

@@ -14,7 +14,7 @@ from local_stack import testing
 
 pytestmark = pytest.mark.stack
 
-CATALOG = json.loads((testing.PROJECT_ROOT / 'ride_fleet' / 'data' / 'unicorns.json')
+CATALOG = json.loads((testing.PROJECT_ROOT / 'ride_fleet' / 'chalicelib' / 'unicorns.json')
                      .read_text())
 CATALOG_NAMES = {unicorn['Name'] for unicorn in CATALOG}
 PICKUP = {'PickupLocation': {'Latitude': 47.6097, 'Longitude': -122.3331}}

@@ -161,3 +161,54 @@ def test_log_level_comes_from_the_environment(log_lines, monkeypatch):
     logging.getLogger('shared.test').warning('shown')
 
     assert [entry['message'] for _, entry in log_lines()] == ['shown']
+
+
+def route_labels(app):
+    return {f'{method} {path}' for path, entries in app.routes.items() for method in entries}
+
+
+def test_each_fleet_route_logs_under_its_own_method_and_path(fleet_client, fleet_module, log_lines):
+    ride_id = str(uuid.uuid4())
+
+    assert fleet_client.http.get(f'/unicorn?RideId={ride_id}').status_code == 200
+    assert fleet_client.http.post(f'/unicorn/{ride_id}/release').status_code == 200
+
+    labels = [entry['function'] for _, entry in log_lines()]
+    assert set(labels) == {'GET /unicorn', 'POST /unicorn/{ride_id}/release'}
+    assert set(labels) <= route_labels(fleet_module.app)
+
+
+def test_completing_a_ride_logs_under_the_complete_route(rides, endpoint, rides_module, log_lines):
+    ride = rides.http.post('/ride', headers={'Content-Type': 'application/json'},
+                           body=json.dumps({'PickupLocation': {'Latitude': 1, 'Longitude': 2}}))
+    log_lines()  # the dispatch's lines
+
+    rides.http.post(f"/ride/{ride.json_body['RideId']}/complete")
+
+    rides_lines = [e for _, e in log_lines() if e['function'] != 'RequestUnicornInvoke']
+    assert rides_lines
+    assert {e['function'] for e in rides_lines} == {'POST /ride/{ride_id}/complete'}
+    assert {e['function'] for e in rides_lines} <= route_labels(rides_module.app)
+
+
+class DeployedContext:
+    """What Lambda passes a deployed function: its full deployed name."""
+    aws_request_id = '7a1c2e3f-0000-4000-8000-0000000000bb'
+    function_name = 'wild-rydes-ride-fleet-dev-LoadTable'
+    memory_limit_in_mb = 128
+
+    def get_remaining_time_in_millis(self):
+        return 3_000
+
+
+def test_a_deployed_function_logs_under_its_name_in_the_app(
+        fleet_module, empty_fleet_table, fleet_env, monkeypatch, log_lines):
+    for name, value in fleet_env.items():
+        monkeypatch.setenv(name, value)
+
+    fleet_module.load_table({}, DeployedContext())
+
+    entries = [entry for _, entry in log_lines()]
+    assert entries
+    assert {e['function'] for e in entries} == {'LoadTable'}
+    assert {e['request_id'] for e in entries} == {DeployedContext.aws_request_id}

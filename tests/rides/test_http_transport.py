@@ -9,10 +9,10 @@ from chalice.cli.factory import CLIFactory
 from chalice.local import LocalDevServer
 
 from shared import budget
-from shared.errors import FleetError, NoUnicornAvailable, RideNotFound
-from shared.fleet_client import FleetClient
-from shared.requests import PickupLocation
-from shared.transports.http import HttpTransport, SigV4Signer
+from shared.adapters.transports.http import HttpTransport, SigV4Signer
+from shared.domain.errors import FleetError, NoUnicornAvailable, RideNotFound
+from shared.domain.fleet_client import FleetClient
+from shared.domain.parsing import PickupLocation
 from tests.support import aws as aws_support
 from tests.support.apps import FLEET_DIR
 from tests.support.fake_lambda_server import FakeLambdaServer, raw_answer
@@ -38,6 +38,7 @@ def fleet_url(fleet_module, fleet_env, monkeypatch, aws):
 def client_for(url):
     signer = SigV4Signer(botocore.credentials.Credentials('testing', 'testing'), 'us-east-1')
     return FleetClient(HttpTransport(url, budget.FLEET_CALL, signer=signer),
+                       budget.FLEET_CALL.retry, budget.FLEET_RELEASE.retry,
                        sleep=lambda seconds: None)
 
 

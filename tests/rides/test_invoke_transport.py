@@ -5,11 +5,11 @@ import uuid
 import pytest
 
 from shared import budget
-from shared.errors import (FleetBusy, FleetError, FleetTimeout,
-                           NoUnicornAvailable, RideNotFound)
-from shared.fleet_client import FleetClient
-from shared.requests import PickupLocation
-from shared.transports.invoke import InvokeTransport
+from shared.adapters.transports.invoke import InvokeTransport
+from shared.domain.errors import (FleetBusy, FleetError, FleetTimeout,
+                                  NoUnicornAvailable, RideNotFound)
+from shared.domain.fleet_client import FleetClient
+from shared.domain.parsing import PickupLocation
 from tests.support.fake_lambda_server import (FakeLambdaServer, function_error_answer,
                                               raw_answer, service_error_answer,
                                               slow_answer, unicorn_answer)
@@ -21,7 +21,8 @@ PICKUP = PickupLocation(47.6, -122.3)
 
 def fleet_client(server, read_timeout=2.0):
     transport = InvokeTransport(server.client(read_timeout=read_timeout), ARN)
-    return FleetClient(transport, sleep=lambda seconds: None)
+    return FleetClient(transport, budget.FLEET_CALL.retry, budget.FLEET_RELEASE.retry,
+                       sleep=lambda seconds: None)
 
 
 @pytest.fixture
@@ -97,6 +98,30 @@ def test_a_read_timeout_is_a_fleet_timeout_after_the_retries(lambda_server):
 
     with pytest.raises(FleetTimeout):
         fleet_client(lambda_server, read_timeout=0.2).request_unicorn(str(uuid.uuid4()), PICKUP)
+
+    assert len(lambda_server.requests) == budget.FLEET_CALL.retry.attempts
+
+
+# What Lambda answers when the function ran out of time: 200, FunctionError.
+FLEET_TIMED_OUT = function_error_answer(
+    'Sandbox.Timedout', 'RequestId: 1f60b20c-0000-4000-8000-000000000000 Error: '
+    'Task timed out after 3.00 seconds')
+
+
+def test_a_fleet_function_that_timed_out_is_tried_again_with_the_same_ride(lambda_server):
+    lambda_server.answer(FLEET_TIMED_OUT)
+    ride_id = str(uuid.uuid4())
+
+    assert fleet_client(lambda_server).request_unicorn(ride_id, PICKUP) == UNICORN
+    assert [request['body']['RideId'] for request in lambda_server.requests] == [ride_id] * 2
+
+
+def test_a_fleet_function_that_keeps_timing_out_is_a_fleet_timeout_after_the_retries(
+        lambda_server):
+    lambda_server.default = FLEET_TIMED_OUT
+
+    with pytest.raises(FleetTimeout):
+        fleet_client(lambda_server).request_unicorn(str(uuid.uuid4()), PICKUP)
 
     assert len(lambda_server.requests) == budget.FLEET_CALL.retry.attempts
 

@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 
-from shared.requests import MAX_BODY_BYTES
+from shared.domain.parsing import MAX_BODY_BYTES
 from tests.support import aws as aws_support
 
 EVENTS = pathlib.Path(__file__).parents[1] / 'events'
@@ -151,8 +151,22 @@ def test_an_oversized_body_is_413_before_any_work(rides_client, rides_topic, fle
     assert rides_topic.published_rides() == []
 
 
+@pytest.mark.parametrize('constant', ['NaN', 'Infinity', '-Infinity'])
+def test_a_direct_invoke_with_a_nan_latitude_is_refused(
+        rides_client, fleet_lambda, rides_topic, constant):
+    """Lambda's JSON parser (awslambdaric uses simplejson) accepts NaN and
+    Infinity in an invoke payload, unlike our HTTP body parser."""
+    from shared.domain.errors import InvalidRequest
+    payload = json.loads(f'{{"PickupLocation": {{"Latitude": {constant}, "Longitude": 1}}}}')
+
+    with pytest.raises(InvalidRequest, match='PickupLocation.Latitude must be a finite number'):
+        rides_client.lambda_.invoke('RequestRideInvoke', payload)
+    assert fleet_lambda.calls == []
+    assert rides_topic.published_rides() == []
+
+
 def test_the_bad_direct_invoke_payload_is_refused_the_same_way(rides_client, fleet_lambda):
-    from shared.errors import InvalidRequest
+    from shared.domain.errors import InvalidRequest
 
     with pytest.raises(InvalidRequest, match='PickupLocation.Latitude must be a number'):
         rides_client.lambda_.invoke('RequestRideInvoke', {'PickupLocation': {'Latitude': 'x', 'Longitude': 1}})

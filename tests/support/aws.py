@@ -6,9 +6,9 @@ import boto3
 
 from project.model import LOCAL_REGION as REGION
 from project.model import ChaliceApp, Project
-from shared import fleet_schema
-from shared.fleet_loader import load_fleet, read_catalog
-from shared.fleet_store import FleetStore
+from shared.adapters import fleet_schema
+from shared.adapters.dynamodb_fleet_store import DynamoDbFleetStore
+from shared.domain.catalog import load_fleet, read_catalog
 
 PROJECT = Project('dev')
 CATALOG_PATH = PROJECT.catalog_path
@@ -26,7 +26,7 @@ def catalog():
 def create_fleet_table(table_name, unicorns=None):
     client = boto3.client('dynamodb', region_name=REGION)
     client.create_table(**fleet_schema.table_definition(table_name))
-    store = FleetStore(client, table_name)
+    store = DynamoDbFleetStore(client, table_name)
     if unicorns is not None:
         load_fleet(store, unicorns)
     return store

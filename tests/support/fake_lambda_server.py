@@ -46,7 +46,7 @@ def slow_answer(seconds, answer):
 
 def lambda_client(url, read_timeout):
     """A real boto3 Lambda client for `url`: one attempt per call, as
-    `shared.aws_clients` configures them."""
+    `shared.adapters.aws_clients` configures them."""
     return boto3.session.Session().client(
         'lambda', endpoint_url=url, region_name='us-east-1',
         aws_access_key_id='testing', aws_secret_access_key='testing',

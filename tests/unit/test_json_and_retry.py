@@ -2,9 +2,9 @@ from decimal import Decimal
 
 import pytest
 
-from shared.errors import FleetBusy
-from shared.json_encoding import jsonable
-from shared.retry import Retryable, RetryPolicy, call_with_retries
+from shared.adapters.json_encoding import jsonable
+from shared.domain.errors import FleetBusy
+from shared.domain.retry import Retryable, RetryPolicy, call_with_retries
 
 
 def test_dynamodb_numbers_become_json_numbers_exactly():

@@ -13,6 +13,8 @@ One table holds three kinds of item, told apart by their key:
   idempotent dispatch and release; DynamoDB's TTL deletes it later.
 """
 
+from typing import Any
+
 HASH_KEY = 'Name'
 SLOT_INDEX = 'BySlot'
 AVAILABILITY_INDEX = 'ByAvailability'
@@ -21,15 +23,12 @@ FLEET_RECORD_KEY = 'fleet#meta'
 RIDE_KEY_PREFIX = 'ride#'
 TTL_ATTRIBUTE = 'ExpiresAt'
 
-# Attributes the fleet keeps for itself; a client never sees them.
-INTERNAL_ATTRIBUTES = frozenset({'Slot', 'Fleet', 'BusyUntil', 'RideId'})
 
-
-def ride_key(ride_id):
+def ride_key(ride_id: str) -> str:
     return RIDE_KEY_PREFIX + ride_id
 
 
-def table_definition(table_name, hash_key=HASH_KEY):
+def table_definition(table_name: str, hash_key: str = HASH_KEY) -> dict[str, Any]:
     """Keyword arguments for DynamoDB `create_table` (and the template)."""
     return {
         'TableName': table_name,
@@ -59,6 +58,6 @@ def table_definition(table_name, hash_key=HASH_KEY):
     }
 
 
-def ttl_specification():
+def ttl_specification() -> dict[str, Any]:
     """For `update_time_to_live`: ride records expire on their own."""
     return {'Enabled': True, 'AttributeName': TTL_ATTRIBUTE}

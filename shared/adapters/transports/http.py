@@ -10,30 +10,33 @@ import socket
 import urllib.error
 import urllib.parse
 import urllib.request
+from typing import Any
 
-from shared import errors
-from shared.errors import FleetBusy, FleetError, FleetTimeout
-from shared.retry import Retryable
+from shared.budget import CallBudget
+from shared.domain import errors
+from shared.domain.errors import FleetBusy, FleetError, FleetTimeout, WildRydesError
+from shared.domain.retry import Retryable
 
 log = logging.getLogger(__name__)
 
 
 class HttpTransport:
-    def __init__(self, unicorn_url, call_budget, signer=None):
+    def __init__(self, unicorn_url: str, call_budget: CallBudget,
+                 signer: 'SigV4Signer | None' = None) -> None:
         self._url = unicorn_url.rstrip('/')
         self._timeout = call_budget.connect_timeout + call_budget.read_timeout
         self._signer = signer
 
-    def dispatch(self, payload):
+    def dispatch(self, payload: dict[str, Any]) -> Any:
         # %20, not +: API Gateway checks SigV4 against the standard encoding.
         query = urllib.parse.urlencode({'RideId': payload['RideId']},
                                        quote_via=urllib.parse.quote)
         return self._send('GET', f'{self._url}?{query}')
 
-    def release(self, ride_id):
+    def release(self, ride_id: str) -> Any:
         return self._send('POST', f'{self._url}/{urllib.parse.quote(ride_id)}/release')
 
-    def _send(self, method, url):
+    def _send(self, method: str, url: str) -> Any:
         headers = {'Accept': 'application/json'}
         if self._signer is not None:
             headers = self._signer.sign(method, url, headers)
@@ -51,14 +54,14 @@ class HttpTransport:
             raise Retryable(FleetError('could not reach the fleet')) from None
 
 
-def _decode(body):
+def _decode(body: bytes) -> Any:
     try:
         return json.loads(body)
     except (ValueError, UnicodeDecodeError):
         raise FleetError('the fleet answered with something that is not JSON') from None
 
 
-def _http_error(status, body):
+def _http_error(status: int, body: bytes) -> WildRydesError | Retryable:
     """Non-2xx: the fleet's JSON error shape tells which domain error it was."""
     try:
         answer = json.loads(body)
@@ -75,7 +78,7 @@ def _http_error(status, body):
     return error
 
 
-def _error_for(status, code, message):
+def _error_for(status: int, code: object, message: object) -> WildRydesError | Retryable:
     if status == 429:
         return Retryable(FleetBusy('the fleet is busy (throttled); try again shortly'))
     if status == 504:
@@ -90,11 +93,11 @@ def _error_for(status, code, message):
 class SigV4Signer:
     """Signs requests for an API Gateway route with AWS_IAM authorization."""
 
-    def __init__(self, credentials, region):
+    def __init__(self, credentials: Any, region: str) -> None:
         self._credentials = credentials
         self._region = region
 
-    def sign(self, method, url, headers):
+    def sign(self, method: str, url: str, headers: dict[str, str]) -> dict[str, str]:
         from botocore.auth import SigV4Auth
         from botocore.awsrequest import AWSRequest
 

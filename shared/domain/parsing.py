@@ -7,8 +7,9 @@ import json
 import math
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
-from shared.errors import InvalidRequest, PayloadTooLarge
+from shared.domain.errors import InvalidRequest, PayloadTooLarge
 
 MAX_BODY_BYTES = 64 * 1024
 _ACTIONS = ('Dispatch', 'Release')
@@ -19,7 +20,7 @@ class PickupLocation:
     latitude: float
     longitude: float
 
-    def to_dict(self):
+    def to_dict(self) -> dict[str, float]:
         return {'Latitude': self.latitude, 'Longitude': self.longitude}
 
 
@@ -33,7 +34,7 @@ class UnicornRequest:
     pickup: PickupLocation | None = None
 
 
-def parse_json_body(raw_body):
+def parse_json_body(raw_body: bytes | None) -> Any:
     """Decode an HTTP body, refusing oversized ones before any other work."""
     raw = raw_body or b''
     if len(raw) > MAX_BODY_BYTES:
@@ -47,47 +48,45 @@ def parse_json_body(raw_body):
         raise InvalidRequest('request body is not valid JSON') from None
 
 
-def _refuse_constant(name):
+def _refuse_constant(name: str) -> None:
     raise ValueError(f'{name} is not JSON')
 
 
-def parse_ride_request(body):
+def parse_ride_request(body: object) -> PickupLocation:
     """The pickup location of a `POST /ride` body or RequestRideInvoke payload."""
-    _require_object(body, 'request body')
-    if 'PickupLocation' not in body:
+    fields = _require_object(body, 'request body')
+    if 'PickupLocation' not in fields:
         raise InvalidRequest('PickupLocation is required')
-    return parse_pickup(body['PickupLocation'])
+    return parse_pickup(fields['PickupLocation'])
 
 
-def parse_pickup(value, field='PickupLocation'):
-    _require_object(value, field)
+def parse_pickup(value: object, field: str = 'PickupLocation') -> PickupLocation:
+    location = _require_object(value, field)
     return PickupLocation(
-        latitude=_coordinate(value, field, 'Latitude', 90),
-        longitude=_coordinate(value, field, 'Longitude', 180),
+        latitude=_coordinate(location, field, 'Latitude', 90),
+        longitude=_coordinate(location, field, 'Longitude', 180),
     )
 
 
-def parse_unicorn_request(payload):
+def parse_unicorn_request(payload: object) -> UnicornRequest:
     """A RequestUnicornInvoke payload: `{}`, `{"RideId", "PickupLocation"}`
     or `{"Action": "Release", "RideId"}`."""
-    if payload is None:
-        payload = {}
-    _require_object(payload, 'payload')
-    action = payload.get('Action', 'Dispatch')
+    fields = _require_object({} if payload is None else payload, 'payload')
+    action = fields.get('Action', 'Dispatch')
     if action not in _ACTIONS:
         raise InvalidRequest(f'Action must be one of {", ".join(_ACTIONS)}')
-    ride_id = payload.get('RideId')
-    if ride_id is not None:
-        ride_id = parse_ride_id(ride_id)
+    ride_id = None
+    if fields.get('RideId') is not None:
+        ride_id = parse_ride_id(fields['RideId'])
     elif action == 'Release':
         raise InvalidRequest('RideId is required to release a unicorn')
-    pickup = payload.get('PickupLocation')
-    if pickup is not None:
-        pickup = parse_pickup(pickup)
+    pickup = None
+    if fields.get('PickupLocation') is not None:
+        pickup = parse_pickup(fields['PickupLocation'])
     return UnicornRequest(action=action, ride_id=ride_id, pickup=pickup)
 
 
-def parse_ride_id(value, field='RideId'):
+def parse_ride_id(value: object, field: str = 'RideId') -> str:
     """Ride ids are UUIDs, written the canonical way."""
     if not isinstance(value, str):
         raise InvalidRequest(f'{field} must be a string holding a UUID')
@@ -97,12 +96,13 @@ def parse_ride_id(value, field='RideId'):
         raise InvalidRequest(f'{field} must be a UUID') from None
 
 
-def _require_object(value, field):
+def _require_object(value: object, field: str) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise InvalidRequest(f'{field} must be a JSON object')
+    return value
 
 
-def _coordinate(location, parent, name, limit):
+def _coordinate(location: dict[str, Any], parent: str, name: str, limit: int) -> float:
     field = f'{parent}.{name}'
     if name not in location:
         raise InvalidRequest(f'{field} is required')

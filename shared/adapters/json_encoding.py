@@ -5,9 +5,10 @@ Lambda serializes a handler's return value with JSON, so every answer goes
 through `jsonable` first.
 """
 from decimal import Decimal
+from typing import Any
 
 
-def jsonable(value):
+def jsonable(value: Any) -> Any:
     """A copy of `value` that `json.dumps` accepts, numbers kept exact."""
     if isinstance(value, Decimal):
         return int(value) if value == value.to_integral_value() else float(value)

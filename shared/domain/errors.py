@@ -2,6 +2,10 @@
 entrypoints map them to responses in one place and nothing matches on
 message text."""
 import functools
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+Response = TypeVar('Response')
 
 
 class WildRydesError(Exception):
@@ -10,11 +14,11 @@ class WildRydesError(Exception):
     status_code = 500
     code = 'InternalServerError'
 
-    def __init__(self, message):
+    def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
 
-    def to_body(self):
+    def to_body(self) -> dict[str, str]:
         """Chalice's JSON error shape."""
         return {'Code': self.code, 'Message': self.message}
 
@@ -74,33 +78,34 @@ class FleetTimeout(WildRydesError):
 # Errors the fleet may raise that the rides app re-raises as they are when it
 # sees them come back, by the `errorType` of a direct invoke or the `Code` of
 # an HTTP error body.
-_PASSED_THROUGH = {
+_PASSED_THROUGH: dict[str, type[WildRydesError]] = {
     name: cls
     for cls in (InvalidRequest, RideNotFound, NoUnicornAvailable)
     for name in (cls.__name__, cls.code)
 }
 
 
-def passed_through(error_type):
+def passed_through(error_type: object) -> bool:
     """Whether the fleet's error of this type reaches the rider as it is."""
     return error_type in _PASSED_THROUGH
 
 
-def from_fleet(error_type, message):
+def from_fleet(error_type: object, message: str) -> WildRydesError:
     """Rebuild the error the fleet reported; anything unknown is a FleetError."""
-    cls = _PASSED_THROUGH.get(error_type)
+    cls = _PASSED_THROUGH.get(error_type) if isinstance(error_type, str) else None
     if cls is None:
         return FleetError(f'the fleet failed: {error_type}')
     return cls(message)
 
 
-def answered_as(respond):
+def answered_as(respond: Callable[[dict[str, str], int], Response],
+                ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """A decorator for HTTP views: a WildRydesError becomes
     `respond(body, status_code)` in Chalice's JSON error shape. The app
     passes its framework's response type, so this module needs none."""
-    def decorator(view):
+    def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(view)
-        def answer(*args, **kwargs):
+        def answer(*args: Any, **kwargs: Any) -> Any:
             try:
                 return view(*args, **kwargs)
             except WildRydesError as error:

@@ -8,14 +8,15 @@ error here; the stack trace is logged, never passed on.
 """
 import json
 import logging
+from typing import Any
 
 from botocore.exceptions import (ClientError, ConnectionClosedError,
                                  ConnectTimeoutError, EndpointConnectionError,
                                  ReadTimeoutError)
 
-from shared import errors
-from shared.errors import FleetBusy, FleetError, FleetTimeout
-from shared.retry import Retryable
+from shared.domain import errors
+from shared.domain.errors import FleetBusy, FleetError, FleetTimeout, WildRydesError
+from shared.domain.retry import Retryable
 
 log = logging.getLogger(__name__)
 
@@ -24,17 +25,17 @@ LAMBDA_TIMEOUT_ERROR_TYPE = 'Sandbox.Timedout'
 
 
 class InvokeTransport:
-    def __init__(self, lambda_client, function_arn):
+    def __init__(self, lambda_client: Any, function_arn: str) -> None:
         self._lambda = lambda_client
         self._function = function_arn
 
-    def dispatch(self, payload):
+    def dispatch(self, payload: dict[str, Any]) -> Any:
         return self._invoke(payload)
 
-    def release(self, ride_id):
+    def release(self, ride_id: str) -> Any:
         return self._invoke({'Action': 'Release', 'RideId': ride_id})
 
-    def _invoke(self, payload):
+    def _invoke(self, payload: dict[str, Any]) -> Any:
         try:
             response = self._lambda.invoke(
                 FunctionName=self._function,
@@ -56,14 +57,14 @@ class InvokeTransport:
         return answer
 
 
-def _decode(body):
+def _decode(body: bytes) -> Any:
     try:
         return json.loads(body)
     except (ValueError, UnicodeDecodeError):
         raise FleetError('the fleet answered with something that is not JSON') from None
 
 
-def _function_error(answer):
+def _function_error(answer: object) -> WildRydesError | Retryable:
     """The fleet's function raised: rebuild the domain error it meant."""
     if not isinstance(answer, dict):
         return FleetError('the fleet failed without saying why')
@@ -84,7 +85,7 @@ def _function_error(answer):
     return error
 
 
-def _client_error(error):
+def _client_error(error: ClientError) -> WildRydesError | Retryable:
     code = error.response.get('Error', {}).get('Code')
     status = error.response.get('ResponseMetadata', {}).get('HTTPStatusCode', 0)
     log.warning('lambda invoke failed', extra={'error_code': code, 'status': status})

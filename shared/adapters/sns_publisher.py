@@ -6,13 +6,14 @@ no connection was made), so a ride answered 201 is on the topic once.
 import json
 import logging
 import time
+from collections.abc import Callable
+from typing import Any
 
 from botocore.exceptions import (ClientError, ConnectTimeoutError,
                                  EndpointConnectionError)
 
-from shared import budget
-from shared.errors import RideNotRecorded
-from shared.retry import Retryable, call_with_retries
+from shared.domain.errors import RideNotRecorded
+from shared.domain.retry import Retryable, RetryPolicy, call_with_retries
 
 log = logging.getLogger(__name__)
 
@@ -21,17 +22,17 @@ _THROTTLED = {'Throttling', 'ThrottlingException', 'ThrottledException',
 
 
 class RidePublisher:
-    def __init__(self, sns_client, topic_arn, call_budget=budget.SNS_PUBLISH,
-                 sleep=time.sleep):
+    def __init__(self, sns_client: Any, topic_arn: str, retry: RetryPolicy,
+                 sleep: Callable[[float], object] = time.sleep) -> None:
         self._sns = sns_client
         self._topic = topic_arn
-        self._retry = call_budget.retry
+        self._retry = retry
         self._sleep = sleep
 
-    def publish(self, ride):
+    def publish(self, ride: dict[str, Any]) -> None:
         call_with_retries(lambda: self._publish_once(ride), self._retry, sleep=self._sleep)
 
-    def _publish_once(self, ride):
+    def _publish_once(self, ride: dict[str, Any]) -> None:
         failed = RideNotRecorded('could not record the ride; no unicorn was '
                                  'held for it, please try again')
         try:

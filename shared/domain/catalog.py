@@ -1,24 +1,29 @@
-"""Loading the fleet catalog (ride_fleet/data/unicorns.json) into the table.
+"""The fleet catalog (ride_fleet/chalicelib/unicorns.json) and loading it
+into a fleet store.
 
-Loading is idempotent: running it twice leaves the same table, unicorns
-removed from the catalog leave the table, and a unicorn on a ride stays on
+Loading is idempotent: running it twice leaves the same fleet, unicorns
+removed from the catalog leave the store, and a unicorn on a ride stays on
 its ride.
 """
 import json
-from decimal import Decimal
+import logging
+from pathlib import Path
+from typing import Any
 
-from shared.errors import InvalidRequest
+from shared.domain.errors import InvalidRequest
+from shared.domain.fleet_store import FleetStore, Unicorn
+
+log = logging.getLogger(__name__)
 
 REQUIRED_TEXT = ('Name', 'Color', 'DeviceId')
 
 
-def read_catalog(path):
+def read_catalog(path: str | Path) -> list[Unicorn]:
     with open(path, encoding='utf-8') as handle:
-        # DynamoDB takes Decimal, not float.
-        return validate_catalog(json.load(handle, parse_float=Decimal))
+        return validate_catalog(json.load(handle))
 
 
-def validate_catalog(unicorns):
+def validate_catalog(unicorns: object) -> list[Unicorn]:
     """The catalog as a list of unicorn dicts, or InvalidRequest naming the flaw."""
     if not isinstance(unicorns, list) or not unicorns:
         raise InvalidRequest('the fleet catalog must be a non-empty JSON list')
@@ -40,9 +45,9 @@ def validate_catalog(unicorns):
     return unicorns
 
 
-def load_fleet(store, unicorns):
+def load_fleet(store: FleetStore, unicorns: list[Unicorn]) -> dict[str, Any]:
     """Write the catalog into numbered slots, then drop unicorns no longer in it."""
-    ordered = sorted(unicorns, key=lambda unicorn: unicorn['Name'])
+    ordered = sorted(unicorns, key=lambda unicorn: str(unicorn['Name']))
     for slot, unicorn in enumerate(ordered):
         store.put_unicorn(unicorn, slot)
     store.set_fleet_size(len(ordered))
@@ -50,4 +55,5 @@ def load_fleet(store, unicorns):
     removed = sorted(set(store.unicorn_names()) - wanted)
     for name in removed:
         store.delete_unicorn(name)
+    log.info('catalog loaded', extra={'loaded': len(ordered), 'removed': removed})
     return {'Loaded': len(ordered), 'Removed': removed}

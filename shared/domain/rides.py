@@ -4,31 +4,43 @@ cannot be published gives its unicorn back before the error goes out.
 """
 import logging
 import uuid
+from collections.abc import Callable
 from datetime import datetime, timezone
+from typing import Any, Protocol
 
-from shared.errors import FleetBusy, FleetError, FleetTimeout, RideNotFound, WildRydesError
-from shared.logs import bind_ride
-from shared.requests import parse_ride_id, parse_ride_request
+from shared import logs
+from shared.domain.errors import FleetBusy, FleetError, FleetTimeout, RideNotFound, WildRydesError
+from shared.domain.fleet_client import FleetClient
+from shared.domain.parsing import parse_ride_id, parse_ride_request
 
 log = logging.getLogger(__name__)
 
+Ride = dict[str, Any]
 
-def _utc_now():
+
+class RidePublisher(Protocol):
+    def publish(self, ride: Ride) -> None:
+        """Send the ride out once, or raise a WildRydesError."""
+
+
+def _utc_now() -> datetime:
     return datetime.now(timezone.utc)
 
 
 class RideService:
-    def __init__(self, fleet_client, publisher, new_ride_id=uuid.uuid4, clock=_utc_now):
+    def __init__(self, fleet_client: FleetClient, publisher: RidePublisher,
+                 new_ride_id: Callable[[], object] = uuid.uuid4,
+                 clock: Callable[[], datetime] = _utc_now) -> None:
         self._fleet = fleet_client
         self._publisher = publisher
         self._new_ride_id = new_ride_id
         self._clock = clock
 
-    def request_ride(self, body):
+    def request_ride(self, body: object) -> Ride:
         """Validate, dispatch, publish; the ride as the rider sees it."""
         pickup = parse_ride_request(body)
         ride_id = str(self._new_ride_id())
-        bind_ride(ride_id)
+        logs.bind_ride(ride_id)
         try:
             unicorn = self._fleet.request_unicorn(ride_id, pickup)
         except (FleetError, FleetTimeout, FleetBusy):
@@ -52,15 +64,15 @@ class RideService:
         log.info('ride dispatched', extra={'unicorn': unicorn['Name']})
         return ride
 
-    def complete_ride(self, ride_id):
+    def complete_ride(self, ride_id: object) -> dict[str, Any]:
         """End a ride: its unicorn is free for the next rider."""
         ride_id = parse_ride_id(ride_id)
-        bind_ride(ride_id)
+        logs.bind_ride(ride_id)
         result = self._fleet.release_unicorn(ride_id)
         log.info('ride completed')
         return {'RideId': ride_id, 'Completed': True, 'Unicorn': result.get('Unicorn')}
 
-    def _give_back(self, ride_id):
+    def _give_back(self, ride_id: str) -> None:
         try:
             self._fleet.release_unicorn(ride_id)
         except RideNotFound:

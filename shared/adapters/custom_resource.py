@@ -16,6 +16,11 @@ import logging
 import threading
 import time
 import urllib.request
+from collections.abc import Callable
+from typing import Any
+
+Event = dict[str, Any]
+Document = dict[str, Any]
 
 log = logging.getLogger(__name__)
 
@@ -29,12 +34,13 @@ DEADLINE_MARGIN_SECONDS = 3.0
 PUT_ATTEMPTS = 3
 
 
-def is_custom_resource_event(event):
+def is_custom_resource_event(event: object) -> bool:
     return (isinstance(event, dict) and event.get('RequestType') in REQUEST_TYPES
             and 'ResponseURL' in event and 'StackId' in event)
 
 
-def handle(event, context, on_create_or_update, timeout=10.0):
+def handle(event: Event, context: Any, on_create_or_update: Callable[[], object],
+           timeout: float = 10.0) -> Document:
     """Run `on_create_or_update()` for Create and Update (its JSON-able
     dict result becomes the response's `Data`), nothing for Delete; answer
     CloudFormation either way. Returns the response document sent."""
@@ -48,7 +54,8 @@ def handle(event, context, on_create_or_update, timeout=10.0):
             watchdog.cancel()
 
 
-def _run(event, context, on_create_or_update):
+def _run(event: Event, context: Any, on_create_or_update: Callable[[], object],
+         ) -> tuple[str, str, dict[str, Any] | None]:
     """(status, reason, data) of the work; never raises."""
     if event['RequestType'] == 'Delete':
         return SUCCESS, 'nothing to delete: the items go with the table', None
@@ -64,13 +71,14 @@ def _run(event, context, on_create_or_update):
     return SUCCESS, f'{event["RequestType"]} done', _data(data)
 
 
-def physical_resource_id(event):
+def physical_resource_id(event: Event) -> str:
     """Kept across Updates (a new id would make CloudFormation delete the old)."""
     return event.get('PhysicalResourceId') or (
         f'{event["LogicalResourceId"]}-{event["RequestId"]}')[:1024]
 
 
-def response_document(event, status, reason, data=None):
+def response_document(event: Event, status: str, reason: str,
+                      data: dict[str, Any] | None = None) -> Document:
     document = {
         'Status': status,
         'Reason': reason[:MAX_REASON],
@@ -84,7 +92,7 @@ def response_document(event, status, reason, data=None):
     return document
 
 
-def _data(result):
+def _data(result: object) -> dict[str, Any] | None:
     """Only small scalar fields go back (GetAtt-able, and the 4 KB limit)."""
     if not isinstance(result, dict):
         return None
@@ -95,13 +103,13 @@ def _data(result):
 class _Responder:
     """Sends one answer per event, however many paths try to."""
 
-    def __init__(self, event, timeout):
+    def __init__(self, event: Event, timeout: float) -> None:
         self._event = event
         self._timeout = timeout
         self._lock = threading.Lock()
-        self._sent = None
+        self._sent: Document | None = None
 
-    def send(self, status, reason, data=None):
+    def send(self, status: str, reason: str, data: dict[str, Any] | None = None) -> Document:
         with self._lock:
             if self._sent is not None:
                 return self._sent
@@ -111,7 +119,7 @@ class _Responder:
             return document
 
 
-def _put(url, document, timeout):
+def _put(url: str, document: Document, timeout: float) -> None:
     body = json.dumps(document).encode()
     # The URL is pre-signed for an empty Content-Type.
     request = urllib.request.Request(url, data=body, method='PUT', headers={
@@ -131,7 +139,7 @@ def _put(url, document, timeout):
             time.sleep(0.2 * attempt)
 
 
-def _watchdog(context, responder):
+def _watchdog(context: Any, responder: _Responder) -> threading.Timer | None:
     remaining = getattr(context, 'get_remaining_time_in_millis', None)
     if remaining is None:
         return None
@@ -144,7 +152,7 @@ def _watchdog(context, responder):
     return timer
 
 
-def _answer_timed_out(responder):
+def _answer_timed_out(responder: _Responder) -> None:
     try:
         responder.send(FAILED, 'the function ran out of time before it finished')
     except OSError:

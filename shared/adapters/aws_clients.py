@@ -7,23 +7,25 @@ time, which keeps cold starts short. Endpoints come from boto3 itself, so
 """
 import functools
 import threading
+from typing import Any
 
 from shared import budget
+from shared.budget import CallBudget
 
 # boto3's session is not thread-safe, and a threaded server (chalice local)
 # may ask for a client from many threads at once: build each one only once.
 _creating = threading.Lock()
 
 
-def client(service, call_budget):
+def client(service: str, call_budget: CallBudget) -> Any:
     """A client whose every call is one attempt bounded by `call_budget`;
-    retries are `shared.retry`'s job."""
+    retries are `shared.domain.retry`'s job."""
     with _creating:
         return _cached_client(service, call_budget)
 
 
 @functools.lru_cache(maxsize=None)
-def _session():
+def _session() -> Any:
     """One session for every client: each new session loads botocore's
     data files again (about 40 ms of a cold start)."""
     import boto3  # deferred: importing boto3 is the largest part of a cold start
@@ -32,7 +34,7 @@ def _session():
 
 
 @functools.lru_cache(maxsize=None)
-def _cached_client(service, call_budget):
+def _cached_client(service: str, call_budget: CallBudget) -> Any:
     from botocore.config import Config
 
     config = Config(
@@ -43,23 +45,23 @@ def _cached_client(service, call_budget):
     return _session().client(service, config=config)
 
 
-def lambda_client():
+def lambda_client() -> Any:
     return client('lambda', budget.FLEET_CALL)
 
 
-def sns_client():
+def sns_client() -> Any:
     return client('sns', budget.SNS_PUBLISH)
 
 
-def ssm_client():
+def ssm_client() -> Any:
     return client('ssm', budget.SSM_LOOKUP)
 
 
-def dynamodb_client():
+def dynamodb_client() -> Any:
     return client('dynamodb', budget.DYNAMODB_CALL)
 
 
-def reset():
+def reset() -> None:
     """Forget every client (tests switch endpoints and credentials)."""
     _cached_client.cache_clear()
     _session.cache_clear()
