@@ -5,7 +5,7 @@ import subprocess
 import sys
 import textwrap
 
-from tests.support.apps import ROOT
+from project.model import ROOT
 
 FORBIDDEN = ('boto3', 'botocore', 'chalice')
 
