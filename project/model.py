@@ -213,6 +213,46 @@ class Project:
                   partition: str = 'aws') -> str:
         return f'arn:{partition}:sns:{region}:{account}:{self.topic_name}'
 
+    # -- riders (the Cognito user pool rides' stack owns)
+    @property
+    def user_pool_name(self) -> str:
+        return f'{self.rides.app_name}-{self.stage}-riders'
+
+    @property
+    def user_pool_client_name(self) -> str:
+        """The page's app client (no secret: it runs in a browser)."""
+        return f'{self.rides.app_name}-{self.stage}-page'
+
+    @property
+    def user_pool_id_parameter(self) -> str:
+        return f'/{self.rides.app_name}/{self.stage}/UserPoolId'
+
+    @property
+    def user_pool_client_id_parameter(self) -> str:
+        return f'/{self.rides.app_name}/{self.stage}/UserPoolClientId'
+
+    @property
+    def rides_throttle(self) -> Throttle:
+        """The rides API stage's throttling, on AWS and in the local stack."""
+        return RIDES_THROTTLE[self.stage]
+
+
+@dataclass(frozen=True)
+class Throttle:
+    """API Gateway stage throttling: a steady rate and a burst (token bucket)."""
+
+    rate_per_second: float
+    burst: int
+
+
+# The rider-facing API's stage throttling. dev: 50 requests/s, burst 100.
+RIDES_THROTTLE = {
+    'dev': Throttle(rate_per_second=50, burst=100),
+    'prod': Throttle(rate_per_second=200, burst=400),
+}
+# The name of rides' Cognito user pool authorizer (app.py and the template).
+RIDERS_AUTHORIZER = 'Riders'
+
 
 def project(stage: str = 'dev') -> Project:
     return Project(stage)
