@@ -4,9 +4,8 @@ An app's stage settings come from its `.chalice/config.json` through
 Chalice's own `Config` (so the merge of top-level, stage and per-function
 values — environment variables, `lambda_timeout`, `lambda_memory_size` — is
 exactly the one `chalice deploy` makes). Which functions an app declares is
-learnt the way Chalice learns it: by importing the app, in a worker process
-of its own (`app.pure_lambda_functions`), so nothing of the app enters the
-process that hosts the endpoint.
+learnt by `local_stack.discovery`, in a process of its own, so nothing of
+the app enters the process that hosts the endpoint.
 """
 import hashlib
 import json
@@ -50,12 +49,14 @@ class AppDirectory:
     def deployed_name(self, function_name):
         return f'{self.app_name}-{self.stage}-{function_name}'
 
-    def function(self, function_name):
+    def function(self, function_name, handler=''):
         config = self.chalice_config(function_name)
         deployed = self.deployed_name(function_name)
+        reserved = config.reserved_concurrency
         return FunctionSpec(
             app=self, name=function_name, deployed_name=deployed,
-            arn=function_arn(deployed),
+            arn=function_arn(deployed), handler=handler or f'app.{function_name}',
+            reserved_concurrency=None if reserved is None else int(reserved),
             timeout=float(config.lambda_timeout or DEFAULT_TIMEOUT_SECONDS),
             memory_mb=int(config.lambda_memory_size or DEFAULT_MEMORY_MB),
             environment={k: str(v) for k, v in config.environment_variables.items()})
@@ -101,6 +102,8 @@ class FunctionSpec:
     timeout: float
     memory_mb: int
     environment: dict
+    handler: str = ''                        # app.<python name>, as Chalice deploys it
+    reserved_concurrency: int | None = None  # `reserved_concurrency` in config.json
 
 
 class Registry:
@@ -109,7 +112,7 @@ class Registry:
     so a function added while the stack runs is found."""
 
     def __init__(self, apps, discover):
-        """`discover(app)` returns the names of the app's functions."""
+        """`discover(app)` returns {function name: handler} of the app."""
         self.apps = list(apps)
         self._discover = discover
         self._lock = threading.Lock()
@@ -133,8 +136,8 @@ class Registry:
             for deployed, spec in list(self._functions.items()):
                 if spec.app is app:
                     del self._functions[deployed]
-            for name in names:
-                spec = app.function(name)
+            for name, handler in names.items():
+                spec = app.function(name, handler)
                 self._functions[spec.deployed_name] = spec
             self._read_at[app.app_dir] = fingerprint
 
