@@ -34,8 +34,8 @@ class Options:
                              choices=TRANSPORTS)
     stage: str = _option('dev', 'the Chalice stage whose configuration is used')
     account_concurrency: int = _option(
-        64, 'invocations in flight across every function before 429 '
-            '(the local account limit; reserved_concurrency in config.json bounds one function)')
+        1000, 'invocations in flight across every function before 429 (the local account '
+              "limit, AWS's default; reserved_concurrency in config.json bounds one function)")
     warm_wait_ms: int = _option(
         200, 'how long an invocation waits for a warm sandbox before a new one is started')
     parallel_starts: int = _option(
