@@ -18,9 +18,12 @@ $(STAMP): pyproject.toml
 # The whole system on 127.0.0.1 in the foreground (see README, "Local stack"):
 # AWS endpoint :4566 (Lambda runtime + moto), rides :8000, ride_fleet :8001.
 # UNICORN_TRANSPORT=http makes rides call the fleet's GET /unicorn.
+# DEBUG=<function> runs that function's sandbox under debugpy (127.0.0.1:5678)
+# and waits for an IDE to attach (README, "Debugging a function").
 RUN_ARGS ?=
+DEBUG ?=
 run: $(STAMP)
-	$(PY) -m local_stack $(RUN_ARGS)
+	$(PY) -m local_stack $(if $(DEBUG),--debug $(DEBUG)) $(RUN_ARGS)
 
 test: $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)

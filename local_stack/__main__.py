@@ -4,9 +4,9 @@ stopped and every port released.
 
 Ports and the transport come from options or the environment:
 LOCAL_STACK_AWS_PORT (4566), LOCAL_STACK_RIDES_PORT (8000),
-LOCAL_STACK_FLEET_PORT (8001), UNICORN_TRANSPORT (invoke | http), DEBUG (a
-function to run under debugpy). `--help` lists every option
-(`local_stack.options`).
+LOCAL_STACK_FLEET_PORT (8001), UNICORN_TRANSPORT (invoke | http).
+`make run DEBUG=<function>` passes `--debug <function>`. `--help` lists
+every option (`local_stack.options`).
 """
 import argparse
 import json

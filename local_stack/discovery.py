@@ -83,7 +83,7 @@ def main(argv: list[str]) -> int:
     sys.stdout = sys.stderr  # whatever the app prints at import is not the answer
     try:
         app = importlib.import_module('app').app
-        answer = {'functions': _declared(app)}
+        answer: dict[str, object] = {'functions': _declared(app)}
     except BaseException as error:  # noqa: BLE001 - any import failure: read the source
         answer = {'error': f'{type(error).__name__}: {error}'}
     real_stdout.write(json.dumps(answer) + '\n')

@@ -41,8 +41,9 @@ class Options:
     parallel_starts: int = _option(
         PoolSettings.parallel_starts, 'sandboxes of one function starting at once, at most')
     max_sandboxes: int = _option(0, 'sandboxes per function, at most (0: no bound)')
-    debug: str = _option('', 'run this function (its name in the app) under debugpy on '
-                             '127.0.0.1:5678 and wait for an IDE to attach', env='DEBUG',
+    debug: str = _option('', 'run this function (its name in the app, or its deployed '
+                             'name) under debugpy on 127.0.0.1:5678, one sandbox without '
+                             'timeout, and wait for an IDE to attach (make run DEBUG=...)',
                          metavar='FUNCTION')
     chalice_local: bool = _option(True, 'only the AWS endpoint and the Lambda runtime',
                                   flag='--no-chalice-local')
@@ -79,9 +80,10 @@ def argument_parser(**kwargs: Any) -> argparse.ArgumentParser:
     return parser
 
 
-def pool_settings(options: Options, function_name: str = '') -> PoolSettings:
-    """What the pool of `function_name` (its name in the app) runs with."""
+def pool_settings(options: Options, *function_names: str) -> PoolSettings:
+    """What the pool of the function known by `function_names` (its name in
+    the app, its deployed name) runs with."""
     return PoolSettings(warm_wait_seconds=options.warm_wait_ms / 1000,
                         parallel_starts=max(1, options.parallel_starts),
                         max_sandboxes=max(0, options.max_sandboxes),
-                        debug=bool(options.debug) and options.debug == function_name)
+                        debug=bool(options.debug) and options.debug in function_names)

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from local_stack import wire
+from local_stack.apps import FunctionSpec
 from local_stack.runtime_api import Invocation
 from local_stack.sandbox import InitFailed, Outcome, Sandbox
 
@@ -75,10 +76,10 @@ class AccountConcurrency:
 class FunctionPool:
     """The sandboxes of one function (a `FunctionSpec`)."""
 
-    def __init__(self, spec, env: dict[str, str], settings: PoolSettings,  # noqa: ANN001
+    def __init__(self, spec: FunctionSpec, env: dict[str, str], settings: PoolSettings,
                  account: AccountConcurrency, echo: Callable[[str], None] | None = None) -> None:
         self.spec, self.env, self.settings, self.account = spec, env, settings, account
-        self.reserved: int | None = getattr(spec, 'reserved_concurrency', None)
+        self.reserved = spec.reserved_concurrency
         self._echo = echo
         self._max = 1 if settings.debug else settings.max_sandboxes
         self._in_flight = 0
@@ -171,7 +172,8 @@ class FunctionPool:
             outcome = error.outcome if isinstance(error, InitFailed) else Outcome(
                 wire.function_error_payload('Runtime.Unknown', str(error)), 'Unhandled', b'')
             with self._lock:
-                self._booting.discard(sandbox)  # type: ignore[arg-type]
+                if sandbox is not None:
+                    self._booting.discard(sandbox)
                 self._starting -= 1
                 self._init_errors.append(outcome)
                 if self._wanting < len(self._init_errors):
@@ -190,7 +192,8 @@ class FunctionPool:
 
     def _retire_stale(self, current: str) -> list[Sandbox]:
         """Under the lock: idle sandboxes of older code or dead ones leave."""
-        keep, stale = [], []
+        keep: list[Sandbox] = []
+        stale: list[Sandbox] = []
         for sandbox in self._idle:
             (keep if sandbox.fingerprint == current and sandbox.alive() else stale).append(sandbox)
         for sandbox in stale:

@@ -123,7 +123,8 @@ class LambdaRuntime:
                     threading.Thread(target=pool.close, kwargs={'busy_too': False},
                                      daemon=True).start()
                 pool = FunctionPool(spec, self.sandbox_environment(spec),
-                                    pool_settings(self.options, spec.name), self._account,
+                                    pool_settings(self.options, spec.name, spec.deployed_name),
+                                    self._account,
                                     echo=self._log)
                 self._pools[spec.deployed_name] = pool
             return pool

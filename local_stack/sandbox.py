@@ -131,6 +131,8 @@ class Sandbox:
         if debug:
             command = [sys.executable, '-m', 'debugpy', '--listen', f'127.0.0.1:{DEBUG_PORT}',
                        '--wait-for-client', *command[1:]]
+            (echo or print)(f'[{function_name}] debugpy waits for an IDE to attach on '
+                            f'127.0.0.1:{DEBUG_PORT} (no timeout while debugging)')
         vendor = os.path.join(app_dir, 'vendor')
         self._started = time.perf_counter()
         self.process = subprocess.Popen(

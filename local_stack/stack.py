@@ -97,6 +97,7 @@ class Stack:
                 overrides['REQUEST_UNICORN_URL'] = fleet_url
         if overrides:
             env['LOCAL_STACK_STAGE_OVERRIDES'] = json.dumps(overrides)
+        env['LOCAL_STACK_WATCH_DIRS'] = str(Path(PROJECT_ROOT) / 'shared')
         command = [sys.executable, '-m', 'local_stack.chalice_local', '--project-dir',
                    str(app.app_dir), 'local', '--host', HOST, '--port', str(port),
                    '--stage', self.options.stage,
