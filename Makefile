@@ -10,9 +10,11 @@ PYTEST_ARGS ?=
 
 install: $(STAMP)
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml tests/js/package-lock.json
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet -e '.[dev]'
+	# the AWS SDK for JavaScript v3, for the local runtime's wire tests
+	npm ci --prefix tests/js --no-audit --no-fund --silent
 	touch $(STAMP)
 
 # The whole system on 127.0.0.1 in the foreground (see README, "Local stack"):
