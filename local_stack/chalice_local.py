@@ -24,7 +24,7 @@ WATCH_VARIABLE = 'LOCAL_STACK_WATCH_DIRS'
 _PR_SET_PDEATHSIG = 1
 
 
-def main(argv=None):
+def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     _end_with_parent()
     overrides = json.loads(os.environ.get(OVERRIDES_VARIABLE) or '{}')

@@ -16,6 +16,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import Any, Callable
 
 from local_stack import children, provision
 from local_stack.apps import AppDirectory
@@ -30,7 +31,7 @@ PICKUP_EXAMPLE = '{"PickupLocation": {"Latitude": 47.6097, "Longitude": -122.333
 
 
 class Stack:
-    def __init__(self, options: Options, out=None) -> None:
+    def __init__(self, options: Options, out: Callable[[str], None] | None = None) -> None:
         self.options = options
         self._out = out or say
         self.fleet = AppDirectory(FLEET_DIR, options.stage)
@@ -42,7 +43,7 @@ class Stack:
         self.startup_seconds = None
         self._stopped = False
 
-    def runtime_apps(self):
+    def runtime_apps(self) -> list[AppDirectory]:
         """Both apps, plus `app_dirs`; only `app_dirs` when they are given and
         nothing of the project (chalice local, provisioning) is asked for."""
         project = [self.fleet, self.rides]
@@ -105,14 +106,14 @@ class Stack:
         return children.Child(label, command, env, app.app_dir, self._out)
 
     @property
-    def rides_url(self):
+    def rides_url(self) -> str:
         return f'http://{HOST}:{self.options.rides_port}'
 
     @property
-    def fleet_url(self):
+    def fleet_url(self) -> str:
         return f'http://{HOST}:{self.options.fleet_port}'
 
-    def info(self):
+    def info(self) -> dict[str, Any]:
         """What is where, as the test helper and the banner use it."""
         fleet_arn = self.fleet.function(provision.FLEET_FUNCTION).arn
         return {
@@ -130,10 +131,10 @@ class Stack:
             'pids': [os.getpid()] + [child.process.pid for child in self.children],
         }
 
-    def failed_child(self):
+    def failed_child(self) -> children.Child | None:
         return next((child for child in self.children if not child.alive()), None)
 
-    def stop(self):
+    def stop(self) -> None:
         """Every child first (they call the endpoint), then the endpoint and
         the runtime's workers. Safe to call twice."""
         if self._stopped:
@@ -145,7 +146,7 @@ class Stack:
             self.aws.stop()
 
 
-def banner(info):
+def banner(info: dict[str, Any]) -> str:
     lines = []
     if info['rides_url']:
         lines += [
@@ -204,7 +205,7 @@ def _require_free(port):
 _print_lock = threading.Lock()
 
 
-def say(line):
+def say(line: str) -> None:
     """One whole line at a time: several threads print (endpoint, children)."""
     with _print_lock:
         sys.stdout.write(line + '\n')

@@ -57,6 +57,7 @@ import tempfile
 import time
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any, Callable, Iterable, Iterator
 
 from local_stack import REGION
 
@@ -81,16 +82,16 @@ class _Handle:
     def __getitem__(self, key):
         return self.info[key]
 
-    def log_text(self):
+    def log_text(self) -> str:
         if self.log_path is None:
             return ''
         return Path(self.log_path).read_text(errors='replace')
 
-    def aws_environment(self):
+    def aws_environment(self) -> dict[str, str]:
         return {'AWS_ENDPOINT_URL': self.aws_url, 'AWS_DEFAULT_REGION': REGION,
                 **DUMMY_CREDENTIALS}
 
-    def client(self, service, **config):
+    def client(self, service: str, **config: Any) -> Any:
         import boto3
         from botocore.config import Config
         return boto3.session.Session(
@@ -98,7 +99,7 @@ class _Handle:
         ).client(service, endpoint_url=self.aws_url,
                  config=Config(retries={'total_max_attempts': 1}, **config))
 
-    def lambda_client(self, **config):
+    def lambda_client(self, **config: Any) -> Any:
         return self.client('lambda', **config)
 
 
@@ -108,7 +109,7 @@ class RunningStack(_Handle):
         self.process = process
 
 
-def free_ports(count):
+def free_ports(count: int) -> list[int]:
     """`count` distinct ports free right now on 127.0.0.1."""
     sockets = []
     try:
@@ -122,7 +123,7 @@ def free_ports(count):
             sock.close()
 
 
-def port_is_free(port):
+def port_is_free(port: int) -> bool:
     """True when a server could listen on `port` now (as servers do, with
     SO_REUSEADDR: connections closing in TIME_WAIT do not hold a port)."""
     with socket.socket() as sock:
@@ -135,8 +136,9 @@ def port_is_free(port):
 
 
 @contextmanager
-def local_stack(transport='invoke', *, chalice_local=True, provision=True, autoreload=False,
-                start_timeout=60, extra_args=(), **options):
+def local_stack(transport: str = 'invoke', *, chalice_local: bool = True,
+                provision: bool = True, autoreload: bool = False, start_timeout: float = 60,
+                extra_args: Iterable[str] = (), **options: Any) -> Iterator['RunningStack']:
     """The whole stack on free ports; see the module docstring."""
     attempts = 3  # a free port can be taken between picking and binding it
     for attempt in range(attempts):
@@ -176,7 +178,7 @@ def _arguments(options):
     return args
 
 
-def local_endpoint(**options):
+def local_endpoint(**options: Any) -> Any:
     """The endpoint and runtime in a child process, no `chalice local`."""
     return local_stack(chalice_local=False, **options)
 
@@ -242,7 +244,8 @@ def _cleanup(stack):
 
 
 @contextmanager
-def lambda_runtime(app_dirs, log=None, **options):
+def lambda_runtime(app_dirs: Iterable[str | Path], log: Callable[[str], None] | None = None,
+                   **options: Any) -> Iterator[_Handle]:
     """Endpoint + runtime for `app_dirs`, in this process (a thread)."""
     from local_stack.apps import AppDirectory
     from local_stack.local_aws import assemble
