@@ -19,7 +19,6 @@ import subprocess
 import sys
 import threading
 import time
-from dataclasses import dataclass
 from typing import Callable
 
 from local_stack import lambda_logs, wire
@@ -31,14 +30,22 @@ INIT_TIMEOUT_SECONDS = 30
 DEBUG_PORT = 5678
 
 
-@dataclass
 class Outcome:
-    """What one invocation produced, in wire terms."""
+    """What one invocation produced, in wire terms. Its log (START ...
+    REPORT, for LogType=Tail) is built only when asked for."""
 
-    payload: bytes
-    function_error: str | None  # 'Unhandled' or None
-    log: bytes                  # START ... REPORT, for LogType=Tail
-    duration_ms: float = 0.0
+    def __init__(self, payload: bytes, function_error: str | None,
+                 log: bytes | Callable[[], bytes], duration_ms: float = 0.0) -> None:
+        self.payload = payload
+        self.function_error = function_error  # 'Unhandled' or None
+        self.duration_ms = duration_ms
+        self._log = log
+
+    @property
+    def log(self) -> bytes:
+        if callable(self._log):
+            self._log = self._log()
+        return self._log
 
 
 class InitFailed(Exception):
@@ -199,20 +206,27 @@ class Sandbox:
         init_ms = self.init_ms if self._first_invocation else None
         self._first_invocation = False
         request_id = invocation.request_id
-        max_memory_mb = self._max_memory_mb()
         closing, reusable = '', True
         if not finished:
+            peak_mb = self._max_memory_mb()
             invocation.complete(wire.timed_out_payload(request_id, self.timeout),
                                 'Sandbox.Timedout')
             self.kill()
             closing, reusable = lambda_logs.timed_out_line(request_id, self.timeout), False
         elif invocation.error_type == 'Runtime.ExitError':
+            peak_mb = 0
             closing = lambda_logs.exited_line(request_id, wire.exit_reason(self.process.returncode))
             reusable = False
+        else:
+            peak_mb = -1  # read when the log is asked for
         self.api.current = None
-        report = lambda_logs.report_line(request_id, duration_ms, self.memory_mb,
-                                         max_memory_mb, init_ms)
-        log = lambda_logs.invocation_log(request_id, output, closing, report)
+
+        def log() -> bytes:
+            report = lambda_logs.report_line(
+                request_id, duration_ms, self.memory_mb,
+                self._max_memory_mb() if peak_mb < 0 else peak_mb, init_ms)
+            return lambda_logs.invocation_log(request_id, output, closing, report)
+
         error = 'Unhandled' if invocation.error_type else None
         return Outcome(invocation.result, error, log, duration_ms), reusable and self.alive()
 
