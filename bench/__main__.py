@@ -77,7 +77,7 @@ def run(settings, out_dir, progress_stream=None, local_measure=None):
 
     if settings.local:
         from bench import local_runtime
-        tick = progress.stage('6. local Lambda runtime: warm invoke, cold start',
+        tick = progress.stage('7. local Lambda runtime: warm invoke, cold start',
                               weights['runtime'], settings.local_rounds + settings.local_warmup)
         results['local_runtime'] = local_runtime.measure(settings, tick)
     else:

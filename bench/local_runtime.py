@@ -1,4 +1,4 @@
-"""Section 6: the local Lambda runtime's own overhead.
+"""Section 7: the local Lambda runtime's own overhead.
 
 A warm no-op invoke through the local runtime (endpoint -> sandbox running
 AWS's runtime client -> back) against its floor: the same boto3 client
@@ -120,9 +120,9 @@ def measure(settings, tick=lambda: None):
 def render(section):
     """Markdown for section 6."""
     if section.get('status') == 'skipped':
-        return f'## 6. Local Lambda runtime\n\nSkipped: {section["reason"]}\n'
+        return f'## 7. Local Lambda runtime\n\nSkipped: {section["reason"]}\n'
     warm, cold = section['warm'], section['coldstart']
-    lines = ['## 6. Local Lambda runtime', '',
+    lines = ['## 7. Local Lambda runtime', '',
              'A warm no-op invoke through the local runtime (endpoint, sandbox running '
              "AWS's runtime client, back) against its floor: the same boto3 client calling a "
              'bare loopback server that answers like Lambda. Alternating, one loop.', '',
