@@ -184,3 +184,16 @@ def test_invoke_async_of_an_unknown_function_is_not_found(runtime):
     with pytest.raises(wire.WireError) as caught:
         runtime.runtime.invoke_async('toolbox-dev-Missing', b'{}')
     assert caught.value.status == 404
+
+
+def test_a_payload_in_another_encoding_is_the_runtime_clients_error_and_leaks_no_sandbox(
+        runtime, lambda_client):
+    for _ in range(3):  # more than one sandbox's worth: none is left busy
+        answer = requests.post(f'{runtime.aws_url}/2015-03-31/functions/{ECHO}/invocations',
+                               data='{"a": 1}'.encode('utf-16'), timeout=10)
+        assert answer.status_code == 200
+        assert answer.headers['X-Amz-Function-Error'] == 'Unhandled'
+        assert answer.json()['errorType'] == 'Runtime.UnmarshalError'
+    pool = runtime.runtime.pool(runtime.runtime.registry.lookup(ECHO))
+    assert pool.stats()['in_flight'] == 0
+    assert 'FunctionError' not in invoke(lambda_client, ECHO, {})[0]
