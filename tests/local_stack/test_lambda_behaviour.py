@@ -197,3 +197,18 @@ def test_a_payload_in_another_encoding_is_the_runtime_clients_error_and_leaks_no
     pool = runtime.runtime.pool(runtime.runtime.registry.lookup(ECHO))
     assert pool.stats()['in_flight'] == 0
     assert 'FunctionError' not in invoke(lambda_client, ECHO, {})[0]
+
+
+def test_an_sns_handler_is_a_function_too_and_takes_an_event_invocation(lambda_client,
+                                                                        tmp_path):
+    marker = tmp_path / 'delivered'
+    record = {'EventSource': 'aws:sns', 'EventVersion': '1.0',
+              'Sns': {'Type': 'Notification', 'MessageId': 'm-1', 'Subject': str(marker),
+                      'Message': 'a ride', 'MessageAttributes': {},
+                      'TopicArn': 'arn:aws:sns:us-east-1:123456789012:rides',
+                      'Timestamp': '2026-11-26T00:00:00.000Z'}}
+    response, _ = invoke(lambda_client, 'toolbox-dev-OnRide', {'Records': [record]},
+                         InvocationType='Event')
+    assert response['StatusCode'] == 202
+    wait_until(marker.exists)
+    assert marker.read_text() == 'a ride'

@@ -140,6 +140,13 @@ def big(event, context):
     return 'x' * (6_291_556 - 2 + int(event.get('over', 1)))
 
 
+@app.on_sns_message(topic='rides', name='OnRide')
+def on_ride(event):
+    """An SNS subscriber: writes the message to the file its subject names."""
+    with open(event.subject, 'w') as marker:
+        marker.write(event.message)
+
+
 @app.route('/')
 def index():
     return {'hello': 'toolbox'}
