@@ -196,11 +196,14 @@ class Sandbox:
         can take another."""
         self._output.begin()
         started = time.perf_counter()
-        self.api.offer(invocation)
         if self._exited.is_set():  # ended while idle: answer as Lambda would
             invocation.complete(wire.exited_payload(invocation.request_id, wire.exit_reason(
                 self.process.returncode)), 'Runtime.ExitError')
-        finished = invocation.done.wait(None if self.debug else self.timeout)
+        finished = self.api.run(invocation, None if self.debug else self.timeout)
+        if not finished and self._exited.is_set():  # its connection ended with the process
+            invocation.complete(wire.exited_payload(invocation.request_id, wire.exit_reason(
+                self.process.returncode)), 'Runtime.ExitError')
+            finished = True
         duration_ms = (time.perf_counter() - started) * 1000
         output = self._output.collect()
         init_ms = self.init_ms if self._first_invocation else None
