@@ -79,6 +79,7 @@ class RuntimeApi:
         self.ready = threading.Event()       # the runtime asked for its first invocation
         self.init_error: bytes | None = None
         self.init_failed = threading.Event()
+        self.settled = threading.Event()     # ready, or init failed (set by the sandbox too)
         self._server = _Server(('127.0.0.1', 0), _Handler)
         self._server.api = self  # type: ignore[attr-defined]
         self.address = f'127.0.0.1:{self._server.server_port}'
@@ -110,6 +111,7 @@ class RuntimeApi:
         """A `GET .../next` arrived: a queued invocation to answer now, or
         None (the handler waits until an invoker used its connection)."""
         self.ready.set()
+        self.settled.set()
         with self._lock:
             if self._closed:
                 return None
@@ -124,6 +126,7 @@ class RuntimeApi:
         if path == f'{PREFIX}/init/error':
             self.init_error = body
             self.init_failed.set()
+            self.settled.set()
             return HTTPStatus.ACCEPTED, {'status': 'OK'}
         parts = path[len(PREFIX):].strip('/').split('/')
         if len(parts) != 3 or parts[0] != 'invocation' or parts[2] not in ('response', 'error'):

@@ -163,18 +163,13 @@ class Sandbox:
             invocation.complete(wire.exited_payload(invocation.request_id, wire.exit_reason(code)),
                                 'Runtime.ExitError')
         self.api.init_failed.set()
+        self.api.settled.set()
 
     def start(self, request_id: str | None = None) -> None:
         """Wait until the runtime client asks for its first invocation;
         raises `InitFailed` with the answer Lambda gives to an init error."""
         limit = None if self.debug else INIT_TIMEOUT_SECONDS
-        deadline = None if limit is None else time.monotonic() + limit
-        while not self.api.ready.is_set():
-            if self.api.init_failed.is_set() and not self.api.ready.is_set():
-                break
-            if deadline is not None and time.monotonic() > deadline:
-                break
-            self.api.init_failed.wait(0.05)
+        self.api.settled.wait(limit)
         if self.api.ready.is_set():
             self.init_ms = (time.perf_counter() - self._started) * 1000
             return
