@@ -29,9 +29,12 @@ FINGERPRINT_TTL_SECONDS = 0.25
 class AppDirectory:
     """One Chalice project directory at one stage."""
 
-    def __init__(self, app_dir, stage='dev'):
+    def __init__(self, app_dir, stage='dev', extra_sources=()):
+        """`extra_sources`: folders outside the app whose code it imports
+        (the project's `shared/` when no `vendor/` symlink reaches it)."""
         self.app_dir = Path(app_dir).resolve()
         self.stage = stage
+        self.extra_sources = [Path(folder) for folder in extra_sources]
         self.config = json.loads((self.app_dir / '.chalice' / 'config.json').read_text())
         self.app_name = self.config['app_name']
         self._fingerprint = (0.0, None)
@@ -63,10 +66,12 @@ class AppDirectory:
 
     def source_files(self):
         """What a deployment package of this app holds: app.py, chalicelib/
-        and vendor/ (whose symlinks, such as vendor/shared, are followed)."""
+        and vendor/ (whose symlinks, such as vendor/shared, are followed),
+        and the `extra_sources` folders."""
         yield self.app_dir / 'app.py'
-        for folder in ('chalicelib', 'vendor'):
-            for root, dirs, files in os.walk(self.app_dir / folder, followlinks=True):
+        folders = [self.app_dir / 'chalicelib', self.app_dir / 'vendor', *self.extra_sources]
+        for folder in folders:
+            for root, dirs, files in os.walk(folder, followlinks=True):
                 dirs[:] = [d for d in dirs if d != '__pycache__']
                 for name in files:
                     if not name.endswith(('.pyc', '.pyo')):

@@ -27,6 +27,7 @@ from local_stack.runtime import base_environment
 PROJECT_ROOT = str(Path(__file__).resolve().parents[1])
 FLEET_DIR = Path(PROJECT_ROOT) / 'ride_fleet'
 RIDES_DIR = Path(PROJECT_ROOT) / 'rides'
+SHARED_DIR = Path(PROJECT_ROOT) / 'shared'  # both apps' code: a change restarts their sandboxes
 PICKUP_EXAMPLE = '{"PickupLocation": {"Latitude": 47.6097, "Longitude": -122.3331}}'
 
 
@@ -34,8 +35,8 @@ class Stack:
     def __init__(self, options: Options, out: Callable[[str], None] | None = None) -> None:
         self.options = options
         self._out = out or say
-        self.fleet = AppDirectory(FLEET_DIR, options.stage)
-        self.rides = AppDirectory(RIDES_DIR, options.stage)
+        self.fleet = AppDirectory(FLEET_DIR, options.stage, extra_sources=[SHARED_DIR])
+        self.rides = AppDirectory(RIDES_DIR, options.stage, extra_sources=[SHARED_DIR])
         self.extra_apps = [AppDirectory(path, options.stage) for path in options.app_dirs]
         self.aws = self.server = self.runtime = None
         self.children = []
@@ -98,7 +99,7 @@ class Stack:
                 overrides['REQUEST_UNICORN_URL'] = fleet_url
         if overrides:
             env['LOCAL_STACK_STAGE_OVERRIDES'] = json.dumps(overrides)
-        env['LOCAL_STACK_WATCH_DIRS'] = str(Path(PROJECT_ROOT) / 'shared')
+        env['LOCAL_STACK_WATCH_DIRS'] = str(SHARED_DIR)
         command = [sys.executable, '-m', 'local_stack.chalice_local', '--project-dir',
                    str(app.app_dir), 'local', '--host', HOST, '--port', str(port),
                    '--stage', self.options.stage,

@@ -133,3 +133,15 @@ def test_a_fault_of_the_runtime_itself_is_a_500_service_exception():
         with pytest.raises(client.exceptions.ServiceException) as caught:
             client.invoke(FunctionName='other-dev-Peek')
         assert caught.value.response['ResponseMetadata']['HTTPStatusCode'] == 500
+
+
+def test_a_change_in_a_folder_the_app_imports_from_outside_changes_its_fingerprint(
+        toolbox_copy, tmp_path):
+    from local_stack.apps import AppDirectory
+    shared = tmp_path / 'shared'
+    shared.mkdir()
+    (shared / 'rules.py').write_text('RULE = 1\n')
+    app = AppDirectory(toolbox_copy, extra_sources=[shared])
+    before = app.source_fingerprint()
+    _touch_later(shared / 'rules.py')
+    assert app.source_fingerprint() != before
