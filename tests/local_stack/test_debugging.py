@@ -8,6 +8,7 @@ import threading
 import time
 
 import pytest
+from botocore.exceptions import ReadTimeoutError
 
 from local_stack import testing
 from local_stack.sandbox import DEBUG_PORT
@@ -27,8 +28,16 @@ def test_the_debugged_functions_sandbox_waits_under_debugpy_for_an_ide():
     lines = []
     with testing.lambda_runtime([TOOLBOX], debug='Echo', log=lines.append) as runtime:
         client = runtime.lambda_client(read_timeout=3)
-        caller = threading.Thread(target=lambda: pytest.raises(Exception, client.invoke,
-                                                               FunctionName='toolbox-dev-Echo'))
+        outcomes = []
+
+        def call():
+            try:
+                client.invoke(FunctionName='toolbox-dev-Echo')
+                outcomes.append('answered')
+            except ReadTimeoutError:
+                outcomes.append('still waiting for the IDE')
+
+        caller = threading.Thread(target=call)
         caller.start()
         deadline = time.monotonic() + 30
         while not listening(DEBUG_PORT) and time.monotonic() < deadline:
@@ -37,6 +46,7 @@ def test_the_debugged_functions_sandbox_waits_under_debugpy_for_an_ide():
         pool = runtime.runtime.pool(runtime.runtime.registry.lookup('toolbox-dev-Echo'))
         assert pool.stats()['ready'] == 0 and pool.stats()['starting'] == 1
         caller.join(timeout=10)
+    assert outcomes == ['still waiting for the IDE']
     assert any('debugpy waits for an IDE to attach on 127.0.0.1:5678' in line for line in lines)
 
 
