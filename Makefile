@@ -11,17 +11,23 @@ PYTEST_ARGS ?=
 
 install: $(STAMP)
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml tests/js/package-lock.json
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet -e '.[dev]'
+	# the AWS SDK for JavaScript v3, for the local runtime's wire tests
+	if command -v npm >/dev/null; then npm ci --prefix tests/js --no-audit --no-fund --silent; \
+	else echo 'npm not found: the tests driving the AWS SDK for JavaScript will be skipped'; fi
 	touch $(STAMP)
 
 # The whole system on 127.0.0.1 in the foreground (see README, "Local stack"):
 # AWS endpoint :4566 (Lambda runtime + moto), rides :8000, ride_fleet :8001.
 # UNICORN_TRANSPORT=http makes rides call the fleet's GET /unicorn.
+# DEBUG=<function> runs that function's sandbox under debugpy (127.0.0.1:5678)
+# and waits for an IDE to attach (README, "Debugging a function").
 RUN_ARGS ?=
+DEBUG ?=
 run: $(STAMP)
-	$(PY) -m local_stack $(RUN_ARGS)
+	$(PY) -m local_stack $(if $(DEBUG),--debug $(DEBUG)) $(RUN_ARGS)
 
 test: $(CHROMIUM) $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)

@@ -27,6 +27,8 @@ def _weights(settings):
         'scale': sum(settings.scale_sizes) * 0.0005 + settings.scale_dispatches
         * sum(0.003 + size * 0.00005 for size in settings.scale_sizes),
         'uniformity': settings.uniformity_size * settings.uniformity_draws_per_unicorn * 0.003,
+        'runtime': 3 + (settings.local_rounds + settings.local_warmup) * 0.004
+        + 2 * max(2, settings.coldstart_rounds) * 0.5 if settings.local else 0.1,
     }
 
 
@@ -72,6 +74,15 @@ def run(settings, out_dir, progress_stream=None, local_measure=None):
     uniformity = fleet_scale.measure_uniformity(settings.uniformity_size,
                                                 settings.uniformity_draws_per_unicorn, tick)
     results['scale'] = {'sizes': sizes, 'uniformity': uniformity}
+
+    if settings.local:
+        from bench import local_runtime
+        tick = progress.stage('7. local Lambda runtime: warm invoke, cold start',
+                              weights['runtime'], settings.local_rounds + settings.local_warmup)
+        results['local_runtime'] = local_runtime.measure(settings, tick)
+    else:
+        results['local_runtime'] = {'status': 'skipped',
+                                    'reason': 'the local sections were turned off (`--no-local`)'}
 
     results['cost'] = cost.estimate(results)
     results['meta']['elapsed_s'] = time.monotonic() - started

@@ -255,4 +255,7 @@ def render(results, chart_name=None):
         scale_section(results['scale']),
         cost_section(results['cost']),
     ]
+    if 'local_runtime' in results:
+        from bench import local_runtime
+        parts.append(local_runtime.render(results['local_runtime']))
     return '\n'.join(parts)

@@ -8,11 +8,16 @@ starts it for tests. Modules, one job each:
 
 - `wire`: the Lambda Invoke wire protocol (parsing, answers, error shapes);
 - `apps`: each app's stage configuration and the functions it declares;
-- `worker`: the sandbox process that runs one function's handler;
-- `pool`: worker processes per function, bounded, replaced when they die
-  or when the app's source changes;
-- `runtime`: an invocation from request to answer (timeouts, Event, Tail);
+- `discovery`: which functions an app declares, learnt in a process;
+- `sandbox`: one sandbox process running AWS's runtime client (awslambdaric);
+- `runtime_api`: the Lambda Runtime API a sandbox's runtime client talks to;
+- `lambda_logs`: START/END/REPORT and the tail, Lambda's log text;
+- `pool`: a function's sandboxes: scale-out, concurrency limits, reload;
+- `events`: `Event` invocations, queued and retried;
+- `runtime`: an invocation from request to answer (DryRun, Event, Tail);
 - `endpoint`: the one HTTP endpoint, Lambda to the runtime, the rest to moto;
+- `local_aws`: endpoint + runtime put together on a port;
+- `options`: every option and its default (the command line is derived);
 - `provision`: what a deploy would create (table, topic, SSM parameter);
 - `children`: `chalice local` processes, their output and their end;
 - `stack`: everything above started and stopped in order.

@@ -5,6 +5,8 @@ stopped and every port released.
 Ports and the transport come from options or the environment:
 LOCAL_STACK_AWS_PORT (4566), LOCAL_STACK_RIDES_PORT (8000),
 LOCAL_STACK_FLEET_PORT (8001), UNICORN_TRANSPORT (invoke | http).
+`make run DEBUG=<function>` passes `--debug <function>`. `--help` lists
+every option (`local_stack.options`).
 """
 import argparse
 import json
@@ -13,42 +15,17 @@ import signal
 import sys
 import threading
 
-TRANSPORTS = ('invoke', 'http')
-
 
 class StoppedWhileStarting(Exception):
     """SIGINT or SIGTERM arrived before the stack was ready."""
 
 
-def parse(argv=None):
-    env = os.environ
-    parser = argparse.ArgumentParser(prog='python -m local_stack', description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument('--aws-port', type=int, default=int(env.get('LOCAL_STACK_AWS_PORT',
-                                                                    4566)),
-                        help='the local AWS endpoint (0: any free port)')
-    parser.add_argument('--rides-port', type=int,
-                        default=int(env.get('LOCAL_STACK_RIDES_PORT', 8000)))
-    parser.add_argument('--fleet-port', type=int,
-                        default=int(env.get('LOCAL_STACK_FLEET_PORT', 8001)))
-    parser.add_argument('--transport', choices=TRANSPORTS,
-                        default=env.get('UNICORN_TRANSPORT') or 'invoke',
-                        help="how rides reaches the fleet (default: $UNICORN_TRANSPORT or invoke)")
-    parser.add_argument('--stage', default='dev')
-    parser.add_argument('--pool-size', type=int, default=2,
-                        help='worker processes per function, at most')
-    parser.add_argument('--max-waiting', type=int, default=8,
-                        help='callers waiting for a busy function before 429')
-    parser.add_argument('--no-chalice-local', dest='chalice_local', action='store_false',
-                        help='only the AWS endpoint and the Lambda runtime')
-    parser.add_argument('--no-provision', dest='provision', action='store_false',
-                        help='create no table, topic or parameter; do not run LoadTable')
-    parser.add_argument('--no-autoreload', dest='autoreload', action='store_false',
-                        help='chalice local does not restart on code changes')
-    parser.add_argument('--app', dest='app_dirs', action='append', default=[],
-                        metavar='DIR', help='another Chalice app for the runtime (repeatable)')
-    parser.add_argument('--quiet', dest='log_requests', action='store_false',
-                        help='no line per AWS request')
+def parse(argv: list[str] | None = None) -> argparse.Namespace:
+    """The options of `local_stack.options.Options`, plus --ready-file."""
+    from local_stack.options import argument_parser
+
+    parser = argument_parser(prog='python -m local_stack', description=__doc__,
+                             formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('--ready-file', help='write the stack\'s URLs there (JSON) when ready')
     args = parser.parse_args(argv)
     for name in ('rides_port', 'fleet_port'):
@@ -59,7 +36,7 @@ def parse(argv=None):
     return args
 
 
-def main(argv=None):
+def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
     ready_file = args.ready_file
     options = {key: value for key, value in vars(args).items() if key != 'ready_file'}
@@ -111,7 +88,7 @@ def main(argv=None):
     return status
 
 
-def _write_atomically(path, text):
+def _write_atomically(path: str, text: str) -> None:
     partial = f'{path}.partial'
     with open(partial, 'w') as handle:
         handle.write(text)

@@ -2,40 +2,56 @@
 
 An app's stage settings come from the project model (`project.model`,
 which reads `.chalice/config.json` through Chalice's own `Config`, so the
-merge is exactly the one `chalice deploy` makes). Which functions an app declares is
-learnt the way Chalice learns it: by importing the app, in a worker process
-of its own (`app.pure_lambda_functions`), so nothing of the app enters the
-process that hosts the endpoint.
+merge is exactly the one `chalice deploy` makes). Which functions an app
+declares is learnt by `local_stack.discovery`, in a process of its own, so
+nothing of the app enters the process that hosts the endpoint.
 """
 import hashlib
 import os
 import threading
 import time
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 from project.model import ChaliceApp, Function
 
-# A function as the runtime serves it: the project model's, unchanged.
-FunctionSpec = Function
 # How long a source fingerprint is trusted before files are stat()ed again.
 FINGERPRINT_TTL_SECONDS = 0.25
+
+
+@dataclass(frozen=True, eq=False)
+class FunctionSpec(Function):
+    """A function as the runtime serves it: the project model's, plus its
+    handler, `app.<python name>` as Chalice deploys it."""
+
+    handler: str = ''
 
 
 class AppDirectory(ChaliceApp):
     """One Chalice project directory at one stage, with a fingerprint of its
     source so the runtime sees code changes."""
 
-    def __init__(self, app_dir, stage='dev'):
+    def __init__(self, app_dir, stage='dev', extra_sources=()):
+        """`extra_sources`: folders outside the app whose code it imports
+        (the project's `shared/` when no `vendor/` symlink reaches it)."""
         super().__init__(app_dir, stage)
+        self.extra_sources = [Path(folder) for folder in extra_sources]
         self._fingerprint = (0.0, None)
         self._fingerprint_lock = threading.Lock()
 
+    def function(self, function_name, handler=''):
+        spec = super().function(function_name)
+        return FunctionSpec(**{f.name: getattr(spec, f.name) for f in fields(spec)},
+                            handler=handler or f'app.{function_name}')
+
     def source_files(self):
         """What a deployment package of this app holds: app.py, chalicelib/
-        and vendor/ (whose symlinks, such as vendor/shared, are followed)."""
+        and vendor/ (whose symlinks, such as vendor/shared, are followed),
+        and the `extra_sources` folders."""
         yield self.app_dir / 'app.py'
-        for folder in ('chalicelib', 'vendor'):
-            for root, dirs, files in os.walk(self.app_dir / folder, followlinks=True):
+        folders = [self.app_dir / 'chalicelib', self.app_dir / 'vendor', *self.extra_sources]
+        for folder in folders:
+            for root, dirs, files in os.walk(folder, followlinks=True):
                 dirs[:] = [d for d in dirs if d != '__pycache__']
                 for name in files:
                     if not name.endswith(('.pyc', '.pyo')):
@@ -66,7 +82,7 @@ class Registry:
     so a function added while the stack runs is found."""
 
     def __init__(self, apps, discover):
-        """`discover(app)` returns the names of the app's functions."""
+        """`discover(app)` returns {function name: handler} of the app."""
         self.apps = list(apps)
         self._discover = discover
         self._lock = threading.Lock()
@@ -90,8 +106,8 @@ class Registry:
             for deployed, spec in list(self._functions.items()):
                 if spec.app is app:
                     del self._functions[deployed]
-            for name in names:
-                spec = app.function(name)
+            for name, handler in names.items():
+                spec = app.function(name, handler)
                 self._functions[spec.deployed_name] = spec
             self._read_at[app.app_dir] = fingerprint
 

@@ -7,8 +7,9 @@ the fleet's URL (`REQUEST_UNICORN_URL`, port 8001). This launcher runs
 Chalice's own CLI with the values of `LOCAL_STACK_STAGE_OVERRIDES` (JSON)
 merged over the stage's, and re-runs itself when Chalice's reloader restarts.
 It also ends with the process that started it, its reloader also watches
-`vendor/shared` (a symlink to the project's `shared/`), and it accepts a
-burst of connections.
+`vendor/shared` (a symlink to the project's `shared/`) and the folders in
+`LOCAL_STACK_WATCH_DIRS` (the stack names the project's `shared/`, which
+rides reaches without a symlink), and it accepts a burst of connections.
 
     python -m local_stack.chalice_local --project-dir rides local --port 8000
 """
@@ -19,16 +20,18 @@ import signal
 import sys
 
 OVERRIDES_VARIABLE = 'LOCAL_STACK_STAGE_OVERRIDES'
+WATCH_VARIABLE = 'LOCAL_STACK_WATCH_DIRS'
 _PR_SET_PDEATHSIG = 1
 
 
-def main(argv=None):
+def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     _end_with_parent()
     overrides = json.loads(os.environ.get(OVERRIDES_VARIABLE) or '{}')
     if overrides:
         _override_stage_environment(overrides)
-    _watch_through_symlinks()
+    _watch_through_symlinks(_project_dir(argv), [
+        folder for folder in os.environ.get(WATCH_VARIABLE, '').split(os.pathsep) if folder])
     _accept_bursts()
     # Chalice's reloader restarts the server by running sys.argv again.
     sys.argv = [sys.executable, '-m', 'local_stack.chalice_local', *argv]
@@ -49,17 +52,30 @@ def _override_stage_environment(overrides):
     CLIFactory.load_chalice_app = load_with_overrides
 
 
-def _watch_through_symlinks():
+def _project_dir(argv):
+    for index, arg in enumerate(argv):
+        if arg == '--project-dir' and index + 1 < len(argv):
+            return os.path.realpath(argv[index + 1])
+        if arg.startswith('--project-dir='):
+            return os.path.realpath(arg.split('=', 1)[1])
+    return os.path.realpath(os.getcwd())
+
+
+def _watch_through_symlinks(project_dir, extra_dirs=()):
     """Chalice's reloader walks the project without following symlinks, so
     an edit to `shared/` (reached through `vendor/shared`) would not restart
-    the server. Walk through them (the stack sets PYTHONDONTWRITEBYTECODE, so
-    no new .pyc file there looks like an edit)."""
+    the server. Walk through them, and walk `extra_dirs` with the project
+    (the stack sets PYTHONDONTWRITEBYTECODE, so no new .pyc file there looks
+    like an edit)."""
     from chalice.utils import OSUtils
 
     walk = OSUtils.walk
 
     def walk_following_links(self, path, followlinks=True):
-        return walk(self, path, followlinks=True)
+        yield from walk(self, path, followlinks=True)
+        if os.path.realpath(path) == project_dir:
+            for folder in extra_dirs:
+                yield from walk(self, folder, followlinks=True)
 
     OSUtils.walk = walk_following_links
 

@@ -8,6 +8,7 @@ import subprocess
 import threading
 import time
 from collections import deque
+from typing import Iterable
 
 
 class ChildFailed(RuntimeError):
@@ -32,19 +33,19 @@ class Child:
             self._recent.append(line)
             self._out(f'{self.label:6} {line}')
 
-    def recent_output(self):
+    def recent_output(self) -> str:
         return '\n'.join(self._recent)
 
-    def alive(self):
+    def alive(self) -> bool:
         return self.process.poll() is None
 
-    def check_alive(self):
+    def check_alive(self) -> None:
         if not self.alive():
             self._reader.join(timeout=1)
             raise ChildFailed(f'{self.label} exited with status {self.process.returncode}:'
                               f'\n{self.recent_output()}')
 
-    def stop(self, timeout=5):
+    def stop(self, timeout: float = 5) -> None:
         """SIGTERM to the whole group (Chalice's reloader and its server),
         SIGKILL after `timeout` seconds."""
         for sig, wait in ((signal.SIGTERM, timeout), (signal.SIGKILL, timeout)):
@@ -62,7 +63,8 @@ class Child:
         self._reader.join(timeout=2)
 
 
-def wait_until_listening(children_and_ports, host, timeout=30):
+def wait_until_listening(children_and_ports: Iterable[tuple[Child, int]], host: str,
+                         timeout: float = 30) -> None:
     """Return once every child accepts connections on its port; `ChildFailed`
     as soon as one exits, or when the time runs out."""
     pending = list(children_and_ports)

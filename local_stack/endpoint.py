@@ -17,10 +17,6 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 
 from local_stack import wire
 
-# A body larger than this is read and thrown away (no memory spent on it),
-# then answered 413; smaller ones are checked by `wire.parse_invoke`.
-MAX_READ_BODY = 8 * 1024 * 1024
-
 
 class Endpoint:
     """The WSGI application behind the endpoint."""
@@ -65,16 +61,13 @@ class Endpoint:
         return self._aws(environ, start_response, started)
 
     def _invoke(self, environ, start_response, name, started):
-        length = _content_length(environ)
         headers = [(key[5:].replace('_', '-'), value) for key, value in environ.items()
                    if key.startswith('HTTP_')]
-        if length > MAX_READ_BODY:
-            _discard(environ['wsgi.input'], length)
-            answer = wire.WireError(413, 'RequestTooLargeException',
-                                    f'Request must be smaller than {wire.SYNC_PAYLOAD_LIMIT} '
-                                    'bytes for the InvokeFunction operation').answer()
+        limit = wire.payload_limit(wire.invocation_type_of(headers))
+        body, length = _read_body(environ, limit)
+        if body is None:
+            answer = wire.request_too_large(length, wire.invocation_type_of(headers)).answer()
         else:
-            body = environ['wsgi.input'].read(length) if length else b''
             answer = self.runtime.handle(name, environ.get('QUERY_STRING', ''), headers, body)
         self._log_invoke(name, headers, answer, started)
         start_response(f'{answer.status} {_REASONS.get(answer.status, "")}'.strip(),
@@ -118,6 +111,30 @@ class Endpoint:
             detail = f' {answer.header("x-amzn-ErrorType")}'
         self._log(f'lambda {answer.status} {name.rsplit(":function:", 1)[-1]} ({invocation})'
                   f'{detail} {(time.perf_counter() - started) * 1000:.1f} ms')
+
+
+def _read_body(environ, limit):
+    """The request body and its length; the body is None when it is over
+    `limit` (then it is read away, no memory spent on it). A chunked body
+    (no Content-Length) is read to its end."""
+    stream = environ['wsgi.input']
+    length = _content_length(environ)
+    if length > limit:
+        _discard(stream, length)
+        return None, length
+    if length:
+        body = stream.read(length)
+    elif environ.get('wsgi.input_terminated') or \
+            environ.get('HTTP_TRANSFER_ENCODING', '').lower() == 'chunked':
+        body = stream.read(limit + 1)
+        if len(body) > limit:
+            extra = len(body)
+            while chunk := stream.read(1024 * 1024):
+                extra += len(chunk)
+            return None, extra
+    else:
+        body = b''
+    return (None, len(body)) if len(body) > limit else (body, len(body))
 
 
 def _discard(stream, length, chunk=1024 * 1024):
@@ -174,15 +191,19 @@ class _QuietHandler(WSGIRequestHandler):
 class EndpointServer:
     """The endpoint served on a loopback port, in a background thread."""
 
-    def __init__(self, app, host='127.0.0.1', port=4566):
+    def __init__(self, app, host='127.0.0.1', port=4566, listener=None):
+        """`listener`: a socket already bound to `host` (its port wins)."""
+        if listener is not None:
+            port = listener.getsockname()[1]
         try:
             self._server = make_server(host, port, app, threaded=True,
-                                       request_handler=_QuietHandler)
+                                       request_handler=_QuietHandler,
+                                       fd=None if listener is None else listener.fileno())
         except SystemExit:  # werkzeug's answer to a busy port, after printing why
             raise OSError(f'port {port} on {host} is in use; stop what uses it or choose '
                           'another port') from None
         self._server.daemon_threads = True
-        self.host, self.port = host, self._server.server_port
+        self.host, self.port = host, self._server.socket.getsockname()[1]
         self.url = f'http://{host}:{self.port}'
         self._thread = threading.Thread(target=self._server.serve_forever,
                                         kwargs={'poll_interval': 0.1},

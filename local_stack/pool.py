@@ -1,257 +1,239 @@
-"""Worker processes for one function: started on demand, reused, bounded.
+"""The sandboxes of one function: started on demand, reused, and bounded
+the way Lambda bounds concurrency.
 
-Like Lambda's execution environments: an invocation gets an idle worker, or
-a new one while fewer than `size` exist (a cold start), or waits for one.
-Past `max_waiting` waiting callers, or after `wait_seconds`, the caller is
-throttled (429). A worker that died or ran past its timeout is killed and
-forgotten; the next invocation starts a fresh one. A worker started before
-the app's source last changed is retired instead of reused, so an edit takes
-effect on the next invocation.
+Admission is Lambda's: a function with reserved concurrency N answers a
+synchronous invocation beyond N in flight with 429 (Reason
+`ReservedFunctionConcurrentInvocationLimitExceeded`); every function counts
+against the local account limit (Reason `ConcurrentInvocationLimitExceeded`).
+Nothing else throttles.
+
+Scaling out is Lambda's too, paced for a small machine: an admitted
+invocation takes an idle (warm) sandbox; if there is none it waits up to
+`warm_wait_seconds` for one to come free, and only then asks for a new
+sandbox. New sandboxes start in the background, at most `parallel_starts`
+at a time, and join the pool when ready: a waiting invocation takes
+whichever sandbox is free first, warm or new. A cold start costs a second of
+CPU, a warm invocation milliseconds, so on two cores a burst is served
+sooner by the warm sandboxes plus a few new ones than by one new sandbox per
+caller. A sandbox that died or ran past its timeout is killed and forgotten;
+one started before the app's source last changed is retired instead of
+reused, so an edit takes effect on the next invocation.
 """
-import json
+from __future__ import annotations
+
 import os
-import signal
-import subprocess
-import sys
 import threading
 import time
 from dataclasses import dataclass
-from multiprocessing.connection import Connection
-from pathlib import Path
+from typing import Callable
 
 from local_stack import wire
+from local_stack.apps import FunctionSpec
+from local_stack.runtime_api import Invocation
+from local_stack.sandbox import InitFailed, Outcome, Sandbox
 
-PROJECT_ROOT = str(Path(__file__).resolve().parents[1])
-# Lambda gives a function's init (the import of app.py) 10 s; a busy laptop
-# starting several servers at once gets more.
-INIT_TIMEOUT_SECONDS = 30
+# An admitted invocation that finds no sandbox in this long is answered 429.
+MAX_WAIT_FOR_SANDBOX_SECONDS = 120
 
 
 class Throttled(Exception):
-    """Every worker is busy and too many callers already wait."""
+    """Over a concurrency limit; `reason` is the 429's Reason."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
 
 
-@dataclass
-class Outcome:
-    """What one invocation produced, in wire terms."""
-
-    payload: bytes
-    function_error: str | None  # 'Unhandled' or None
-    logs: str
-    duration_ms: float = 0.0
+@dataclass(frozen=True)
+class PoolSettings:
+    warm_wait_seconds: float = 0.2
+    parallel_starts: int = max(1, (os.cpu_count() or 2) // 2)
+    max_sandboxes: int = 0       # per function; 0: as many as invocations in flight
+    debug: bool = False          # run the sandbox under debugpy (one sandbox, no timeout)
 
 
-class Worker:
-    """One sandbox process (`local_stack.worker`) and the pipes to it."""
+class AccountConcurrency:
+    """Invocations in flight across every function, bounded like an
+    account's concurrency limit."""
 
-    def __init__(self, app_dir, function_name, env, fingerprint=None):
-        self.fingerprint = fingerprint
-        self.function_name = function_name
-        from_child, to_parent = os.pipe()
-        from_parent, to_child = os.pipe()
-        command = [sys.executable, '-u', '-m', 'local_stack.worker', '--app-dir', str(app_dir),
-                   '--read-fd', str(from_parent), '--write-fd', str(to_parent)]
-        if function_name:
-            command += ['--function', function_name]
-        try:
-            self.process = subprocess.Popen(
-                command, env={**env, 'PYTHONPATH': PROJECT_ROOT}, cwd=str(app_dir),
-                pass_fds=(from_parent, to_parent), stdin=subprocess.DEVNULL)
-        finally:
-            os.close(from_parent)
-            os.close(to_parent)
-        self._inbox = Connection(from_child, writable=False)
-        self._outbox = Connection(to_child, readable=False)
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._in_flight = 0
+        self._lock = threading.Lock()
 
-    def hello(self, timeout=INIT_TIMEOUT_SECONDS):
-        """The worker's first message: `{"ready": true, "functions": [...]}`,
-        or the init error Lambda would report."""
-        try:
-            if self._inbox.poll(timeout):
-                return json.loads(self._inbox.recv_bytes())
-        except (EOFError, OSError):
-            return {'ready': False, 'errorType': 'Runtime.ExitError',
-                    'errorMessage': f'Runtime exited with error: {self._exit_status()}'}
-        self.kill()
-        return {'ready': False, 'errorType': 'Runtime.InitTimeout',
-                'errorMessage': f'Init did not complete within {timeout:.0f} seconds'}
+    def enter(self) -> bool:
+        with self._lock:
+            if self._in_flight >= self.limit:
+                return False
+            self._in_flight += 1
+            return True
 
-    def invoke(self, request_id, payload, timeout, client_context=None):
-        """Run one invocation; returns an `Outcome` and whether the worker
-        can be used again."""
-        message = {'request_id': request_id, 'payload': payload.decode('utf-8'),
-                   'timeout': timeout, 'client_context': client_context}
-        started = time.perf_counter()
-        try:
-            self._outbox.send_bytes(json.dumps(message).encode())
-            if self._inbox.poll(timeout):
-                answer = json.loads(self._inbox.recv_bytes())
-                return Outcome(answer['payload'].encode(), answer['error'], answer['logs'],
-                               answer['duration_ms']), True
-        except (EOFError, OSError, BrokenPipeError):
-            status = self._exit_status()
-            logs = (f'START RequestId: {request_id} Version: $LATEST\n'
-                    f'RequestId: {request_id} Error: Runtime exited with error: {status}\n'
-                    f'Runtime.ExitError\nEND RequestId: {request_id}\n')
-            payload = wire.function_error_payload(
-                'Runtime.ExitError', f'RequestId: {request_id} Error: Runtime exited with error: '
-                                     f'{status}')
-            return Outcome(payload, 'Unhandled', logs, _ms_since(started)), False
-        self.kill()
-        logs = (f'START RequestId: {request_id} Version: $LATEST\n'
-                f'{time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime())}Z {request_id} '
-                f'Task timed out after {timeout:.2f} seconds\n\nEND RequestId: {request_id}\n')
-        return Outcome(wire.timed_out_payload(request_id, timeout), 'Unhandled', logs,
-                       _ms_since(started)), False
-
-    def _exit_status(self):
-        try:
-            code = self.process.wait(timeout=2)
-        except subprocess.TimeoutExpired:
-            self.kill()
-            code = self.process.returncode
-        if code is not None and code < 0:
-            return f'signal: {signal.Signals(-code).name.lower().removeprefix("sig")}'
-        return f'exit status {code}'
-
-    def alive(self):
-        return self.process.poll() is None
-
-    def kill(self):
-        if self.process.poll() is None:
-            self.process.kill()
-        try:
-            self.process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            pass
-        for connection in (self._inbox, self._outbox):
-            try:
-                connection.close()
-            except OSError:
-                pass
-
-
-def _ms_since(started):
-    return (time.perf_counter() - started) * 1000
+    def leave(self) -> None:
+        with self._lock:
+            self._in_flight -= 1
 
 
 class FunctionPool:
-    """The workers of one function."""
+    """The sandboxes of one function (a `FunctionSpec`)."""
 
-    def __init__(self, spec, env, size=2, max_waiting=8, wait_seconds=None):
-        self.spec, self.env = spec, env
-        self.size, self.max_waiting = max(1, size), max(0, max_waiting)
-        self.wait_seconds = spec.timeout + 5 if wait_seconds is None else wait_seconds
-        self._idle = []
-        self._all = set()  # every worker alive, busy or idle, to end them on close
-        self._live = 0
-        self._waiting = 0
+    def __init__(self, spec: FunctionSpec, env: dict[str, str], settings: PoolSettings,
+                 account: AccountConcurrency, echo: Callable[[str], None] | None = None) -> None:
+        self.spec, self.env, self.settings, self.account = spec, env, settings, account
+        self.reserved = spec.reserved_concurrency
+        self._echo = echo
+        self._max = 1 if settings.debug else settings.max_sandboxes
+        self._in_flight = 0
+        self._idle: list[Sandbox] = []
+        self._ready: set[Sandbox] = set()     # idle or busy
+        self._booting: set[Sandbox] = set()
+        self._starting = 0
+        self._wanting = 0                      # waiting invocations past their warm wait
+        self._init_errors: list[Outcome] = []
         self._closed = False
         self._lock = threading.Condition()
 
-    def invoke(self, request_id, payload, client_context=None):
-        """Run one invocation on a worker; raises `Throttled`."""
-        worker, init_error = self._acquire()
-        if init_error is not None:
-            return Outcome(wire.function_error_payload(
-                init_error['errorType'], init_error['errorMessage'],
-                init_error.get('stackTrace')), 'Unhandled',
-                f'INIT_REPORT Status: error\t{init_error["errorType"]}: '
-                f'{init_error["errorMessage"]}\n')
-        outcome, reusable = worker.invoke(request_id, payload, self.spec.timeout, client_context)
-        self._release(worker, reusable)
-        return outcome
+    # -- one invocation ---------------------------------------------------
 
-    def prewarm(self):
-        """Start one worker ahead of the first invocation (no-op if any exists)."""
-        with self._lock:
-            if self._live or self._closed:
-                return
-            self._live += 1
-        worker, error = self._start()
-        if error is None:
-            self._release(worker, True)
-
-    def _acquire(self):
-        deadline = time.monotonic() + self.wait_seconds
-        current = self.spec.app.source_fingerprint()
-        with self._lock:
-            while True:
-                if self._closed:
-                    raise Throttled(self.spec.deployed_name)
-                self._retire_stale(current)
-                if self._idle:
-                    return self._idle.pop(), None
-                if self._live < self.size:
-                    self._live += 1
-                    break
-                remaining = deadline - time.monotonic()
-                if self._waiting >= self.max_waiting or remaining <= 0:
-                    raise Throttled(self.spec.deployed_name)
-                self._waiting += 1
-                try:
-                    self._lock.wait(remaining)
-                finally:
-                    self._waiting -= 1
-        return self._start(current)
-
-    def _start(self, fingerprint=None):
-        """A new worker, or its init error (the slot is given back then)."""
-        fingerprint = fingerprint or self.spec.app.source_fingerprint()
+    def invoke(self, invocation: Invocation) -> Outcome:
+        """Run `invocation` in a sandbox; raises `Throttled`."""
+        self._admit()
         try:
-            worker = Worker(self.spec.app.app_dir, self.spec.name, self.env, fingerprint)
-        except OSError as error:
-            self._give_back_slot()
-            return None, {'errorType': 'Runtime.Unknown', 'errorMessage': str(error)}
-        with self._lock:
-            self._all.add(worker)
-        hello = worker.hello()
-        if not hello.get('ready'):
-            worker.kill()
+            sandbox = self._acquire()
+            if isinstance(sandbox, Outcome):
+                return sandbox  # the init error, as Lambda answers it
+            outcome, reusable = sandbox.invoke(invocation)
+            self._release(sandbox, reusable)
+            return outcome
+        finally:
             with self._lock:
-                self._all.discard(worker)
-            self._give_back_slot()
-            return None, hello
-        return worker, None
+                self._in_flight -= 1
+            self.account.leave()
 
-    def _give_back_slot(self):
+    def _admit(self) -> None:
         with self._lock:
-            self._live -= 1
-            self._lock.notify()
+            if self.reserved is not None and self._in_flight >= self.reserved:
+                raise Throttled(wire.RESERVED_LIMIT)
+            if not self.account.enter():
+                raise Throttled(wire.ACCOUNT_LIMIT)
+            self._in_flight += 1
 
-    def _retire_stale(self, current):
-        keep = []
-        for worker in self._idle:
-            if worker.fingerprint == current and worker.alive():
-                keep.append(worker)
-            else:
-                worker.kill()
-                self._all.discard(worker)
-                self._live -= 1
+    def _acquire(self) -> Sandbox | Outcome:
+        current = self.spec.app.source_fingerprint()
+        now = time.monotonic()
+        warm_until, give_up = now + self.settings.warm_wait_seconds, \
+            now + MAX_WAIT_FOR_SANDBOX_SECONDS
+        wanting = False
+        stale: list[Sandbox] = []
+        with self._lock:
+            try:
+                while True:
+                    if self._closed:
+                        raise Throttled(wire.ACCOUNT_LIMIT)
+                    stale += self._retire_stale(current)
+                    if self._idle:
+                        return self._idle.pop()
+                    if self._init_errors:
+                        return self._init_errors.pop()
+                    now = time.monotonic()
+                    if now > give_up:
+                        raise Throttled(wire.ACCOUNT_LIMIT)
+                    if not wanting and (now >= warm_until or not self._ready):
+                        wanting = True
+                        self._wanting += 1
+                    self._start_wanted(current)
+                    self._lock.wait(max(0.0, warm_until - now) if not wanting else 1.0)
+            finally:
+                if wanting:
+                    self._wanting -= 1
+                for sandbox in stale:
+                    threading.Thread(target=sandbox.kill, daemon=True).start()
+
+    def _start_wanted(self, fingerprint: str) -> None:
+        """Under the lock: one new sandbox per invocation that wants one,
+        `parallel_starts` at a time, `max_sandboxes` in all."""
+        while (self._wanting > self._starting
+               and self._starting < self.settings.parallel_starts
+               and (not self._max or len(self._ready) + self._starting < self._max)):
+            self._starting += 1
+            threading.Thread(target=self._start_one, args=(fingerprint,), daemon=True,
+                             name=f'start-{self.spec.deployed_name}').start()
+
+    def _start_one(self, fingerprint: str | None = None) -> None:
+        fingerprint = fingerprint or self.spec.app.source_fingerprint()
+        sandbox = None
+        try:
+            sandbox = Sandbox(self.spec.deployed_name, self.spec.handler, str(self.spec.app.app_dir),
+                              self.env, self.spec.timeout, self.spec.memory_mb, fingerprint,
+                              self._echo, self.settings.debug)
+            with self._lock:
+                self._booting.add(sandbox)
+            sandbox.start()
+        except (InitFailed, OSError) as error:
+            outcome = error.outcome if isinstance(error, InitFailed) else Outcome(
+                wire.function_error_payload('Runtime.Unknown', str(error)), 'Unhandled', b'')
+            with self._lock:
+                if sandbox is not None:
+                    self._booting.discard(sandbox)
+                self._starting -= 1
+                self._init_errors.append(outcome)
+                if self._wanting < len(self._init_errors):
+                    self._init_errors.pop(0)  # nobody waits for it any more
+                self._lock.notify_all()
+            return
+        with self._lock:
+            self._booting.discard(sandbox)
+            self._starting -= 1
+            if not self._closed:
+                self._ready.add(sandbox)
+                self._idle.append(sandbox)
+                self._lock.notify_all()
+                return
+        sandbox.kill()
+
+    def _retire_stale(self, current: str) -> list[Sandbox]:
+        """Under the lock: idle sandboxes of older code or dead ones leave."""
+        keep: list[Sandbox] = []
+        stale: list[Sandbox] = []
+        for sandbox in self._idle:
+            (keep if sandbox.fingerprint == current and sandbox.alive() else stale).append(sandbox)
+        for sandbox in stale:
+            self._ready.discard(sandbox)
         self._idle = keep
+        return stale
 
-    def _release(self, worker, reusable):
+    def _release(self, sandbox: Sandbox, reusable: bool) -> None:
         with self._lock:
-            if reusable and not self._closed and worker.alive():
-                self._idle.append(worker)
-            else:
-                worker.kill()
-                self._all.discard(worker)
-                self._live -= 1
-            self._lock.notify()
+            if reusable and not self._closed:
+                self._idle.append(sandbox)
+                self._lock.notify_all()
+                return
+            self._ready.discard(sandbox)
+            self._lock.notify_all()
+        sandbox.kill()
 
-    def stats(self):
-        """Workers alive, idle, and callers waiting, right now."""
+    # -- the pool as a whole ----------------------------------------------
+
+    def prewarm(self) -> None:
+        """Start one sandbox ahead of the first invocation (none if any exists)."""
         with self._lock:
-            return {'live': self._live, 'idle': len(self._idle), 'waiting': self._waiting}
+            if self._ready or self._starting or self._closed:
+                return
+            self._starting += 1
+        self._start_one()
 
-    def close(self, busy_too=True):
-        """End the pool's workers: all of them, or (`busy_too=False`, when
+    def stats(self) -> dict[str, int]:
+        """Sandboxes ready, idle, starting, and invocations in flight, right now."""
+        with self._lock:
+            return {'ready': len(self._ready), 'idle': len(self._idle),
+                    'starting': self._starting, 'in_flight': self._in_flight}
+
+    def close(self, busy_too: bool = True) -> None:
+        """End the pool's sandboxes: all of them, or (`busy_too=False`, when
         the pool is replaced) the idle ones now and busy ones when done."""
         with self._lock:
             self._closed = True
-            workers = list(self._all) if busy_too else list(self._idle)
+            sandboxes = list(self._ready | self._booting) if busy_too else list(self._idle)
             self._idle = []
             self._lock.notify_all()
-        for worker in workers:
-            worker.kill()
+        for sandbox in sandboxes:
+            sandbox.kill()

@@ -1,135 +1,149 @@
 """The local Lambda runtime: one invoke request in, one wire answer out.
 
 It ties the pieces together — `wire` parses and answers, `apps.Registry`
-says which function a name means, `pool.FunctionPool` runs it — and owns
-what belongs to no single piece: the environment a sandbox gets (the app's
-stage environment, Lambda's own variables, the local endpoint and dummy
-credentials, nothing of this process), `Event` invocations in the
-background, and `DryRun`.
+says which function a name means, `pool.FunctionPool` runs it in a sandbox,
+`events.EventQueue` runs `Event` invocations — and owns what belongs to no
+single piece: the environment a sandbox gets (the app's stage environment,
+Lambda's own variables, the local endpoint and dummy credentials, nothing of
+this process) and `DryRun`.
+
+Other local code invokes a function asynchronously with `invoke_async`, or
+through the endpoint with boto3 (`InvocationType='Event'`).
 """
-import json
+from __future__ import annotations
+
 import os
 import threading
 import time
 import traceback
-from concurrent.futures import ThreadPoolExecutor
+from typing import Callable, Iterable
 
-from local_stack import REGION, ACCOUNT_ID, function_arn, wire
-from local_stack.apps import Registry
-from local_stack.pool import FunctionPool, Throttled, Worker
-
-# Asynchronous (`Event`) invocations waiting to run, at most; past it, 429.
-EVENT_BACKLOG = 64
-EVENT_RETRIES = 2  # Lambda retries a failed asynchronous invocation twice
+from local_stack import ACCOUNT_ID, REGION, discovery, function_arn, lambda_logs, wire
+from local_stack.apps import AppDirectory, FunctionSpec, Registry
+from local_stack.events import Event, EventQueue
+from local_stack.options import Options, pool_settings
+from local_stack.pool import AccountConcurrency, FunctionPool, Throttled
+from local_stack.runtime_api import Invocation
+from local_stack.sandbox import Outcome
 
 
 class LambdaRuntime:
-    def __init__(self, apps, endpoint_url, pool_size=2, max_waiting=8, event_concurrency=2,
-                 log=None):
+    def __init__(self, apps: Iterable[AppDirectory], endpoint_url: str,
+                 options: Options | None = None,
+                 log: Callable[[str], None] | None = None) -> None:
         self.endpoint_url = endpoint_url
-        self.pool_size, self.max_waiting = pool_size, max_waiting
+        self.options = options or Options()
         self.registry = Registry(apps, self._discover)
         self._log = log or (lambda line: None)
-        self._pools = {}
+        self._account = AccountConcurrency(self.options.account_concurrency)
+        self._pools: dict[str, FunctionPool] = {}
         self._pools_lock = threading.Lock()
-        self._events = ThreadPoolExecutor(max_workers=max(1, event_concurrency),
-                                          thread_name_prefix='lambda-event')
-        self._events_pending = 0
-        self._events_lock = threading.Lock()
+        self.events = EventQueue(self._run_event, self._log)
         self._closed = False
 
-    def start(self):
-        """Learn every app's functions (imports each app in a worker)."""
+    def start(self) -> LambdaRuntime:
+        """Learn every app's functions (imports each app in a process)."""
         self.registry.load()
         return self
 
-    def functions(self):
+    def functions(self) -> list[FunctionSpec]:
         return self.registry.functions()
 
     # -- invoking -------------------------------------------------------
 
-    def handle(self, path_name, query_string, headers, body):
+    def handle(self, path_name: str, query_string: str, headers: list[tuple[str, str]],
+               body: bytes) -> wire.Answer:
         """Answer one `POST /2015-03-31/functions/{name}/invocations`."""
         request_id = wire.new_request_id()
         try:
             request = wire.parse_invoke(path_name, query_string, headers, body, REGION,
                                         ACCOUNT_ID)
-            spec = self.registry.lookup(request.function_name)
-            if spec is None or request.qualifier != wire.VERSION:
-                arn = function_arn(request.function_name)
-                if request.qualifier != wire.VERSION:
-                    arn = f'{arn}:{request.qualifier}'
-                raise wire.not_found(arn)
+            spec = self._lookup(request.function_name, request.qualifier)
             if request.invocation_type == 'DryRun':
                 return wire.dry_run(request_id)
             if request.invocation_type == 'Event':
-                self._queue_event(spec, request_id, request)
+                self.events.put(Event(spec.deployed_name, request_id, request.payload,
+                                      request.trace_id, request.client_context))
                 return wire.accepted(request_id)
-            outcome = self.pool(spec).invoke(request_id, request.payload,
-                                             request.client_context)
+            outcome = self.invoke(spec, request_id, request.payload, request.trace_id,
+                                  request.client_context)
             return wire.invoked(request_id, outcome.payload, outcome.function_error,
-                                outcome.logs if request.log_tail else None)
+                                lambda_logs.tail(outcome.log) if request.log_tail else None)
         except wire.WireError as error:
             return error.answer(request_id)
-        except Throttled:
-            return wire.too_many_requests().answer(request_id)
+        except Throttled as throttled:
+            return wire.too_many_requests(throttled.reason).answer(request_id)
         except Exception as error:  # noqa: BLE001 - a runtime bug; Lambda's answer to it
             self._log(f'runtime error on {path_name}:\n{traceback.format_exc()}')
             return wire.service_error(f'{type(error).__name__}: {error}').answer(request_id)
 
-    def pool(self, spec):
+    def _lookup(self, name: str, qualifier: str) -> FunctionSpec:
+        spec = self.registry.lookup(name)
+        if spec is None or qualifier != wire.VERSION:
+            raise wire.not_found(f'{function_arn(name)}:{qualifier}')
+        return spec
+
+    def invoke(self, spec: FunctionSpec, request_id: str, payload: bytes,
+               trace_id: str | None = None, client_context: str | None = None) -> Outcome:
+        """Run one invocation synchronously; raises `pool.Throttled`."""
+        invocation = Invocation(
+            request_id=request_id, payload=payload, function_arn=spec.arn,
+            deadline_ms=int((time.time() + spec.timeout) * 1000),
+            trace_id=trace_id or wire.new_trace_id(), client_context=client_context)
+        return self.pool(spec).invoke(invocation)
+
+    def invoke_async(self, function_name: str, payload: bytes,
+                     trace_id: str | None = None) -> str:
+        """Queue an `Event` invocation of `function_name` (deployed name or
+        ARN) as the Invoke API does; returns its request id. Raises
+        `wire.WireError` (404) for an unknown function."""
+        request = wire.parse_invoke(function_name, '', [('X-Amz-Invocation-Type', 'Event')],
+                                    payload, REGION, ACCOUNT_ID)
+        spec = self._lookup(request.function_name, request.qualifier)
+        request_id = wire.new_request_id()
+        self.events.put(Event(spec.deployed_name, request_id, request.payload,
+                              trace_id or request.trace_id))
+        return request_id
+
+    def _run_event(self, event: Event) -> Outcome:
+        spec = self.registry.lookup(event.function_name)
+        if spec is None:
+            raise LookupError(f'{event.function_name} no longer exists')
+        outcome = self.invoke(spec, event.request_id, event.payload, event.trace_id,
+                              event.client_context)
+        if not outcome.function_error:
+            self._log(f'event  {spec.deployed_name} {event.request_id}: done')
+        return outcome
+
+    def pool(self, spec: FunctionSpec) -> FunctionPool:
         with self._pools_lock:
             pool = self._pools.get(spec.deployed_name)
             if pool is None or pool.spec is not spec:
                 if pool is not None:  # the app was read again: new settings
                     threading.Thread(target=pool.close, kwargs={'busy_too': False},
                                      daemon=True).start()
-                pool = FunctionPool(spec, self.sandbox_environment(spec), self.pool_size,
-                                    self.max_waiting)
+                pool = FunctionPool(spec, self.sandbox_environment(spec),
+                                    pool_settings(self.options, spec.name, spec.deployed_name),
+                                    self._account,
+                                    echo=self._log)
                 self._pools[spec.deployed_name] = pool
             return pool
 
-    def prewarm(self, deployed_names=None):
-        """Start one worker per function in the background (first calls skip
+    def prewarm(self, deployed_names: Iterable[str] | None = None) -> list[threading.Thread]:
+        """Start one sandbox per function in the background (first calls skip
         the cold start); returns the threads."""
+        wanted = None if deployed_names is None else set(deployed_names)
         threads = []
         for spec in self.functions():
-            if deployed_names is None or spec.deployed_name in deployed_names:
+            if wanted is None or spec.deployed_name in wanted:
                 thread = threading.Thread(target=self.pool(spec).prewarm, daemon=True)
                 thread.start()
                 threads.append(thread)
         return threads
 
-    def _queue_event(self, spec, request_id, request):
-        with self._events_lock:
-            if self._events_pending >= EVENT_BACKLOG or self._closed:
-                raise Throttled(spec.deployed_name)
-            self._events_pending += 1
-        self._events.submit(self._run_event, spec, request_id, request)
-
-    def _run_event(self, spec, request_id, request):
-        try:
-            for attempt in range(EVENT_RETRIES + 1):
-                try:
-                    outcome = self.pool(spec).invoke(request_id, request.payload,
-                                                     request.client_context)
-                except Throttled:
-                    time.sleep(0.5 * (attempt + 1))
-                    continue
-                if not outcome.function_error:
-                    self._log(f'event {spec.deployed_name} {request_id}: done')
-                    return
-                self._log(f'event {spec.deployed_name} {request_id}: '
-                          f'{_error_type(outcome.payload)} (attempt {attempt + 1})')
-                if self._closed:
-                    return
-        finally:
-            with self._events_lock:
-                self._events_pending -= 1
-
     # -- sandboxes --------------------------------------------------------
 
-    def sandbox_environment(self, spec):
+    def sandbox_environment(self, spec: FunctionSpec) -> dict[str, str]:
         """Only what a Lambda sandbox of this function would see, plus the
         local endpoint; the function's configured variables win."""
         deployed = spec.deployed_name
@@ -141,34 +155,28 @@ class LambdaRuntime:
             'AWS_LAMBDA_FUNCTION_TIMEOUT': f'{spec.timeout:g}',
             'AWS_LAMBDA_LOG_GROUP_NAME': f'/aws/lambda/{deployed}',
             'AWS_LAMBDA_LOG_STREAM_NAME': f'{time.strftime("%Y/%m/%d")}/[$LATEST]local',
-            'LAMBDA_TASK_ROOT': str(spec.app.app_dir),
-            'LOCAL_STACK_FUNCTION_ARN': spec.arn,
+            'AWS_LAMBDA_INITIALIZATION_TYPE': 'on-demand',
             **spec.environment,
         }
 
-    def _discover(self, app):
+    def _discover(self, app: AppDirectory) -> dict[str, str]:
         env = {**base_environment(self.endpoint_url), **app.stage_environment()}
-        worker = Worker(app.app_dir, None, env)
-        try:
-            hello = worker.hello()
-        finally:
-            worker.kill()
-        if not hello.get('ready'):
-            self._log(f'cannot read the functions of {app.app_dir}: '
-                      f'{hello.get("errorType")}: {hello.get("errorMessage")}')
-            return []
-        return hello['functions']
+        functions, error = discovery.discover(app.app_dir, env)
+        if error:
+            self._log(f'{app.app_dir}/app.py does not import ({error}); its functions, read '
+                      f'from the source, answer with the init error: {", ".join(functions)}')
+        return functions
 
-    def close(self):
+    def close(self) -> None:
         self._closed = True
-        self._events.shutdown(wait=False, cancel_futures=True)
+        self.events.close()
         with self._pools_lock:
             pools, self._pools = list(self._pools.values()), {}
         for pool in pools:
             pool.close()
 
 
-def base_environment(endpoint_url):
+def base_environment(endpoint_url: str) -> dict[str, str]:
     """What every local process gets: the endpoint, dummy credentials, the
     region, and no AWS profile or config file of the person running it."""
     return {
@@ -188,10 +196,3 @@ def base_environment(endpoint_url):
         'AWS_SHARED_CREDENTIALS_FILE': os.devnull,
         'AWS_EXECUTION_ENV': 'AWS_Lambda_python3.11',
     }
-
-
-def _error_type(payload):
-    try:
-        return json.loads(payload).get('errorType', 'error')
-    except (ValueError, AttributeError):
-        return 'error'

@@ -9,58 +9,43 @@
    endpoint;
 5. wait until both `chalice local` servers accept connections.
 """
+import json
 import os
 import socket
 import sys
 import threading
 import time
-from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
 
 from local_stack import children, provision
 from local_stack.apps import AppDirectory
-from local_stack.endpoint import Endpoint, EndpointServer
-from local_stack.pool import PROJECT_ROOT
-from local_stack.runtime import LambdaRuntime, base_environment
-from project.model import FLEET, RIDES
+from local_stack.local_aws import HOST, assemble
+from local_stack.options import Options
+from local_stack.runtime import base_environment
+from project.model import FLEET, RIDES, ROOT
 
-HOST = '127.0.0.1'  # loopback only, always
+PROJECT_ROOT = str(ROOT)
 FLEET_DIR = FLEET.directory
 RIDES_DIR = RIDES.directory
-TRANSPORTS = ('invoke', 'http')
+SHARED_DIR = ROOT / 'shared'  # both apps' code: a change restarts their sandboxes
 PICKUP_EXAMPLE = '{"PickupLocation": {"Latitude": 47.6097, "Longitude": -122.3331}}'
 
 
-@dataclass
-class Options:
-    aws_port: int = 4566
-    rides_port: int = 8000
-    fleet_port: int = 8001
-    stage: str = 'dev'
-    transport: str = 'invoke'
-    pool_size: int = 2
-    max_waiting: int = 8
-    chalice_local: bool = True     # False: endpoint and runtime only
-    provision: bool = True         # False: no table, topic, parameter, LoadTable
-    autoreload: bool = True        # chalice local restarts on code changes
-    app_dirs: list = field(default_factory=list)  # extra apps for the runtime
-    log_requests: bool = True
-
-
 class Stack:
-    def __init__(self, options, out=None):
+    def __init__(self, options: Options, out: Callable[[str], None] | None = None) -> None:
         self.options = options
         self._out = out or say
-        self.fleet = AppDirectory(FLEET_DIR, options.stage)
-        self.rides = AppDirectory(RIDES_DIR, options.stage)
+        self.fleet = AppDirectory(FLEET_DIR, options.stage, extra_sources=[SHARED_DIR])
+        self.rides = AppDirectory(RIDES_DIR, options.stage, extra_sources=[SHARED_DIR])
         self.extra_apps = [AppDirectory(path, options.stage) for path in options.app_dirs]
-        self.server = self.runtime = None
+        self.aws = self.server = self.runtime = None
         self.children = []
         self.provisioned = None
         self.startup_seconds = None
-        self.phases = {}  # seconds from the start to the end of each phase
         self._stopped = False
 
-    def runtime_apps(self):
+    def runtime_apps(self) -> list[AppDirectory]:
         """Both apps, plus `app_dirs`; only `app_dirs` when they are given and
         nothing of the project (chalice local, provisioning) is asked for."""
         project = [self.fleet, self.rides]
@@ -68,27 +53,23 @@ class Stack:
             return self.extra_apps
         return project + self.extra_apps
 
-    def start(self):
+    def start(self) -> 'Stack':
         started = time.perf_counter()
         options = self.options
         request_log = self._out if options.log_requests else None
-        endpoint = Endpoint(None, log=request_log)
-        self.server = EndpointServer(endpoint, HOST, options.aws_port)
-        warming = threading.Thread(target=endpoint.warm_up, daemon=True, name='moto-warm-up')
+        self.aws = assemble(self.runtime_apps(), options, log=self._out, request_log=request_log)
+        self.server, self.runtime = self.aws.server, self.aws.runtime
+        warming = threading.Thread(target=self.aws.endpoint.warm_up, daemon=True,
+                                   name='moto-warm-up')
         if options.provision:
             warming.start()
         try:
-            self.runtime = LambdaRuntime(self.runtime_apps(), self.server.url, options.pool_size,
-                                         options.max_waiting, log=self._out)
-            endpoint.runtime = self.runtime
             if options.chalice_local:  # their start overlaps with everything below
                 for port in (options.fleet_port, options.rides_port):
                     _require_free(port)
                 self.children = [self._chalice_local('fleet', self.fleet, options.fleet_port),
                                  self._chalice_local('rides', self.rides, options.rides_port)]
-            self.runtime.start()
-            self.server.start()
-            self.phases['functions read'] = time.perf_counter() - started
+            self.aws.start()
             if options.provision:
                 # the first ride should not wait for the fleet function's cold
                 # start, nor provisioning for LoadTable's
@@ -97,12 +78,9 @@ class Stack:
                 # moto answers slowly while it builds a service (SSM: ~1 s of
                 # CPU); the fleet's DynamoDB timeouts are tight, so wait.
                 warming.join(timeout=60)
-                self.phases['moto warmed up'] = time.perf_counter() - started
                 self.provisioned = provision.provision(self.server.url, self.fleet, self.rides)
-                self.phases['provisioned'] = time.perf_counter() - started
             children.wait_until_listening(
                 zip(self.children, (options.fleet_port, options.rides_port)), HOST)
-            self.phases['chalice local listening'] = time.perf_counter() - started
         except BaseException:
             self.stop()
             raise
@@ -123,8 +101,8 @@ class Stack:
             if app.stage_environment().get('REQUEST_UNICORN_URL') != fleet_url:
                 overrides['REQUEST_UNICORN_URL'] = fleet_url
         if overrides:
-            import json
             env['LOCAL_STACK_STAGE_OVERRIDES'] = json.dumps(overrides)
+        env['LOCAL_STACK_WATCH_DIRS'] = str(SHARED_DIR)
         command = [sys.executable, '-m', 'local_stack.chalice_local', '--project-dir',
                    str(app.app_dir), 'local', '--host', HOST, '--port', str(port),
                    '--stage', self.options.stage,
@@ -132,14 +110,14 @@ class Stack:
         return children.Child(label, command, env, app.app_dir, self._out)
 
     @property
-    def rides_url(self):
+    def rides_url(self) -> str:
         return f'http://{HOST}:{self.options.rides_port}'
 
     @property
-    def fleet_url(self):
+    def fleet_url(self) -> str:
         return f'http://{HOST}:{self.options.fleet_port}'
 
-    def info(self):
+    def info(self) -> dict[str, Any]:
         """What is where, as the test helper and the banner use it."""
         fleet_arn = self.fleet.function(provision.FLEET_FUNCTION).arn
         return {
@@ -154,14 +132,13 @@ class Stack:
             'functions': {spec.deployed_name: spec.arn for spec in self.runtime.functions()},
             'provisioned': self.provisioned,
             'startup_seconds': self.startup_seconds,
-            'startup_phases': self.phases,
             'pids': [os.getpid()] + [child.process.pid for child in self.children],
         }
 
-    def failed_child(self):
+    def failed_child(self) -> children.Child | None:
         return next((child for child in self.children if not child.alive()), None)
 
-    def stop(self):
+    def stop(self) -> None:
         """Every child first (they call the endpoint), then the endpoint and
         the runtime's workers. Safe to call twice."""
         if self._stopped:
@@ -169,13 +146,11 @@ class Stack:
         self._stopped = True
         for child in self.children:
             child.stop()
-        if self.server is not None:
-            self.server.stop()
-        if self.runtime is not None:
-            self.runtime.close()
+        if self.aws is not None:
+            self.aws.stop()
 
 
-def banner(info):
+def banner(info: dict[str, Any]) -> str:
     lines = []
     if info['rides_url']:
         lines += [
@@ -234,7 +209,7 @@ def _require_free(port):
 _print_lock = threading.Lock()
 
 
-def say(line):
+def say(line: str) -> None:
     """One whole line at a time: several threads print (endpoint, children)."""
     with _print_lock:
         sys.stdout.write(line + '\n')

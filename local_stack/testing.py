@@ -18,11 +18,12 @@ Three context managers, from the whole system to the runtime alone:
     the table, topic and parameter provisioned and the fleet loaded
     (`provision=False` to skip). `rides_url`/`fleet_url` are None.
 
-``lambda_runtime(app_dirs, pool_size=2, max_waiting=8)``
+``lambda_runtime(app_dirs, **options)``
     In this process, in a thread: the endpoint and runtime for the given
     Chalice project directories only; nothing provisioned. Starts in well
     under a second; for tests of the runtime itself. Its moto (for non-Lambda
-    requests) is this process's moto, shared with any `mock_aws` here.
+    requests) is this process's moto, shared with any `mock_aws` here. Its
+    `runtime` is the `LambdaRuntime`.
 
 A `RunningStack` (and the runtime handle) has:
     aws_url        the endpoint, for `AWS_ENDPOINT_URL` / `endpoint_url=`
@@ -38,9 +39,10 @@ A `RunningStack` (and the runtime handle) has:
     aws_environment()   the env vars pointing boto3 at the endpoint
 It can also be read like a dict (`stack['rides_url']`), as `bench` does.
 
-Options (keywords of `local_stack` / `local_endpoint`): pool_size,
-max_waiting, provision, autoreload (False by default here), stage,
-start_timeout (60 s), extra_args (more `python -m local_stack` arguments).
+Options (keywords of all three): any field of `local_stack.options.Options`
+(account_concurrency, warm_wait_ms, max_sandboxes, provision, stage, ...;
+autoreload is False by default here), and for the first two start_timeout
+(60 s) and extra_args (more `python -m local_stack` arguments).
 The stack's output goes to a temporary file (`log_text()`), removed on exit
 unless LOCAL_STACK_KEEP_LOGS is set. If the stack does not start,
 `StackFailed` carries the end of that output.
@@ -55,6 +57,7 @@ import tempfile
 import time
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any, Callable, Iterable, Iterator
 
 from local_stack import REGION
 
@@ -79,19 +82,16 @@ class _Handle:
     def __getitem__(self, key):
         return self.info[key]
 
-    def get(self, key, default=None):
-        return self.info.get(key, default)
-
-    def log_text(self):
+    def log_text(self) -> str:
         if self.log_path is None:
             return ''
         return Path(self.log_path).read_text(errors='replace')
 
-    def aws_environment(self):
+    def aws_environment(self) -> dict[str, str]:
         return {'AWS_ENDPOINT_URL': self.aws_url, 'AWS_DEFAULT_REGION': REGION,
                 **DUMMY_CREDENTIALS}
 
-    def client(self, service, **config):
+    def client(self, service: str, **config: Any) -> Any:
         import boto3
         from botocore.config import Config
         return boto3.session.Session(
@@ -99,7 +99,7 @@ class _Handle:
         ).client(service, endpoint_url=self.aws_url,
                  config=Config(retries={'total_max_attempts': 1}, **config))
 
-    def lambda_client(self, **config):
+    def lambda_client(self, **config: Any) -> Any:
         return self.client('lambda', **config)
 
 
@@ -109,7 +109,7 @@ class RunningStack(_Handle):
         self.process = process
 
 
-def free_ports(count):
+def free_ports(count: int) -> list[int]:
     """`count` distinct ports free right now on 127.0.0.1."""
     sockets = []
     try:
@@ -123,7 +123,7 @@ def free_ports(count):
             sock.close()
 
 
-def port_is_free(port):
+def port_is_free(port: int) -> bool:
     """True when a server could listen on `port` now (as servers do, with
     SO_REUSEADDR: connections closing in TIME_WAIT do not hold a port)."""
     with socket.socket() as sock:
@@ -136,17 +136,16 @@ def port_is_free(port):
 
 
 @contextmanager
-def local_stack(transport='invoke', *, chalice_local=True, provision=True, pool_size=2,
-                max_waiting=8, autoreload=False, stage='dev', start_timeout=60,
-                extra_args=()):
+def local_stack(transport: str = 'invoke', *, chalice_local: bool = True,
+                provision: bool = True, autoreload: bool = False, start_timeout: float = 60,
+                extra_args: Iterable[str] = (), **options: Any) -> Iterator['RunningStack']:
     """The whole stack on free ports; see the module docstring."""
     attempts = 3  # a free port can be taken between picking and binding it
     for attempt in range(attempts):
         aws_port, rides_port, fleet_port = free_ports(3)
         args = ['--aws-port', str(aws_port), '--rides-port', str(rides_port),
-                '--fleet-port', str(fleet_port), '--transport', transport, '--stage', stage,
-                '--pool-size', str(pool_size), '--max-waiting', str(max_waiting),
-                *extra_args]
+                '--fleet-port', str(fleet_port), '--transport', transport,
+                *_arguments(options), *extra_args]
         if not chalice_local:
             args.append('--no-chalice-local')
         if not provision:
@@ -167,7 +166,19 @@ def local_stack(transport='invoke', *, chalice_local=True, provision=True, pool_
         _cleanup(started)
 
 
-def local_endpoint(**options):
+def _arguments(options):
+    """`python -m local_stack` arguments for `Options` fields given as keywords."""
+    from local_stack.options import Options
+    known = Options.__dataclass_fields__
+    args = []
+    for name, value in options.items():
+        if name not in known or isinstance(value, (bool, list)):
+            raise TypeError(f'local_stack() does not take {name}={value!r}')
+        args += ['--' + name.replace('_', '-'), str(value)]
+    return args
+
+
+def local_endpoint(**options: Any) -> Any:
     """The endpoint and runtime in a child process, no `chalice local`."""
     return local_stack(chalice_local=False, **options)
 
@@ -233,25 +244,22 @@ def _cleanup(stack):
 
 
 @contextmanager
-def lambda_runtime(app_dirs, pool_size=2, max_waiting=8, stage='dev', log=None):
+def lambda_runtime(app_dirs: Iterable[str | Path], log: Callable[[str], None] | None = None,
+                   **options: Any) -> Iterator[_Handle]:
     """Endpoint + runtime for `app_dirs`, in this process (a thread)."""
     from local_stack.apps import AppDirectory
-    from local_stack.endpoint import Endpoint, EndpointServer
-    from local_stack.runtime import LambdaRuntime
+    from local_stack.local_aws import assemble
+    from local_stack.options import Options
 
-    endpoint = Endpoint(None, log=log)
-    server = EndpointServer(endpoint, '127.0.0.1', 0)
-    runtime = LambdaRuntime([AppDirectory(path, stage) for path in app_dirs], server.url,
-                            pool_size, max_waiting, log=log)
-    endpoint.runtime = runtime
+    settings = Options(aws_port=0, **options)
+    aws = assemble([AppDirectory(path, settings.stage) for path in app_dirs], settings,
+                   log=log, request_log=log)
     try:
-        runtime.start()
-        server.start()
-        handle = _Handle({'aws_url': server.url,
-                          'functions': {s.deployed_name: s.arn for s in runtime.functions()}})
-        handle.runtime = runtime
-        handle.server = server
+        aws.start()
+        handle = _Handle({'aws_url': aws.url,
+                          'functions': {s.deployed_name: s.arn for s in aws.runtime.functions()}})
+        handle.runtime = aws.runtime
+        handle.server = aws.server
         yield handle
     finally:
-        server.stop()
-        runtime.close()
+        aws.stop()

@@ -5,24 +5,36 @@ names and error shapes (rest-json: the error code is read from the
 `x-amzn-ErrorType` header), so the runtime answers through this module only.
 No I/O happens here: requests come in as plain values, answers go out as
 `Answer`s that the endpoint writes.
+
+Every message and body key below is the one real AWS answers with, as
+recorded in LocalStack's snapshot files (`tests/aws/services/lambda_/
+test_lambda.snapshot.json`, `test_lambda_api.snapshot.json`).
 """
+from __future__ import annotations
+
 import base64
+import binascii
 import json
+import os
 import re
+import signal
+import time
 import uuid
 from dataclasses import dataclass, field
+from typing import Iterable
 from urllib.parse import parse_qs
 
 # What Lambda accepts in one request: 6 MB synchronously, 1 MB for Event.
 SYNC_PAYLOAD_LIMIT = 6 * 1024 * 1024
 ASYNC_PAYLOAD_LIMIT = 1024 * 1024
-# A synchronous result over 6 MB is a function error, as on Lambda.
-RESPONSE_PAYLOAD_LIMIT = 6 * 1024 * 1024
-LOG_TAIL_BYTES = 4096
+# What a function may answer synchronously: 100 bytes more than a request.
+RESPONSE_PAYLOAD_LIMIT = 6_291_556
 
 INVOKE_PATH = re.compile(r'^/2015-03-31/functions/(?P<name>[^/]+)/invocations/?$')
 INVOCATION_TYPES = ('RequestResponse', 'Event', 'DryRun')
 VERSION = '$LATEST'
+
+Headers = Iterable[tuple[str, str]]
 
 # `name`, `name:qualifier`, `account:function:name[:qualifier]` or the full ARN.
 _ARN = re.compile(r'^arn:aws[a-zA-Z-]*:lambda:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):'
@@ -37,69 +49,100 @@ class Answer:
     """An HTTP answer: status, headers (in order) and body bytes."""
 
     status: int
-    headers: list = field(default_factory=list)
+    headers: list[tuple[str, str]] = field(default_factory=list)
     body: bytes = b''
 
-    def header(self, name):
-        for key, value in self.headers:
-            if key.lower() == name.lower():
-                return value
-        return None
+    def header(self, name: str) -> str | None:
+        return _header(self.headers, name)
 
 
 class WireError(Exception):
     """An API error (not a function error): its status, its code for
-    `x-amzn-ErrorType` and a message, sent as `{"Type", "message"}`."""
+    `x-amzn-ErrorType`, and a body of `Type`, the message (under the key
+    AWS uses for this error: `Message` or `message`) and any extra field."""
 
-    def __init__(self, status, code, message, error_type='User', **extra):
+    def __init__(self, status: int, code: str, message: str, error_type: str = 'User',
+                 message_key: str = 'message', **extra: str) -> None:
         super().__init__(message)
         self.status, self.code, self.message = status, code, message
-        self.error_type, self.extra = error_type, extra
+        self.error_type, self.message_key, self.extra = error_type, message_key, extra
 
-    def answer(self, request_id=None):
-        body = {'Type': self.error_type, 'message': self.message, **self.extra}
+    def answer(self, request_id: str | None = None) -> Answer:
+        body = {'Type': self.error_type, self.message_key: self.message, **self.extra}
         headers = [('Content-Type', 'application/json'),
                    ('x-amzn-RequestId', request_id or new_request_id()),
                    ('x-amzn-ErrorType', self.code)]
-        if self.status == 429:
-            headers.append(('Retry-After', '1'))
         return Answer(self.status, headers, json.dumps(body).encode())
 
 
-def not_found(function_arn):
-    return WireError(404, 'ResourceNotFoundException', f'Function not found: {function_arn}')
+def not_found(function_arn: str) -> WireError:
+    return WireError(404, 'ResourceNotFoundException', f'Function not found: {function_arn}',
+                     message_key='Message')
 
 
-def too_many_requests():
-    return WireError(429, 'TooManyRequestsException', 'Rate Exceeded.',
-                     Reason='ReservedFunctionConcurrentInvocationLimitExceeded')
+def other_region(region: str, here: str) -> WireError:
+    return WireError(404, 'ResourceNotFoundException',
+                     f"Functions from '{region}' are not reachable in this region ('{here}')",
+                     message_key='Message')
 
 
-def service_error(message):
+# Why a function was throttled (the 429's `Reason`).
+RESERVED_LIMIT = 'ReservedFunctionConcurrentInvocationLimitExceeded'
+ACCOUNT_LIMIT = 'ConcurrentInvocationLimitExceeded'
+
+
+def too_many_requests(reason: str = RESERVED_LIMIT) -> WireError:
+    return WireError(429, 'TooManyRequestsException', 'Rate Exceeded.', Reason=reason)
+
+
+def service_error(message: str) -> WireError:
     return WireError(500, 'ServiceException', message, error_type='Service')
+
+
+def request_too_large(length: int, invocation_type: str) -> WireError:
+    """413 RequestEntityTooLargeException (not in botocore's model: boto3
+    raises a plain `ClientError` with this code)."""
+    if invocation_type == 'Event':
+        message = (f'{length} byte payload is too large for the Event invocation type '
+                   f'(limit {ASYNC_PAYLOAD_LIMIT} bytes)')
+    else:
+        message = (f'Request must be smaller than {SYNC_PAYLOAD_LIMIT} bytes for the '
+                   'InvokeFunction operation')
+    return WireError(413, 'RequestEntityTooLargeException', message)
+
+
+def payload_limit(invocation_type: str) -> int:
+    return ASYNC_PAYLOAD_LIMIT if invocation_type == 'Event' else SYNC_PAYLOAD_LIMIT
 
 
 @dataclass
 class InvokeRequest:
-    function_name: str     # the bare name, e.g. wild-rydes-ride-fleet-dev-RequestUnicornInvoke
-    qualifier: str         # '$LATEST' when none was given
+    function_name: str       # the bare name, e.g. wild-rydes-ride-fleet-dev-RequestUnicornInvoke
+    qualifier: str           # '$LATEST' when none was given
     invocation_type: str
     log_tail: bool
-    client_context: object  # the decoded X-Amz-Client-Context, or None
-    payload: bytes          # valid JSON, `{}` when the request had no body
-    addressed_as: str       # the name or ARN as the caller wrote it
+    client_context: str | None  # the decoded X-Amz-Client-Context (JSON text), or None
+    trace_id: str            # X-Amzn-Trace-Id, or a new one as Lambda makes
+    payload: bytes           # valid JSON, `{}` when the request had no body
+    addressed_as: str        # the name or ARN as the caller wrote it
 
 
-def function_name_from_path(path):
+def function_name_from_path(path: str) -> str | None:
     """The `{FunctionName}` of an invoke path (already URL-decoded), or None
     when the path is not an invoke."""
     match = INVOKE_PATH.match(path)
     return match.group('name') if match else None
 
 
-def parse_invoke(path_name, query_string, headers, body, region, account):
+def invocation_type_of(headers: Headers) -> str:
+    return _header(headers, 'X-Amz-Invocation-Type') or 'RequestResponse'
+
+
+def parse_invoke(path_name: str, query_string: str, headers: Headers, body: bytes,
+                 region: str, account: str) -> InvokeRequest:
     """Everything the runtime needs from one invoke request; raises
     `WireError` for what Lambda refuses before running anything."""
+    headers = list(headers)
     name, qualifier = _split_function_name(path_name, region, account)
     query = parse_qs(query_string or '', keep_blank_values=True)
     if 'Qualifier' in query:
@@ -109,36 +152,30 @@ def parse_invoke(path_name, query_string, headers, body, region, account):
                             'The derived qualifier from the function name does not match '
                             'the specified qualifier.')
         qualifier = given
-    invocation_type = _header(headers, 'X-Amz-Invocation-Type') or 'RequestResponse'
+    invocation_type = invocation_type_of(headers)
     if invocation_type not in INVOCATION_TYPES:
         raise WireError(400, 'InvalidParameterValueException',
                         f'Unsupported invocation type {invocation_type!r}; '
                         f'expected one of {", ".join(INVOCATION_TYPES)}')
     log_type = _header(headers, 'X-Amz-Log-Type') or 'None'
-    limit = ASYNC_PAYLOAD_LIMIT if invocation_type == 'Event' else SYNC_PAYLOAD_LIMIT
-    if len(body) > limit:
-        raise WireError(413, 'RequestTooLargeException',
-                        f'Request must be smaller than {limit} bytes for the '
-                        'InvokeFunction operation')
+    if len(body) > payload_limit(invocation_type):
+        raise request_too_large(len(body), invocation_type)
     return InvokeRequest(
         function_name=name, qualifier=qualifier or VERSION,
         invocation_type=invocation_type, log_tail=log_type == 'Tail',
         client_context=_client_context(_header(headers, 'X-Amz-Client-Context')),
+        trace_id=_header(headers, 'X-Amzn-Trace-Id') or new_trace_id(),
         payload=_json_payload(body), addressed_as=path_name)
 
 
-def payload_too_large(length, invocation_type='RequestResponse'):
-    """True when a declared Content-Length is over what Lambda takes."""
-    limit = ASYNC_PAYLOAD_LIMIT if invocation_type == 'Event' else SYNC_PAYLOAD_LIMIT
-    return length > limit
-
-
-def _split_function_name(text, region, account):
+def _split_function_name(text: str, region: str, account: str) -> tuple[str, str | None]:
     for pattern in (_ARN, _PARTIAL_ARN, _NAME):
         match = pattern.match(text)
         if match:
             groups = match.groupdict()
-            if groups.get('region', region) != region or groups.get('account', account) != account:
+            if groups.get('region', region) != region:
+                raise other_region(groups['region'], region)
+            if groups.get('account', account) != account:
                 raise not_found(text)
             return groups['name'], groups['qualifier']
     raise WireError(400, 'ValidationException',
@@ -148,7 +185,7 @@ def _split_function_name(text, region, account):
                     '(\\d{12}:)?(function:)?([a-zA-Z0-9-_\\.]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?')
 
 
-def _json_payload(body):
+def _json_payload(body: bytes) -> bytes:
     if not body.strip():
         return b'{}'
     try:
@@ -160,67 +197,89 @@ def _json_payload(body):
     return body
 
 
-def _client_context(value):
+def _client_context(value: str | None) -> str | None:
     if not value:
         return None
     try:
-        return json.loads(base64.b64decode(value))
-    except (ValueError, UnicodeDecodeError):
+        text = base64.b64decode(value, validate=True).decode('utf-8')
+        json.loads(text)
+    except (ValueError, UnicodeDecodeError, binascii.Error):
         raise WireError(400, 'InvalidRequestContentException',
                         'Client context must be a valid Base64-encoded JSON object.') from None
+    return text
 
 
-def _header(headers, name):
+def _header(headers: Headers, name: str) -> str | None:
     for key, value in headers:
         if key.lower() == name.lower():
             return value
     return None
 
 
-def new_request_id():
+def new_request_id() -> str:
     return str(uuid.uuid4())
 
 
-def invoked(request_id, payload, function_error=None, logs=None):
+def new_trace_id() -> str:
+    """An X-Ray trace header as Lambda makes one when the caller sent none."""
+    return (f'Root=1-{int(time.time()):08x}-{os.urandom(12).hex()};'
+            f'Parent={os.urandom(8).hex()};Sampled=0')
+
+
+def invoked(request_id: str, payload: bytes, function_error: str | None = None,
+            log_result: str | None = None) -> Answer:
     """The answer to a `RequestResponse` invoke that ran: 200 whether or not
-    the function failed; a failure is only in `X-Amz-Function-Error`."""
+    the function failed; a failure is only in `X-Amz-Function-Error`.
+    `log_result` is the base64 tail (`LogType=Tail`)."""
     headers = [('Content-Type', 'application/json'), ('x-amzn-RequestId', request_id),
                ('X-Amz-Executed-Version', VERSION)]
     if function_error:
         headers.append(('X-Amz-Function-Error', function_error))
-    if logs is not None:
-        headers.append(('X-Amz-Log-Result', log_tail(logs)))
+    if log_result is not None:
+        headers.append(('X-Amz-Log-Result', log_result))
     return Answer(200, headers, payload)
 
 
-def accepted(request_id):
-    """`Event`: queued, run in the background, no payload."""
-    return Answer(202, [('x-amzn-RequestId', request_id), ('X-Amz-Executed-Version', VERSION),
-                        ('Content-Length', '0')])
+def accepted(request_id: str) -> Answer:
+    """`Event`: queued, run in the background, no payload, no version."""
+    return Answer(202, [('x-amzn-RequestId', request_id), ('Content-Length', '0')])
 
 
-def dry_run(request_id):
+def dry_run(request_id: str) -> Answer:
     """`DryRun`: the caller may invoke; nothing ran."""
-    return Answer(204, [('x-amzn-RequestId', request_id), ('X-Amz-Executed-Version', VERSION)])
+    return Answer(204, [('x-amzn-RequestId', request_id)])
 
 
-def log_tail(logs):
-    """Base64 of the last 4 KB of what the invocation logged."""
-    data = logs.encode('utf-8', 'replace') if isinstance(logs, str) else logs
-    return base64.b64encode(data[-LOG_TAIL_BYTES:]).decode('ascii')
+def function_error_payload(error_type: str, message: str) -> bytes:
+    """A platform-side function error (timeout, exit, response too large):
+    only `errorMessage` and `errorType`, as Lambda answers them."""
+    return json.dumps({'errorMessage': message, 'errorType': error_type}).encode()
 
 
-def function_error_payload(error_type, message, stack_trace=None, request_id=None):
-    """What Lambda's Python runtime puts in the payload when a function fails."""
-    body = {'errorMessage': message, 'errorType': error_type}
-    if request_id:
-        body['requestId'] = request_id
-    if stack_trace is not None:
-        body['stackTrace'] = stack_trace
-    return json.dumps(body).encode()
-
-
-def timed_out_payload(request_id, timeout_seconds):
+def timed_out_payload(request_id: str, timeout_seconds: float) -> bytes:
     return function_error_payload(
         'Sandbox.Timedout',
         f'RequestId: {request_id} Error: Task timed out after {timeout_seconds:.2f} seconds')
+
+
+def exited_payload(request_id: str, reason: str) -> bytes:
+    """The sandbox's process ended during an invocation; `reason` as
+    `exit_reason` words it."""
+    return function_error_payload('Runtime.ExitError',
+                                  f'RequestId: {request_id} Error: {reason}')
+
+
+def exit_reason(returncode: int | None) -> str:
+    if returncode == 0 or returncode is None:
+        return 'Runtime exited without providing a reason'
+    if returncode < 0:
+        name = signal.Signals(-returncode).name.lower().removeprefix('sig')
+        return f'Runtime exited with error: signal: {name}'
+    return f'Runtime exited with error: exit status {returncode}'
+
+
+def response_too_large_payload() -> bytes:
+    return function_error_payload(
+        'Function.ResponseSizeTooLarge',
+        f'Response payload size exceeded maximum allowed payload size '
+        f'({RESPONSE_PAYLOAD_LIMIT} bytes).')

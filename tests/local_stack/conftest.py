@@ -11,15 +11,16 @@ from local_stack import testing
 FIXTURE_APPS = Path(__file__).parent / 'fixture_apps'
 TOOLBOX = FIXTURE_APPS / 'toolbox'
 OTHER = FIXTURE_APPS / 'other'
+BROKEN = FIXTURE_APPS / 'broken'
 CANARY = 'LOCAL_STACK_TEST_CANARY'
 
 
 @pytest.fixture(scope='module')
 def runtime():
-    """toolbox and other, two workers per function, two callers may wait."""
+    """toolbox and other, with the stack's default concurrency settings."""
     os.environ[CANARY] = 'visible-to-the-test-process-only'
     try:
-        with testing.lambda_runtime([TOOLBOX, OTHER], pool_size=2, max_waiting=2) as handle:
+        with testing.lambda_runtime([TOOLBOX, OTHER]) as handle:
             yield handle
     finally:
         os.environ.pop(CANARY, None)

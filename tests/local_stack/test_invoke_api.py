@@ -7,6 +7,7 @@ import time
 
 import pytest
 import requests
+from botocore.exceptions import ClientError
 
 from local_stack import function_arn, testing
 from tests.local_stack.conftest import TOOLBOX
@@ -78,7 +79,7 @@ def test_an_unknown_function_is_a_404_resource_not_found(lambda_client):
     assert error['Error']['Code'] == 'ResourceNotFoundException'
     assert error['Type'] == 'User'
     assert error['Error']['Message'] == \
-        f'Function not found: {function_arn("toolbox-dev-Missing")}'
+        f'Function not found: {function_arn("toolbox-dev-Missing")}:$LATEST'
 
 
 def test_a_version_other_than_latest_is_not_found(lambda_client):
@@ -92,12 +93,13 @@ def test_an_arn_of_another_account_is_not_found(lambda_client):
         lambda_client.invoke(FunctionName=ECHO_ARN.replace('123456789012', '999999999999'))
 
 
-def test_the_error_body_carries_type_and_message(runtime):
+def test_the_not_found_body_carries_type_and_message_under_the_key_message_capitalised(
+        runtime):
     answer = requests.post(f'{runtime.aws_url}/2015-03-31/functions/nope/invocations',
                            data=b'{}', timeout=5)
     assert answer.status_code == 404
     assert answer.headers['x-amzn-ErrorType'] == 'ResourceNotFoundException'
-    assert set(answer.json()) == {'Type', 'message'}
+    assert set(answer.json()) == {'Type', 'Message'}
 
 
 def test_a_payload_that_is_not_json_is_a_400_invalid_request_content(lambda_client):
@@ -110,14 +112,19 @@ def test_a_payload_that_is_not_json_is_a_400_invalid_request_content(lambda_clie
     assert 'Could not parse request body into json' in response['Error']['Message']
 
 
-def test_a_payload_over_6_mb_is_a_413_request_too_large(lambda_client):
+def test_a_payload_over_6_mb_is_a_413_request_entity_too_large(lambda_client):
     payload = json.dumps({'blob': 'x' * (6 * 1024 * 1024)}).encode()
-    with pytest.raises(lambda_client.exceptions.RequestTooLargeException) as caught:
+    with pytest.raises(ClientError) as caught:
         lambda_client.invoke(FunctionName=ECHO, Payload=payload)
     response = caught.value.response
+    # not in botocore's model: a plain ClientError, not RequestTooLargeException
+    assert not isinstance(caught.value, lambda_client.exceptions.RequestTooLargeException)
+    assert response['Error']['Code'] == 'RequestEntityTooLargeException'
+    assert response['Error']['Message'] == \
+        'Request must be smaller than 6291456 bytes for the InvokeFunction operation'
     assert response['ResponseMetadata']['HTTPStatusCode'] == 413
     assert response['ResponseMetadata']['HTTPHeaders']['x-amzn-errortype'] == \
-        'RequestTooLargeException'
+        'RequestEntityTooLargeException'
 
 
 def test_a_payload_just_under_6_mb_runs(lambda_client):
@@ -152,18 +159,21 @@ def test_a_handler_past_its_timeout_is_stopped_and_answered_like_lambda(lambda_c
 
 
 def test_a_result_that_is_not_json_serializable_is_a_function_error(lambda_client):
-    response, error = invoke(lambda_client, 'toolbox-dev-Decimal', {})
+    response, error = invoke(lambda_client, 'toolbox-dev-Unserializable', {})
     assert response['StatusCode'] == 200
     assert response['FunctionError'] == 'Unhandled'
     assert error['errorType'] == 'Runtime.MarshalError'
-    assert 'Decimal is not JSON serializable' in error['errorMessage']
+    assert error['errorMessage'] == \
+        'Unable to marshal response: Object of type set is not JSON serializable'
     assert 'FunctionError' not in invoke(lambda_client, ECHO, {})[0]
 
 
 def test_a_result_over_6_mb_is_a_function_error(lambda_client):
     response, error = invoke(lambda_client, 'toolbox-dev-Big', {})
     assert response['FunctionError'] == 'Unhandled'
-    assert error['errorType'] == 'Function.ResponseSizeTooLarge'
+    assert error == {'errorType': 'Function.ResponseSizeTooLarge',
+                     'errorMessage': 'Response payload size exceeded maximum allowed payload '
+                                     'size (6291556 bytes).'}
 
 
 def test_a_crashed_worker_is_replaced_and_the_next_invocation_works(lambda_client):
@@ -233,7 +243,7 @@ def test_dry_run_of_an_unknown_function_is_not_found(lambda_client):
 
 
 def test_module_state_lives_as_long_as_the_worker():
-    with testing.lambda_runtime([TOOLBOX], pool_size=1) as one_worker:
+    with testing.lambda_runtime([TOOLBOX], max_sandboxes=1) as one_worker:
         client = one_worker.lambda_client()
         first = invoke(client, ECHO, {})[1]
         second = invoke(client, ECHO, {})[1]
@@ -242,9 +252,13 @@ def test_module_state_lives_as_long_as_the_worker():
 
 
 def test_an_event_payload_over_1_mb_is_a_413(lambda_client):
-    with pytest.raises(lambda_client.exceptions.RequestTooLargeException):
-        lambda_client.invoke(FunctionName=ECHO, InvocationType='Event',
-                             Payload=json.dumps({'blob': 'x' * (1024 * 1024)}).encode())
+    payload = json.dumps({'blob': 'x' * (1024 * 1024)}).encode()
+    with pytest.raises(ClientError) as caught:
+        lambda_client.invoke(FunctionName=ECHO, InvocationType='Event', Payload=payload)
+    error = caught.value.response['Error']
+    assert error['Code'] == 'RequestEntityTooLargeException'
+    assert error['Message'] == (f'{len(payload)} byte payload is too large for the Event '
+                                'invocation type (limit 1048576 bytes)')
 
 
 def test_an_unknown_invocation_type_is_a_400(lambda_client):
@@ -298,5 +312,5 @@ def test_a_body_far_over_the_limit_is_read_away_and_answered_413(runtime):
     answer = requests.post(f'{runtime.aws_url}/2015-03-31/functions/{ECHO}/invocations',
                            data=b'"' + b'x' * (12 * 1024 * 1024) + b'"', timeout=30)
     assert answer.status_code == 413
-    assert answer.headers['x-amzn-ErrorType'] == 'RequestTooLargeException'
+    assert answer.headers['x-amzn-ErrorType'] == 'RequestEntityTooLargeException'
     assert answer.json()['Type'] == 'User'

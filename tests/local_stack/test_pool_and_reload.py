@@ -24,29 +24,46 @@ def wait_until(condition, timeout=10):
         time.sleep(0.01)
 
 
-def test_past_the_waiting_bound_a_caller_gets_429_too_many_requests():
-    with testing.lambda_runtime([TOOLBOX], pool_size=1, max_waiting=0) as runtime:
+def test_past_its_reserved_concurrency_a_function_answers_429_too_many_requests():
+    with testing.lambda_runtime([TOOLBOX]) as runtime:
         client = runtime.lambda_client(read_timeout=15)
-        spec = runtime.runtime.registry.lookup('toolbox-dev-Sleep')
+        spec = runtime.runtime.registry.lookup('toolbox-dev-Reserved')
+        assert spec.reserved_concurrency == 1  # from config.json
         pool = runtime.runtime.pool(spec)
         pool.prewarm()
-        busy = threading.Thread(target=invoke, args=(client, 'toolbox-dev-Sleep',
+        busy = threading.Thread(target=invoke, args=(client, 'toolbox-dev-Reserved',
                                                      {'seconds': 0.8}))
         busy.start()
-        wait_until(lambda: pool.stats() == {'live': 1, 'idle': 0, 'waiting': 0})
+        wait_until(lambda: pool.stats()['in_flight'] == 1)
         with pytest.raises(client.exceptions.TooManyRequestsException) as caught:
-            client.invoke(FunctionName='toolbox-dev-Sleep', Payload=b'{"seconds": 0}')
+            client.invoke(FunctionName='toolbox-dev-Reserved', Payload=b'{"seconds": 0}')
         busy.join(timeout=10)
         response = caught.value.response
         assert response['ResponseMetadata']['HTTPStatusCode'] == 429
         assert response['ResponseMetadata']['HTTPHeaders']['x-amzn-errortype'] == \
             'TooManyRequestsException'
         assert response['Reason'] == 'ReservedFunctionConcurrentInvocationLimitExceeded'
-        assert 'FunctionError' not in invoke(client, 'toolbox-dev-Sleep', {'seconds': 0})[0]
+        assert 'retry-after' not in response['ResponseMetadata']['HTTPHeaders']
+        assert response['Error']['Message'] == 'Rate Exceeded.'
+        assert 'FunctionError' not in invoke(client, 'toolbox-dev-Reserved', {'seconds': 0})[0]
 
 
-def test_within_the_waiting_bound_a_caller_waits_for_a_worker():
-    with testing.lambda_runtime([TOOLBOX], pool_size=1, max_waiting=4) as runtime:
+def test_past_the_account_limit_any_function_answers_429_too_many_requests():
+    with testing.lambda_runtime([TOOLBOX], account_concurrency=1) as runtime:
+        client = runtime.lambda_client(read_timeout=15)
+        busy = threading.Thread(target=invoke, args=(client, 'toolbox-dev-Sleep',
+                                                     {'seconds': 0.8}))
+        busy.start()
+        pool = runtime.runtime.pool(runtime.runtime.registry.lookup('toolbox-dev-Sleep'))
+        wait_until(lambda: pool.stats()['in_flight'] == 1)
+        with pytest.raises(client.exceptions.TooManyRequestsException) as caught:
+            client.invoke(FunctionName='toolbox-dev-Echo', Payload=b'{}')
+        busy.join(timeout=10)
+        assert caught.value.response['Reason'] == 'ConcurrentInvocationLimitExceeded'
+
+
+def test_with_a_bound_on_sandboxes_a_caller_waits_for_a_sandbox():
+    with testing.lambda_runtime([TOOLBOX], max_sandboxes=1) as runtime:
         client = runtime.lambda_client(read_timeout=15)
         results = []
 
@@ -59,7 +76,7 @@ def test_within_the_waiting_bound_a_caller_waits_for_a_worker():
         for thread in threads:
             thread.join(timeout=15)
         assert [result['slept'] for result in results] == [0.3, 0.3, 0.3]
-        assert len({result['pid'] for result in results}) == 1  # one worker, in turn
+        assert len({result['pid'] for result in results}) == 1  # one sandbox, in turn
 
 
 def test_editing_the_app_takes_effect_on_the_next_invocation(toolbox_copy):
@@ -116,3 +133,15 @@ def test_a_fault_of_the_runtime_itself_is_a_500_service_exception():
         with pytest.raises(client.exceptions.ServiceException) as caught:
             client.invoke(FunctionName='other-dev-Peek')
         assert caught.value.response['ResponseMetadata']['HTTPStatusCode'] == 500
+
+
+def test_a_change_in_a_folder_the_app_imports_from_outside_changes_its_fingerprint(
+        toolbox_copy, tmp_path):
+    from local_stack.apps import AppDirectory
+    shared = tmp_path / 'shared'
+    shared.mkdir()
+    (shared / 'rules.py').write_text('RULE = 1\n')
+    app = AppDirectory(toolbox_copy, extra_sources=[shared])
+    before = app.source_fingerprint()
+    _touch_later(shared / 'rules.py')
+    assert app.source_fingerprint() != before

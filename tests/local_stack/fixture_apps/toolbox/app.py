@@ -1,7 +1,9 @@
 """A fixture app for the local Lambda runtime's tests: one function per
 behaviour the runtime must reproduce (errors, timeouts, crashes, results
 Lambda cannot serialize, logs, module state)."""
+import collections
 import decimal
+import logging
 import os
 import sys
 import time
@@ -27,9 +29,18 @@ def echo(event, context):
             'invoked_function_arn': context.invoked_function_arn,
             'memory_limit_in_mb': context.memory_limit_in_mb,
             'remaining_ms': context.get_remaining_time_in_millis(),
-            'client_context': context.client_context,
+            'client_context': _client_context(context.client_context),
+            'trace_id': os.environ.get('_X_AMZN_TRACE_ID'),
             'version': answers.VERSION, 'pid': os.getpid(),
             'count': INVOCATIONS['count'], 'cwd': os.getcwd()}
+
+
+def _client_context(client_context):
+    """Lambda's `context.client_context` is an object: its fields that are set."""
+    if client_context is None:
+        return None
+    return {key: getattr(client_context, key) for key in ('client', 'custom', 'env')
+            if getattr(client_context, key, None) is not None}
 
 
 @app.lambda_function(name='Environment')
@@ -65,8 +76,55 @@ def crash(event, context):
 
 
 @app.lambda_function(name='Decimal')
-def not_serializable(event, context):
+def a_decimal(event, context):
     return {'price': decimal.Decimal('1.5')}
+
+
+@app.lambda_function(name='Unserializable')
+def not_serializable(event, context):
+    return {'tags': {'a', 'b'}}
+
+
+@app.lambda_function(name='Bytes')
+def raw_bytes(event, context):
+    return b'not json \x00\x01'
+
+
+Point = collections.namedtuple('Point', 'latitude longitude')
+
+
+@app.lambda_function(name='NamedTuple')
+def named_tuple(event, context):
+    return Point(47.6, -122.3)
+
+
+@app.lambda_function(name='Log')
+def log(event, context):
+    logger = logging.getLogger()
+    logger.setLevel(logging.INFO)
+    logger.info('a unicorn was %s', 'found')
+    return 'logged'
+
+
+@app.lambda_function(name='Exit')
+def exit_cleanly(event, context):
+    sys.exit(0)
+
+
+@app.lambda_function(name='Reserved')
+def reserved(event, context):
+    time.sleep(float(event.get('seconds', 0)))
+    return {'pid': os.getpid()}
+
+
+@app.lambda_function(name='Flaky')
+def flaky(event, context):
+    """Appends a line per attempt to event['path']; fails unless told not to."""
+    with open(event['path'], 'a') as attempts:
+        attempts.write(context.aws_request_id + '\n')
+    if event.get('fail', True):
+        raise RuntimeError('flaky failed')
+    return 'ok'
 
 
 @app.lambda_function(name='Noisy')
@@ -78,7 +136,15 @@ def noisy(event, context):
 
 @app.lambda_function(name='Big')
 def big(event, context):
-    return 'x' * (6 * 1024 * 1024 + 10)
+    """As JSON (with its quotes) 6,291,556 bytes plus `over`."""
+    return 'x' * (6_291_556 - 2 + int(event.get('over', 1)))
+
+
+@app.on_sns_message(topic='rides', name='OnRide')
+def on_ride(event):
+    """An SNS subscriber: writes the message to the file its subject names."""
+    with open(event.subject, 'w') as marker:
+        marker.write(event.message)
 
 
 @app.route('/')
