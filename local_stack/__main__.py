@@ -49,6 +49,9 @@ def parse(argv=None):
                         metavar='DIR', help='another Chalice app for the runtime (repeatable)')
     parser.add_argument('--quiet', dest='log_requests', action='store_false',
                         help='no line per AWS request')
+    parser.add_argument('--moto-admin', action='store_true',
+                        help="serve moto's admin routes (/moto-api/: reset, data.json); off by "
+                             'default, as any local process could wipe or read the state')
     parser.add_argument('--ready-file', help='write the stack\'s URLs there (JSON) when ready')
     args = parser.parse_args(argv)
     for name in ('rides_port', 'fleet_port'):

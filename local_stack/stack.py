@@ -44,6 +44,7 @@ class Options:
     autoreload: bool = True        # chalice local restarts on code changes
     app_dirs: list = field(default_factory=list)  # extra apps for the runtime
     log_requests: bool = True
+    moto_admin: bool = False       # True: moto's /moto-api/ routes (reset, data.json) answer
 
 
 class Stack:
@@ -73,7 +74,9 @@ class Stack:
         options = self.options
         request_log = self._out if options.log_requests else None
         endpoint = Endpoint(None, log=request_log)
-        self.server = EndpointServer(endpoint, HOST, options.aws_port)
+        self.server = EndpointServer(endpoint, HOST, options.aws_port,
+                                     page_ports=(options.rides_port,),
+                                     moto_admin=options.moto_admin, log=request_log)
         warming = threading.Thread(target=endpoint.warm_up, daemon=True, name='moto-warm-up')
         if options.provision:
             warming.start()
