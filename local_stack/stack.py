@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from local_stack import children, provision
+from local_stack.sns_delivery import SnsDelivery
 from local_stack.apps import AppDirectory
 from local_stack.endpoint import Endpoint, EndpointServer
 from local_stack.pool import PROJECT_ROOT
@@ -54,7 +55,7 @@ class Stack:
         self.fleet = AppDirectory(FLEET_DIR, options.stage)
         self.rides = AppDirectory(RIDES_DIR, options.stage)
         self.extra_apps = [AppDirectory(path, options.stage) for path in options.app_dirs]
-        self.server = self.runtime = None
+        self.server = self.runtime = self.sns_delivery = None
         self.children = []
         self.provisioned = None
         self.startup_seconds = None
@@ -91,6 +92,7 @@ class Stack:
                                  self._chalice_local('rides', self.rides, options.rides_port)]
             self.runtime.start()
             self.server.start()
+            self.sns_delivery = SnsDelivery(self.server.url, log=self._out).install()
             self.phases['functions read'] = time.perf_counter() - started
             if options.provision:
                 # the first ride should not wait for the fleet function's cold start
@@ -170,6 +172,8 @@ class Stack:
         self._stopped = True
         for child in self.children:
             child.stop()
+        if self.sns_delivery is not None:
+            self.sns_delivery.uninstall()
         if self.server is not None:
             self.server.stop()
         if self.runtime is not None:

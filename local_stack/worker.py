@@ -22,6 +22,8 @@ import time
 import traceback
 from multiprocessing.connection import Connection
 
+from local_stack.declared import declared_functions
+
 RESPONSE_PAYLOAD_LIMIT = 6 * 1024 * 1024
 # Keep this much of an invocation's log; only the last 4 KB is ever sent back.
 LOG_KEEP_CHARS = 64 * 1024
@@ -105,15 +107,15 @@ def main(argv=None):
     tees = LogTee(sys.__stdout__, prefix), LogTee(sys.__stderr__, prefix)
     sys.stdout, sys.stderr = tees
     try:
-        app = importlib.import_module('app').app
+        functions = declared_functions(importlib.import_module('app'))
     except BaseException as error:  # noqa: BLE001 - any import failure is an init error
         _send(outbox, {'ready': False, **_init_error(error)})
         return 1
-    names = [function.name for function in app.pure_lambda_functions]
+    names = list(functions)
     if not args.function:
         _send(outbox, {'ready': True, 'functions': names})
         return 0
-    handler = next((f for f in app.pure_lambda_functions if f.name == args.function), None)
+    handler = functions.get(args.function)
     if handler is None:
         _send(outbox, {'ready': False, 'errorType': 'Runtime.HandlerNotFound',
                        'errorMessage': f"Handler '{args.function}' missing on module 'app'",
