@@ -7,16 +7,18 @@ machine should, and no web page the developer happens to visit:
 - Host: only `127.0.0.1:<port>` or `localhost:<port>`; anything else is a
   403. A page on another site that rebinds its DNS name to 127.0.0.1 sends
   its own name as Host (DNS rebinding), so it is turned away here.
-- Origin: browsers send it on every cross-site request; a request from any
-  origin but the rides page's own (`http://127.0.0.1:<rides port>`,
-  `http://localhost:<rides port>`) is a 403, preflight or not, and gets no
-  `Access-Control-*` header. moto's own CORS (which reflects any origin) is
+- Origin: browsers send it on every cross-origin request but a plain GET; a
+  request from any origin but the rides page's own
+  (`http://127.0.0.1:<rides port>`, `http://localhost:<rides port>`) is a
+  403, preflight or not, and gets no `Access-Control-*` header; so is any
+  request a browser marks `Sec-Fetch-Site: cross-site` (such a GET too). moto's own CORS (which reflects any origin) is
   stripped from every answer. The page's origin gets CORS for Cognito calls
   only (what the page needs); other services stay unreadable to it.
 - moto's admin routes (`/moto-api/...`: data.json, reset, ...) answer 404
   unless the stack was started with `--moto-admin`.
 - Bodies are bounded before they are read: a declared Content-Length over
-  the bound is a 413 at once (the connection is closed, nothing is read);
+  the bound is a 413 at once (nothing is read; werkzeug closes the
+  connection after every answer);
   a chunked body is counted as it is read and stops at the bound.
 - Paths with control characters are a 400 `InvalidParameterValueException`
   (a function name cannot hold them; the log could be forged with them).
@@ -57,29 +59,18 @@ class Guard:
 
     def __call__(self, environ, start_response):
         refusal = self._refusal(environ)
-        if refusal is not None:  # its body is never read: the connection ends with it
-            status, headers, body = refusal
-            self._log_refusal(environ, status)
-            return _answer(start_response, status, headers + [('Connection', 'close')], body)
+        if refusal is not None:  # its body is never read (werkzeug ends every connection
+            self._log_refusal(environ, refusal[0])  # after one answer: no keep-alive)
+            return _answer(start_response, *refusal)
         origin = environ.get('HTTP_ORIGIN')
-        if origin is not None and _is_preflight(environ):
-            return _answer(start_response, 204, [
-                ('Access-Control-Allow-Origin', origin), ('Vary', 'Origin'),
-                ('Access-Control-Allow-Methods', 'POST'),
-                ('Access-Control-Allow-Headers',
-                 environ.get('HTTP_ACCESS_CONTROL_REQUEST_HEADERS', 'content-type')),
-                ('Access-Control-Max-Age', '600')], b'')
+        if origin is not None and _is_preflight(environ):  # only the page's origin is here
+            return _answer(start_response, *_preflight_answer(origin, environ))
         try:
             _bounded_body(environ)
         except _TooLarge as too_large:  # the rest of the body is not read
-            status, headers, body = too_large.answer
-            self._log_refusal(environ, status)
-            return _answer(start_response, status, headers + [('Connection', 'close')], body)
-        cors = []
-        if origin is not None and environ.get('HTTP_X_AMZ_TARGET', '').startswith(
-                COGNITO_TARGET_PREFIX):
-            cors = [('Access-Control-Allow-Origin', origin), ('Vary', 'Origin'),
-                    ('Access-Control-Expose-Headers', EXPOSED_HEADERS)]
+            self._log_refusal(environ, too_large.answer[0])
+            return _answer(start_response, *too_large.answer)
+        cors = _cors_headers(origin, environ)
 
         def start_response_without_foreign_cors(status, headers, exc_info=None):
             kept = [(key, value) for key, value in headers
@@ -114,6 +105,8 @@ class Guard:
         origin = environ.get('HTTP_ORIGIN')
         if origin is not None and origin not in self.page_origins:
             return _plain(403, 'Forbidden: cross-origin requests are refused')
+        if environ.get('HTTP_SEC_FETCH_SITE') == 'cross-site':  # a GET sends no Origin
+            return _plain(403, 'Forbidden: cross-site requests are refused')
         path = environ.get('PATH_INFO', '')
         if _CONTROL.search(path):
             return _wire(wire.WireError(400, 'InvalidParameterValueException',
@@ -210,6 +203,24 @@ def _too_large(invoke, limit):
                   ('x-amzn-ErrorType', 'RequestEntityTooLargeException')],
             json.dumps({'__type': 'RequestEntityTooLargeException',
                         'message': f'Request must be at most {limit} bytes'}).encode())
+
+
+def _preflight_answer(origin, environ):
+    return 204, [('Access-Control-Allow-Origin', origin), ('Vary', 'Origin'),
+                 ('Access-Control-Allow-Methods', 'POST'),
+                 ('Access-Control-Allow-Headers',
+                  environ.get('HTTP_ACCESS_CONTROL_REQUEST_HEADERS', 'content-type')),
+                 ('Access-Control-Max-Age', '600')], b''
+
+
+def _cors_headers(origin, environ):
+    """CORS for the page's Cognito calls (unsigned, X-Amz-Target
+    `AWSCognitoIdentityProviderService.*`); none for anything else."""
+    if origin is None or not environ.get('HTTP_X_AMZ_TARGET', '').startswith(
+            COGNITO_TARGET_PREFIX):
+        return []
+    return [('Access-Control-Allow-Origin', origin), ('Vary', 'Origin'),
+            ('Access-Control-Expose-Headers', EXPOSED_HEADERS)]
 
 
 def _is_preflight(environ):

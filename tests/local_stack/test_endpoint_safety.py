@@ -159,6 +159,16 @@ def test_a_simple_request_from_another_origin_is_refused_and_unreadable(endpoint
     assert cors_headers(headers) == {}
 
 
+def test_a_cross_site_get_without_origin_is_refused(endpoint):
+    """An <img> or <script> on another site sends a GET with no Origin;
+    browsers mark it Sec-Fetch-Site: cross-site."""
+    status, headers, _ = request(endpoint.url, 'GET', '/?Action=ListTopics', {
+        'Host': host_of(endpoint.url), 'Sec-Fetch-Site': 'cross-site',
+        'Sec-Fetch-Mode': 'no-cors'})
+    assert status == 403
+    assert cors_headers(headers) == {}
+
+
 @pytest.mark.parametrize('page_host', ['127.0.0.1', 'localhost'])
 def test_the_rides_page_may_preflight_its_cognito_calls(endpoint, page_host):
     origin = f'http://{page_host}:{PAGE_PORT}'
