@@ -6,7 +6,7 @@
 2. `chalice local` starts for each app (its start overlaps with 3. and 4.);
 3. the runtime reads both apps' functions and the endpoint starts serving;
 4. provisioning: table, topic, SSM parameter, then `LoadTable` through the
-   endpoint;
+   endpoint; every `@app.on_sns_message` function subscribed to its topic;
 5. wait until both `chalice local` servers accept connections.
 """
 import os
@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from local_stack import children, provision
+from local_stack import children, provision, sns_subscriptions
 from local_stack.sns_delivery import SnsDelivery
 from local_stack.apps import AppDirectory
 from local_stack.endpoint import Endpoint, EndpointServer
@@ -103,6 +103,7 @@ class Stack:
                 self.phases['moto warmed up'] = time.perf_counter() - started
                 self.provisioned = provision.provision(self.server.url, self.fleet, self.rides)
                 self.phases['provisioned'] = time.perf_counter() - started
+            sns_subscriptions.subscribe_declared(self.runtime_apps(), self.server.url, self._out)
             children.wait_until_listening(
                 zip(self.children, (options.fleet_port, options.rides_port)), HOST)
             self.phases['chalice local listening'] = time.perf_counter() - started

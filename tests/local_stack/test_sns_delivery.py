@@ -153,6 +153,32 @@ def test_a_json_message_structure_sends_the_function_its_own_text(stack, sns, to
     assert seen_by_function(seen)['message'] == for_lambda
 
 
+# -- subscriptions made as a deploy makes them -----------------------------------
+
+RIDES_TOPIC = 'arn:aws:sns:us-east-1:123456789012:wild-rydes-dev-rides'
+
+
+def test_a_provisioned_stack_subscribes_each_sns_handler_to_its_topic(tmp_path):
+    with testing.local_endpoint(extra_args=['--app', str(SUBSCRIBER)]) as provisioned:
+        sns = provisioned.client('sns')
+        subscribed = sns.list_subscriptions_by_topic(TopicArn=RIDES_TOPIC)['Subscriptions']
+        assert [(s['Protocol'], s['Endpoint']) for s in subscribed] == \
+            [('lambda', function_arn(RECORD))]
+        assert f'sns    {RECORD} subscribed to wild-rydes-dev-rides' in provisioned.log_text()
+        seen = tmp_path / 'seen.json'
+        sns.publish(TopicArn=RIDES_TOPIC, Message=json.dumps({'write_to': str(seen)}))
+        assert seen_by_function(seen)['event']['Records'][0]['Sns']['TopicArn'] == RIDES_TOPIC
+
+
+def test_a_handler_whose_topic_does_not_exist_is_not_subscribed_and_the_log_says_so(stack):
+    """As a deploy fails on it: the stack below was started without provisioning."""
+    line = next(line for line in stack.log_text().splitlines()
+                if line.startswith(f'sns    {RECORD} not subscribed'))
+    assert 'wild-rydes-dev-rides' in line
+    topics = [t['TopicArn'] for t in stack.client('sns').list_topics()['Topics']]
+    assert RIDES_TOPIC not in topics
+
+
 # -- SQS -----------------------------------------------------------------------
 
 @pytest.fixture

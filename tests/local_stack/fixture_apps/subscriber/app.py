@@ -9,7 +9,7 @@ from chalice import Chalice
 app = Chalice(app_name='subscriber')
 
 
-@app.on_sns_message(topic='rides-events', name='Record')
+@app.on_sns_message(topic='wild-rydes-dev-rides', name='Record')  # the rides topic
 def record(event):
     body = json.loads(event.message)
     Path(body['write_to']).write_text(json.dumps({
