@@ -33,8 +33,9 @@ from typing import Callable, Iterable, Optional
 
 from local_stack import console, wire
 
-# The largest request any AWS service used here documents: DynamoDB's
-# BatchWriteItem takes up to 16 MB ("The total request size exceeds 16 MB").
+# The largest request any AWS service used here documents: "A single call to
+# BatchWriteItem can transmit up to 16MB of data over the network" (DynamoDB
+# API Reference, BatchWriteItem).
 MAX_AWS_REQUEST_BYTES = 16 * 1024 * 1024
 # An invoke body is read up to this, so that Lambda's own limits (6 MB
 # RequestResponse, 1 MB Event) are answered by `wire` with Lambda's errors.
