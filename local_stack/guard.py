@@ -11,15 +11,17 @@ machine should, and no web page the developer happens to visit:
   request from any origin but the rides page's own
   (`http://127.0.0.1:<rides port>`, `http://localhost:<rides port>`) is a
   403, preflight or not, and gets no `Access-Control-*` header; so is any
-  request a browser marks `Sec-Fetch-Site: cross-site` (such a GET too). moto's own CORS (which reflects any origin) is
-  stripped from every answer. The page's origin gets CORS for Cognito calls
-  only (what the page needs); other services stay unreadable to it.
+  request a browser marks `Sec-Fetch-Site: cross-site` (such a GET too).
+  moto's own CORS (which reflects any origin) is stripped from every
+  answer. The page's origin gets CORS for Cognito calls only (what the page
+  needs); other services stay unreadable to it.
 - moto's admin routes (`/moto-api/...`: data.json, reset, ...) answer 404
   unless the stack was started with `--moto-admin`.
 - Bodies are bounded before they are read: a declared Content-Length over
-  the bound is a 413 at once (nothing is read; werkzeug closes the
-  connection after every answer);
-  a chunked body is counted as it is read and stops at the bound.
+  16 MB is a 413 at once (nothing is read; werkzeug closes the connection
+  after every answer); a chunked body is counted as it is read and stops at
+  the bound. An Invoke gets Lambda's own limits and errors from `wire` (a
+  declared length past 8 MB is read away unbuffered by the endpoint).
 - Paths with control characters are a 400 `InvalidParameterValueException`
   (a function name cannot hold them; the log could be forged with them).
 - An invoke payload is handed on as UTF-8: `json` also reads UTF-16 and
