@@ -19,6 +19,8 @@ from local_stack.endpoint import Endpoint, EndpointServer
 from local_stack.guard import MAX_AWS_REQUEST_BYTES, MAX_INVOKE_READ_BYTES
 from tests.local_stack.conftest import TOOLBOX
 
+pytestmark = pytest.mark.stack  # some tests start `python -m local_stack`
+
 ECHO = 'toolbox-dev-Echo'
 PAGE_PORT = 8123  # the rides page's port for the in-process endpoint below
 COGNITO = 'AWSCognitoIdentityProviderService'
