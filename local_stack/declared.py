@@ -17,28 +17,3 @@ def declared_functions(app_module: ModuleType) -> Dict[str, Callable]:
         functions.setdefault(source.name, getattr(app_module, attribute))
     return functions
 
-
-def sns_topics(app_module: ModuleType) -> Dict[str, str]:
-    """{name in the app: topic} of every `@app.on_sns_message`, the topic as
-    written (a name, or an ARN)."""
-    from chalice.app import SNSEventConfig
-    return {source.name: source.topic for source in app_module.app.event_sources
-            if isinstance(source, SNSEventConfig)}
-
-
-def main(argv=None) -> int:
-    """`python -m local_stack.declared APP_DIR`: the app's SNS topics as one
-    JSON line, last on stdout (the app may print while it is imported)."""
-    import importlib
-    import json
-    import os
-    import sys
-    app_dir = os.path.abspath((argv or sys.argv[1:])[0])
-    sys.path[:0] = [app_dir, os.path.join(app_dir, 'vendor')]
-    os.chdir(app_dir)
-    print(json.dumps(sns_topics(importlib.import_module('app'))))
-    return 0
-
-
-if __name__ == '__main__':
-    raise SystemExit(main())

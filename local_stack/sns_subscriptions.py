@@ -1,18 +1,28 @@
 """Each `@app.on_sns_message` function subscribed to its topic, as a deploy
 subscribes it (Chalice: a topic given by name is this account's and region's;
-the topic must exist). Run after provisioning, so the rides topic exists."""
+the topic must exist). Run after provisioning, so the rides topic exists.
+
+Which handlers an app has, and their topics, is learnt by importing the app
+in a process of its own with its stage environment
+(`python -m local_stack.sns_subscriptions APP_DIR`), as the runtime learns
+its functions; only apps whose `app.py` mentions `on_sns_message` are read.
+"""
+import importlib
 import json
+import os
 import subprocess
 import sys
-from typing import Callable, Iterable, List, Tuple
+from pathlib import Path
+from types import ModuleType
+from typing import Callable, Dict, Iterable, List, Tuple
 
 from botocore.exceptions import ClientError
 
 from local_stack import ACCOUNT_ID, REGION, console, provision
 from local_stack.apps import AppDirectory
-from local_stack.pool import PROJECT_ROOT
 from local_stack.runtime import base_environment
 
+PROJECT_ROOT = str(Path(__file__).resolve().parents[1])
 READ_TIMEOUT_SECONDS = 30
 
 
@@ -39,6 +49,14 @@ def subscribe_declared(apps: Iterable[AppDirectory], endpoint_url: str,
     return made
 
 
+def sns_topics(app_module: ModuleType) -> Dict[str, str]:
+    """{name in the app: topic} of every `@app.on_sns_message`, the topic as
+    written (a name, or an ARN)."""
+    from chalice.app import SNSEventConfig
+    return {source.name: source.topic for source in app_module.app.event_sources
+            if isinstance(source, SNSEventConfig)}
+
+
 def _subscribe(endpoint_url, topic_arn, function_arn):
     sns = provision.aws_client('sns', endpoint_url)
     sns.get_topic_attributes(TopicArn=topic_arn)  # moto would subscribe to a missing topic
@@ -48,11 +66,10 @@ def _subscribe(endpoint_url, topic_arn, function_arn):
 
 
 def _declared_topics(app, endpoint_url, log):
-    """The app's SNS handlers and topics, read by importing it in a process
-    of its own with its stage environment (as the runtime reads functions)."""
     env = {**base_environment(endpoint_url), **app.stage_environment(),
            'PYTHONPATH': PROJECT_ROOT}
-    done = subprocess.run([sys.executable, '-m', 'local_stack.declared', str(app.app_dir)],
+    done = subprocess.run([sys.executable, '-m', 'local_stack.sns_subscriptions',
+                           str(app.app_dir)],
                           env=env, cwd=str(app.app_dir), capture_output=True, text=True,
                           timeout=READ_TIMEOUT_SECONDS, check=False)
     lines = done.stdout.strip().splitlines()
@@ -61,3 +78,17 @@ def _declared_topics(app, endpoint_url, log):
         log(f'sns    cannot read the SNS handlers of {app.app_dir.name}: {last}')
         return {}
     return json.loads(lines[-1])
+
+
+def main(argv=None) -> int:
+    """The app's SNS topics as one JSON line, last on stdout (the app may
+    print while it is imported)."""
+    app_dir = os.path.abspath((argv or sys.argv[1:])[0])
+    sys.path[:0] = [app_dir, os.path.join(app_dir, 'vendor')]
+    os.chdir(app_dir)
+    print(json.dumps(sns_topics(importlib.import_module('app'))))
+    return 0
+
+
+if __name__ == '__main__':
+    raise SystemExit(main())

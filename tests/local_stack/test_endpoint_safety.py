@@ -272,16 +272,16 @@ def test_a_chunked_aws_call_reaches_moto_whole(endpoint):
     assert b'TableNames' in body
 
 
-def test_a_chunked_invoke_payload_reaches_the_handler_whole(one_sandbox):
-    status, _, body = send_chunked(one_sandbox.aws_url, INVOKE_ECHO, {},
+def test_a_chunked_invoke_payload_reaches_the_handler_whole(toolbox):
+    status, _, body = send_chunked(toolbox.aws_url, INVOKE_ECHO, {},
                                    [b'{"hello": ', b'"chunked"}'])
     assert status == 200, body
     assert json.loads(body)['event'] == {'hello': 'chunked'}
 
 
-def test_a_chunked_invoke_payload_over_the_lambda_limit_is_a_413(one_sandbox):
+def test_a_chunked_invoke_payload_over_the_lambda_limit_is_a_413(toolbox):
     chunk = b' ' * (1024 * 1024)
-    status, headers, body = send_chunked(one_sandbox.aws_url, INVOKE_ECHO, {},
+    status, headers, body = send_chunked(toolbox.aws_url, INVOKE_ECHO, {},
                                          (chunk for _ in range(64)))
     assert status == 413
     assert headers['x-amzn-errortype'] == 'RequestEntityTooLargeException'
@@ -293,8 +293,8 @@ def test_a_chunked_invoke_payload_over_the_lambda_limit_is_a_413(one_sandbox):
 @pytest.mark.parametrize('name', [f'{ECHO}\n', 'toolbox-dev-Echo\x1b[2J',
                                   'x\r\nlambda 200 forged (RequestResponse)', 'a\x00b'])
 def test_a_function_name_with_control_characters_is_a_400_invalid_parameter_value(
-        one_sandbox, name):
-    client = one_sandbox.lambda_client()
+        toolbox, name):
+    client = toolbox.lambda_client()
     with pytest.raises(client.exceptions.InvalidParameterValueException) as caught:
         client.invoke(FunctionName=name, Payload=b'{}')
     assert caught.value.response['ResponseMetadata']['HTTPStatusCode'] == 400
@@ -324,22 +324,23 @@ ENCODINGS = ['utf-16', 'utf-16-le', 'utf-16-be', 'utf-32', 'utf-32-le', 'utf-32-
 
 def test_utf16_payloads_never_disable_a_function():
     """The security review's case: 6-byte UTF-16 requests (`{}` with a BOM),
-    more of them than the function has sandboxes and waiting places."""
-    with testing.lambda_runtime([TOOLBOX], pool_size=2, max_waiting=0) as runtime:
+    more of them than a function has sandboxes and callers waiting for one."""
+    with testing.lambda_runtime([TOOLBOX]) as runtime:
         url = f'{runtime.aws_url}{INVOKE_ECHO}'
-        for _ in range(6):
+        assert len('{}'.encode('utf-16')) == 6
+        for _ in range(12):
             answer = requests.post(url, data='{}'.encode('utf-16'), timeout=15)
-            assert len('{}'.encode('utf-16')) == 6
             assert answer.status_code == 200
+            assert answer.json()['event'] == {}
         answer = requests.post(url, data=b'{"still": "served"}', timeout=15)
         assert answer.status_code == 200
         assert answer.json()['event'] == {'still': 'served'}
 
 
 @pytest.mark.parametrize('encoding', ENCODINGS)
-def test_a_payload_in_any_encoding_json_reads_reaches_the_handler(one_sandbox, encoding):
+def test_a_payload_in_any_encoding_json_reads_reaches_the_handler(toolbox, encoding):
     event = {'rider': 'Zoë', 'unicorn': '🦄'}
-    answer = requests.post(f'{one_sandbox.aws_url}{INVOKE_ECHO}',
+    answer = requests.post(f'{toolbox.aws_url}{INVOKE_ECHO}',
                            data=json.dumps(event, ensure_ascii=False).encode(encoding),
                            timeout=15)
     assert answer.status_code == 200, answer.text
@@ -347,7 +348,7 @@ def test_a_payload_in_any_encoding_json_reads_reaches_the_handler(one_sandbox, e
 
 
 @pytest.fixture(scope='module')
-def one_sandbox():
-    """The toolbox app in this process; one sandbox, so a leak would show."""
-    with testing.lambda_runtime([TOOLBOX], pool_size=1, max_waiting=4) as handle:
+def toolbox():
+    """The toolbox app's functions, served in this process."""
+    with testing.lambda_runtime([TOOLBOX]) as handle:
         yield handle
