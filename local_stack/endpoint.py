@@ -15,7 +15,8 @@ from urllib.parse import parse_qs
 
 from werkzeug.serving import WSGIRequestHandler, make_server
 
-from local_stack import wire
+from local_stack import console, wire
+from local_stack.guard import Guard
 
 
 class Endpoint:
@@ -23,7 +24,7 @@ class Endpoint:
 
     def __init__(self, runtime, log=None):
         self.runtime = runtime
-        self._log = log or (lambda line: None)
+        self._log = console.escaped(log) if log else (lambda line: None)
         self._moto = None
         self._moto_lock = threading.Lock()
         # moto's backends are not thread-safe: its TransactWriteItems checks
@@ -189,10 +190,13 @@ class _QuietHandler(WSGIRequestHandler):
 
 
 class EndpointServer:
-    """The endpoint served on a loopback port, in a background thread."""
+    """The endpoint served on a loopback port, in a background thread, behind
+    `guard.Guard` (Host, Origin, body bounds, moto's admin routes)."""
 
-    def __init__(self, app, host='127.0.0.1', port=4566, listener=None):
+    def __init__(self, app, host='127.0.0.1', port=4566, listener=None, *, page_ports=(),
+                 moto_admin=False, log=None):
         """`listener`: a socket already bound to `host` (its port wins)."""
+        app = Guard(app, page_ports=page_ports, moto_admin=moto_admin, log=log)
         if listener is not None:
             port = listener.getsockname()[1]
         try:

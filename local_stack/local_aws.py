@@ -52,7 +52,9 @@ def assemble(apps: Iterable[AppDirectory], options: Options,
         url = f'http://{HOST}:{listener.getsockname()[1]}'
         runtime = LambdaRuntime(apps, url, options, log=log)
         endpoint = Endpoint(runtime, log=request_log)
-        server = EndpointServer(endpoint, HOST, listener=listener)
+        server = EndpointServer(endpoint, HOST, listener=listener,
+                                page_ports=(options.rides_port,),
+                                moto_admin=options.moto_admin, log=request_log)
     finally:
         listener.close()  # the server holds its own descriptor of it
     return LocalAws(endpoint, server, runtime)

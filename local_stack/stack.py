@@ -6,7 +6,7 @@
 2. `chalice local` starts for each app (its start overlaps with 3. and 4.);
 3. the runtime reads both apps' functions and the endpoint starts serving;
 4. provisioning: table, topic, SSM parameter, then `LoadTable` through the
-   endpoint;
+   endpoint; every `@app.on_sns_message` function subscribed to its topic;
 5. wait until both `chalice local` servers accept connections.
 """
 import json
@@ -18,7 +18,8 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
-from local_stack import children, provision
+from local_stack import children, provision, sns_subscriptions
+from local_stack.sns_delivery import SnsDelivery
 from local_stack.apps import AppDirectory
 from local_stack.local_aws import HOST, assemble
 from local_stack.options import Options
@@ -39,7 +40,7 @@ class Stack:
         self.fleet = AppDirectory(FLEET_DIR, options.stage, extra_sources=[SHARED_DIR])
         self.rides = AppDirectory(RIDES_DIR, options.stage, extra_sources=[SHARED_DIR])
         self.extra_apps = [AppDirectory(path, options.stage) for path in options.app_dirs]
-        self.aws = self.server = self.runtime = None
+        self.aws = self.server = self.runtime = self.sns_delivery = None
         self.children = []
         self.provisioned = None
         self.startup_seconds = None
@@ -70,6 +71,7 @@ class Stack:
                 self.children = [self._chalice_local('fleet', self.fleet, options.fleet_port),
                                  self._chalice_local('rides', self.rides, options.rides_port)]
             self.aws.start()
+            self.sns_delivery = SnsDelivery(self.server.url, log=self._out).install()
             if options.provision:
                 # the first ride should not wait for the fleet function's cold
                 # start, nor provisioning for LoadTable's
@@ -79,6 +81,7 @@ class Stack:
                 # CPU); the fleet's DynamoDB timeouts are tight, so wait.
                 warming.join(timeout=60)
                 self.provisioned = provision.provision(self.server.url, self.fleet, self.rides)
+            sns_subscriptions.subscribe_declared(self.runtime_apps(), self.server.url, self._out)
             children.wait_until_listening(
                 zip(self.children, (options.fleet_port, options.rides_port)), HOST)
         except BaseException:
@@ -146,6 +149,8 @@ class Stack:
         self._stopped = True
         for child in self.children:
             child.stop()
+        if self.sns_delivery is not None:
+            self.sns_delivery.uninstall()
         if self.aws is not None:
             self.aws.stop()
 
