@@ -340,7 +340,7 @@ def _web_acl(project: Project) -> dict[str, Any]:
         }},
         WEB_ACL_ASSOCIATION: {'Type': 'AWS::WAFv2::WebACLAssociation', 'Properties': {
             'ResourceArn': {'Fn::Sub': 'arn:${AWS::Partition}:apigateway:${AWS::Region}::'
-                                       '/restapis/${%s}/stages/${%s.Stage}' % (REST_API, REST_API)},
+                                       '/restapis/${RestAPI}/stages/${RestAPI.Stage}'},
             'WebACLArn': {'Fn::GetAtt': [WEB_ACL, 'Arn']},
         }},
     }
