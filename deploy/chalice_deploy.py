@@ -18,10 +18,11 @@ Deploy, in order:
  3. `chalice deploy` rides with `RIDERS_USER_POOL_ARN` set to the pool's
     ARN (rides/app.py gives it to the `Riders` authorizer);
  4. the rides stage's throttling (`Project.rides_throttle`, as the
-    package's `MethodSettings`); print the URL.
+    package's `MethodSettings`) and the WAF web ACL of `deploy.web_acl`
+    (found by name or created) associated with that stage; print the URL.
 The IAM policies are the committed `.chalice/policy-<stage>.json`.
-`--delete` undoes it all: `chalice delete` both, then the user pool and
-its parameters, the fleet parameter, the topic and the table. A dry run prints every step and calls nothing
+`--delete` undoes it all: `chalice delete` both, the web ACL, then the user
+pool and its parameters, the fleet parameter, the topic and the table. A dry run prints every step and calls nothing
 (`deploy.dry_run`).
 """
 from __future__ import annotations
@@ -34,6 +35,7 @@ import subprocess
 import sys
 from typing import Any, Callable, TextIO
 
+from deploy import web_acl
 from deploy.dry_run import DryRunAws
 from deploy.provision import Clients, Provisioner, ProvisioningFailed
 from project.model import FLEET, RIDES, STAGES, AppEntry, Project
@@ -68,6 +70,7 @@ class ChaliceDeploy:
             raise SystemExit(str(error)) from None
         self.chalice('deploy', RIDES, {POOL_ARN_VARIABLE: made.user_pool_arn})
         self.throttle_rides_stage()
+        self.protect_rides_stage()
         url = self.read_deployed(RIDES, 'rest_api', 'rest_api_url')
         self.say(f'rides URL: {url} (POST {url}ride)')
 
@@ -75,11 +78,11 @@ class ChaliceDeploy:
         """The stage's default method throttling, which `chalice deploy`
         cannot set: the same rate and burst as the package's."""
         throttle = self.project.rides_throttle
-        stage = self.project.rides.chalice_config().api_gateway_stage
+        rest_api_id, stage = self.rides_stage()
         self.say(f'throttle rides stage {stage}: {throttle.rate_per_second}/s, '
                  f'burst {throttle.burst}, per method')
         self.clients('apigateway').update_stage(
-            restApiId=self.read_deployed(RIDES, 'rest_api', 'rest_api_id'), stageName=stage,
+            restApiId=rest_api_id, stageName=stage,
             patchOperations=[
                 {'op': 'replace', 'path': '/*/*/throttling/rateLimit',
                  'value': str(throttle.rate_per_second)},
@@ -91,10 +94,55 @@ class ChaliceDeploy:
         self.chalice('deploy', FLEET)
         return self.read_deployed(FLEET, self.project.fleet_function.name, 'lambda_arn')
 
+    def rides_stage(self) -> tuple[str, str]:
+        """(REST API id, stage name) of rides, as `chalice deploy` made them."""
+        return (self.read_deployed(RIDES, 'rest_api', 'rest_api_id'),
+                self.project.rides.chalice_config().api_gateway_stage)
+
+    def protect_rides_stage(self) -> None:
+        """The web ACL the package declares, associated with the rides stage."""
+        waf = self.clients('wafv2')
+        name = self.project.web_acl_name
+        found = self.find_web_acl()
+        if found is None:
+            self.say(f'create web ACL {name}')
+            acl_arn = waf.create_web_acl(**web_acl.web_acl_settings(self.project))['Summary']['ARN']
+        else:
+            self.say(f'web ACL {name} (exists)')
+            acl_arn = found['ARN']
+        rest_api_id, stage = self.rides_stage()
+        partition, region = acl_arn.split(':')[1], waf.meta.region_name
+        self.say(f'associate web ACL {name} with rides stage {stage}')
+        waf.associate_web_acl(WebACLArn=acl_arn, ResourceArn=web_acl.stage_arn(
+            rest_api_id, stage, region, partition))
+
+    def find_web_acl(self) -> dict[str, Any] | None:
+        """The regional web ACL summary with the project's name, if any."""
+        waf, kwargs = self.clients('wafv2'), {'Scope': web_acl.SCOPE}
+        while True:
+            page = waf.list_web_acls(**kwargs)
+            for summary in page.get('WebACLs', []):
+                if summary['Name'] == self.project.web_acl_name:
+                    return dict(summary)
+            if not page.get('NextMarker'):
+                return None
+            kwargs['NextMarker'] = page['NextMarker']
+
     def delete(self) -> None:
         self.chalice('delete', RIDES)
         self.chalice('delete', FLEET)
+        self.delete_web_acl()
         self.provisioner.delete()
+
+    def delete_web_acl(self) -> None:
+        """After rides' API is gone (and with it the association)."""
+        found = self.find_web_acl()
+        self.say(f'delete web ACL {self.project.web_acl_name}')
+        if found is None:
+            self.say('  (already gone)')
+            return
+        self.clients('wafv2').delete_web_acl(Name=found['Name'], Scope=web_acl.SCOPE,
+                                             Id=found['Id'], LockToken=found['LockToken'])
 
     def check_topic_arn(self) -> str:
         configured = self.project.rides.stage_environment().get('RIDES_SNS_TOPIC_ARN')

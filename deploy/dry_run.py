@@ -75,6 +75,14 @@ class DryRunAws:
         return {'UserPool': {'Id': pool_id, 'Name': PoolName, 'Arn': (
             f'arn:aws:cognito-idp:{self.region}:{self.account}:userpool/{pool_id}')}}
 
+    def _wafv2_list_web_acls(self, **kwargs: Any) -> dict[str, Any]:
+        return {'WebACLs': []}
+
+    def _wafv2_create_web_acl(self, Name: str, Scope: str, **kwargs: Any) -> dict[str, Any]:
+        acl_id = 'dry-run-web-acl-id'
+        return {'Summary': {'Name': Name, 'Id': acl_id, 'ARN': (
+            f'arn:aws:wafv2:{self.region}:{self.account}:regional/webacl/{Name}/{acl_id}')}}
+
     def _cognito_idp_create_user_pool_client(self, **kwargs: Any) -> dict[str, Any]:
         return {'UserPoolClient': {'ClientId': 'dry-run-client-id', **kwargs}}
 

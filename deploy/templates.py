@@ -40,7 +40,7 @@ from project.model import (
     AppEntry,
     Project,
 )
-from deploy import riders
+from deploy import riders, web_acl
 from shared.adapters import fleet_schema
 
 APPS = APP_ENTRIES
@@ -311,33 +311,13 @@ def _rest_api(project: Project) -> dict[str, Any]:
     }}
 
 
-def _visibility(metric: str) -> dict[str, Any]:
-    return {'SampledRequestsEnabled': True, 'CloudWatchMetricsEnabled': True,
-            'MetricName': metric}
-
-
 def _web_acl(project: Project) -> dict[str, Any]:
-    """A REGIONAL WAFv2 web ACL with one rate-based rule per source IP,
-    associated with the rides API's stage. `${RestAPI.Stage}` is SAM's
-    reference to the stage it makes, so the association waits for it."""
-    limit = project.rides_requests_per_ip
+    """The web ACL of `deploy.web_acl`, associated with the rides API's
+    stage. `${RestAPI.Stage}` is SAM's reference to the stage it makes for
+    RestAPI, so the association waits for it."""
     return {
-        WEB_ACL: {'Type': 'AWS::WAFv2::WebACL', 'Properties': {
-            'Name': project.web_acl_name,
-            'Scope': 'REGIONAL',
-            'Description': f'Requests per source IP in front of {project.stack_name(RIDES)}',
-            'DefaultAction': {'Allow': {}},
-            'Rules': [{
-                'Name': 'RequestsPerIp',
-                'Priority': 0,
-                'Statement': {'RateBasedStatement': {
-                    'Limit': limit.requests, 'AggregateKeyType': 'IP',
-                    'EvaluationWindowSec': limit.window_seconds}},
-                'Action': {'Block': {'CustomResponse': {'ResponseCode': 429}}},
-                'VisibilityConfig': _visibility('RequestsPerIp'),
-            }],
-            'VisibilityConfig': _visibility(project.web_acl_name),
-        }},
+        WEB_ACL: {'Type': 'AWS::WAFv2::WebACL',
+                  'Properties': web_acl.web_acl_settings(project)},
         WEB_ACL_ASSOCIATION: {'Type': 'AWS::WAFv2::WebACLAssociation', 'Properties': {
             'ResourceArn': {'Fn::Sub': 'arn:${AWS::Partition}:apigateway:${AWS::Region}::'
                                        '/restapis/${RestAPI}/stages/${RestAPI.Stage}'},

@@ -6,7 +6,7 @@ import io
 import boto3
 import pytest
 
-from deploy import chalice_deploy, riders, templates
+from deploy import chalice_deploy, riders, templates, web_acl
 from project.model import ChaliceApp, Project
 from shared.adapters import fleet_schema
 from tests.support import aws as aws_support
@@ -50,7 +50,8 @@ def test_a_dry_run_creates_the_riders_pool_before_rides_is_deployed_with_its_arn
              "ssm.put_parameter(Name='/wild-rydes/dev/UserPoolId'",
              "ssm.put_parameter(Name='/wild-rydes/dev/UserPoolClientId'",
              'would run RIDERS_USER_POOL_ARN=arn:aws:cognito-idp:us-east-1:123456789012:userpool/',
-             "apigateway.update_stage(", 'rides URL']
+             "apigateway.update_stage(", 'wafv2.create_web_acl(', 'wafv2.associate_web_acl(',
+             'rides URL']
     positions = [text.index(step) for step in steps]
     assert positions == sorted(positions)
     assert "'/*/*/throttling/rateLimit', 'value': '50'" in text
@@ -180,6 +181,25 @@ def test_the_rides_stage_gets_the_throttling_of_the_package(aws):
     assert stage['methodSettings']['*/*']['throttlingBurstLimit'] == 100
 
 
+def test_the_rides_stage_is_behind_the_web_acl_the_template_declares(aws):
+    api_id = rest_api_with_a_stage()
+    job = chalice_deploy.ChaliceDeploy(
+        'dev', lambda service: boto3.client(service, region_name=aws_support.REGION),
+        lambda command, variables: None, out=io.StringIO(), read_deployed=deployed_with(api_id))
+
+    job.protect_rides_stage()
+    job.protect_rides_stage()
+
+    waf = boto3.client('wafv2', region_name=aws_support.REGION)
+    acl = waf.get_web_acl_for_resource(
+        ResourceArn=f'arn:aws:apigateway:us-east-1::/restapis/{api_id}/stages/api')['WebACL']
+    declared = templates.merge_template(templates.RIDES, 'dev')['Resources'][templates.WEB_ACL]
+    assert acl['Name'] == declared['Properties']['Name'] == 'wild-rydes-dev-riders-door'
+    assert acl['Rules'] == declared['Properties']['Rules'] == (
+        web_acl.web_acl_settings(Project('dev'))['Rules'])
+    assert len(waf.list_web_acls(Scope='REGIONAL')['WebACLs']) == 1
+
+
 def test_delete_removes_the_pool_and_its_parameters(aws):
     deploy_recording_variables()
     job = chalice_deploy.ChaliceDeploy(
@@ -194,3 +214,16 @@ def test_delete_removes_the_pool_and_its_parameters(aws):
         'ssm', region_name=aws_support.REGION).describe_parameters()['Parameters']]
     assert '/wild-rydes/dev/UserPoolId' not in names
     assert '/wild-rydes/dev/UserPoolClientId' not in names
+
+
+def test_delete_removes_the_web_acl(aws):
+    deploy_recording_variables()
+    job = chalice_deploy.ChaliceDeploy(
+        'dev', lambda service: boto3.client(service, region_name=aws_support.REGION),
+        lambda command, variables: None, out=io.StringIO())
+    waf = boto3.client('wafv2', region_name=aws_support.REGION)
+    assert job.find_web_acl() is not None
+
+    job.delete()
+
+    assert waf.list_web_acls(Scope='REGIONAL')['WebACLs'] == []
