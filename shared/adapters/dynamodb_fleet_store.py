@@ -18,7 +18,10 @@ from botocore.exceptions import ClientError
 from shared.adapters import fleet_schema as schema
 from shared.adapters.json_encoding import jsonable
 from shared.domain.errors import NoUnicornAvailable
-from shared.domain.fleet_store import INTERNAL_ATTRIBUTES, Claim, ClaimConflict, Unicorn
+from shared.domain.fleet_store import INTERNAL_ATTRIBUTES, Claim, ClaimConflict, RideOrder, Unicorn
+
+# Why a transaction item can fail and another try may still succeed.
+_LOST_RACE = {'ConditionalCheckFailed', 'TransactionConflict'}
 
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
@@ -102,26 +105,42 @@ class DynamoDbFleetStore:
     def unicorn(self, name: str) -> Unicorn | None:
         return self._get(name)
 
-    def claim_for(self, ride_id: str) -> Claim | None:
-        """The ride's claim, or None when no such ride was dispatched."""
-        item = self._get(schema.ride_key(ride_id))
+    def ride_of(self, rider_id: str) -> Claim | None:
+        """The rider's latest ride, or None when the rider has none on record."""
+        item = self._get(schema.rider_key(rider_id))
         if item is None:
             return None
         return Claim(
-            ride_id=ride_id,
+            ride_id=item['RideId'],
             unicorn=item['Unicorn'],
             busy_until=int(item['BusyUntil']),
             completed=bool(item.get('Completed', False)),
+            rider_id=rider_id,
+            pickup=item.get('PickupLocation'),
+            request_time=item.get('RequestTime'),
         )
 
     # -- writes ------------------------------------------------------------
 
-    def claim(self, unicorn: Unicorn, ride_id: str, now: int, busy_until: int,
+    def claim(self, unicorn: Unicorn, order: RideOrder, now: int, busy_until: int,
               expires_at: int) -> None:
-        """Hold `unicorn` for `ride_id` in one transaction: the unicorn must
-        be free and the ride must not hold another one. Raises
-        ClaimConflict when either condition fails."""
+        """Hold `unicorn` for the order's ride in one transaction of two
+        items: the unicorn must be free, and the rider's record (the rider's
+        lock and the ride record in one item) must hold no active ride and
+        not this ride already. Raises ClaimConflict when either fails."""
         name = unicorn[self._key]
+        ride = {
+            self._key: schema.rider_key(order.rider_id),
+            'RideId': order.ride_id,
+            'Unicorn': unicorn,
+            'BusyUntil': busy_until,
+            'Completed': False,
+            schema.TTL_ATTRIBUTE: expires_at,
+        }
+        if order.pickup is not None:
+            ride['PickupLocation'] = order.pickup
+        if order.request_time is not None:
+            ride['RequestTime'] = order.request_time
         try:
             with _table_must_exist():
                 self._db.transact_write_items(TransactItems=[
@@ -131,53 +150,52 @@ class DynamoDbFleetStore:
                         'UpdateExpression': 'SET BusyUntil = :until, RideId = :ride',
                         'ConditionExpression': 'BusyUntil < :now',
                         'ExpressionAttributeValues': to_item(
-                            {':until': busy_until, ':ride': ride_id, ':now': now}),
+                            {':until': busy_until, ':ride': order.ride_id, ':now': now}),
                     }},
                     {'Put': {
                         'TableName': self._table,
-                        'Item': to_item({
-                            self._key: schema.ride_key(ride_id),
-                            'Unicorn': unicorn,
-                            'BusyUntil': busy_until,
-                            schema.TTL_ATTRIBUTE: expires_at,
-                        }),
-                        'ConditionExpression': 'attribute_not_exists(#key)',
+                        'Item': to_item(ride),
+                        'ConditionExpression': 'attribute_not_exists(#key) OR '
+                                               '((BusyUntil < :now OR Completed = :yes) '
+                                               'AND RideId <> :ride)',
                         'ExpressionAttributeNames': {'#key': self._key},
+                        'ExpressionAttributeValues': to_item(
+                            {':now': now, ':yes': True, ':ride': order.ride_id}),
                     }},
                 ])
         except self._db.exceptions.TransactionCanceledException as error:
             reasons = [reason.get('Code') for reason in
                        error.response.get('CancellationReasons', [])]
-            failed = [code == 'ConditionalCheckFailed' for code in reasons]
+            failed = [code in _LOST_RACE for code in reasons]
             failed += [False] * (2 - len(failed))
             if not any(failed):
                 raise
-            raise ClaimConflict(unicorn_taken=failed[0], ride_exists=failed[1]) from None
+            raise ClaimConflict(unicorn_taken=failed[0], rider_busy=failed[1]) from None
 
     def release(self, claim: Claim) -> None:
-        """Free the ride's unicorn (if the ride still holds it) and mark the
-        ride completed, in one transaction."""
-        name = claim.unicorn[self._key]
-        complete_ride = {'Update': {
-            'TableName': self._table,
-            'Key': to_item({self._key: schema.ride_key(claim.ride_id)}),
-            'UpdateExpression': 'SET Completed = :yes',
-            'ExpressionAttributeValues': {':yes': {'BOOL': True}},
-        }}
-        free_unicorn = {'Update': {
-            'TableName': self._table,
-            'Key': to_item({self._key: name}),
-            'UpdateExpression': 'SET BusyUntil = :zero REMOVE RideId',
-            'ConditionExpression': 'RideId = :ride',
-            'ExpressionAttributeValues': to_item({':zero': 0, ':ride': claim.ride_id}),
-        }}
+        """Mark the ride completed, then free its unicorn: two single-item
+        conditional writes, cheaper than a transaction. Each holds on its
+        own (the ride must still be the rider's latest; the unicorn must
+        still be on this ride), and a crash between them leaves only a
+        unicorn that its lease or a repeated release frees."""
         try:
-            with _table_must_exist():
-                self._db.transact_write_items(TransactItems=[free_unicorn, complete_ride])
-        except self._db.exceptions.TransactionCanceledException:
-            # The lease ran out and the unicorn went on another ride: it is
-            # not ours to free. The ride still ends.
-            self._db.update_item(**complete_ride['Update'])
+            self._db.update_item(
+                TableName=self._table,
+                Key=to_item({self._key: schema.rider_key(claim.rider_id)}),
+                UpdateExpression='SET Completed = :yes',
+                ConditionExpression='RideId = :ride',
+                ExpressionAttributeValues=to_item({':yes': True, ':ride': claim.ride_id}))
+        except self._db.exceptions.ConditionalCheckFailedException:
+            pass  # the rider has moved on to another ride: this one is over
+        try:
+            self._db.update_item(
+                TableName=self._table,
+                Key=to_item({self._key: claim.unicorn[self._key]}),
+                UpdateExpression='SET BusyUntil = :zero REMOVE RideId',
+                ConditionExpression='RideId = :ride',
+                ExpressionAttributeValues=to_item({':zero': 0, ':ride': claim.ride_id}))
+        except self._db.exceptions.ConditionalCheckFailedException:
+            pass  # the lease ran out and the unicorn went on another ride
 
     def put_unicorn(self, unicorn: Unicorn, slot: int) -> None:
         """Write a unicorn's catalog attributes into `slot`, keeping its
