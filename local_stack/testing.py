@@ -34,7 +34,11 @@ A `RunningStack` (and the runtime handle) has:
     fleet_arn      RequestUnicornInvoke's local ARN
     functions      {deployed name: ARN} of every function the runtime serves
     transport      'invoke' or 'http'
-    log_text()     everything the stack printed so far (for failure messages)
+    log_text()     everything the stack printed so far (for failure messages;
+                   sign-up verification codes are printed there)
+    user_pool_id, user_pool_client_id, demo_rider   the riders' pool
+    riders()       `local_stack.riders.Riders`: `.new()` is a signed-in rider
+                   with real tokens (`.id_token`, `.headers`)
     client(service), lambda_client()   boto3 clients for the endpoint
     aws_environment()   the env vars pointing boto3 at the endpoint
 It can also be read like a dict (`stack['rides_url']`), as `bench` does.
@@ -101,6 +105,25 @@ class _Handle:
 
     def lambda_client(self, **config: Any) -> Any:
         return self.client('lambda', **config)
+
+    @property
+    def user_pool_id(self) -> str | None:
+        return (self.info.get('provisioned') or {}).get('user_pool_id')
+
+    @property
+    def user_pool_client_id(self) -> str | None:
+        return (self.info.get('provisioned') or {}).get('user_pool_client_id')
+
+    @property
+    def demo_rider(self) -> dict[str, str] | None:
+        """{'email', 'password'} of the rider the banner names."""
+        return (self.info.get('provisioned') or {}).get('demo_rider')
+
+    def riders(self) -> Any:
+        """`local_stack.riders.Riders` of the provisioned pool: `.new()`
+        makes a confirmed rider and signs it in (real tokens)."""
+        from local_stack.riders import Riders
+        return Riders(self.client('cognito-idp'), self.user_pool_id, self.user_pool_client_id)
 
 
 class RunningStack(_Handle):
