@@ -86,11 +86,11 @@ class Endpoint:
         operation = _operation(environ, body)
         status_seen = {}
         cognito = self.verification_codes.operation(environ.get('HTTP_X_AMZ_TARGET'))
-        refusal = cognito and self.verification_codes.refusal(cognito, body)
-        if refusal:
-            status, headers, answer = refusal
+        here = cognito and self.verification_codes.answer_here(cognito, body)
+        if here:
+            status, headers, answer = here
             start_response(f'{status} {_REASONS.get(status, "")}'.strip(), headers)
-            self._log(f'aws    {status} {operation} (wrong verification code) '
+            self._log(f'aws    {status} {operation} (verification codes) '
                       f'{(time.perf_counter() - started) * 1000:.1f} ms')
             return [answer]
 
