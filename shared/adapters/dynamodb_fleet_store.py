@@ -8,6 +8,7 @@ cancelled transaction becomes a `ClaimConflict`, and a missing table
 becomes `NoUnicornAvailable`.
 """
 import contextlib
+import json
 from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
@@ -116,7 +117,7 @@ class DynamoDbFleetStore:
             busy_until=int(item['BusyUntil']),
             completed=bool(item.get('Completed', False)),
             rider_id=rider_id,
-            pickup=item.get('PickupLocation'),
+            pickup=json.loads(item['PickupLocation']) if 'PickupLocation' in item else None,
             request_time=item.get('RequestTime'),
         )
 
@@ -138,7 +139,9 @@ class DynamoDbFleetStore:
             schema.TTL_ATTRIBUTE: expires_at,
         }
         if order.pickup is not None:
-            ride['PickupLocation'] = order.pickup
+            # As JSON text: any float a rider sends comes back exactly, even
+            # ones DynamoDB's numbers cannot hold (5e-324 underflows them).
+            ride['PickupLocation'] = json.dumps(order.pickup)
         if order.request_time is not None:
             ride['RequestTime'] = order.request_time
         try:
