@@ -134,6 +134,18 @@ class FleetArnParameter:
 
 
 @dataclass(frozen=True)
+class UserPoolParameter:
+    """An id the rides stack publishes for its user pool: `attribute` names
+    the project model's parameter (user_pool_id_parameter or
+    user_pool_client_id_parameter)."""
+
+    attribute: str
+
+    def render(self, project: Project, style: Style) -> Rendered:
+        return _arn('ssm', 'parameter' + getattr(project, self.attribute), style)
+
+
+@dataclass(frozen=True)
 class Statement:
     sid: str
     actions: tuple[str, ...]
@@ -167,6 +179,10 @@ POLICIES: dict[AppEntry, tuple[Statement, ...]] = {
         Statement('InvokeFleet', ('lambda:InvokeFunction',), (FleetFunction(),)),
         # Only when REQUEST_UNICORN_ARN is empty (plain `chalice deploy`).
         Statement('FindFleet', ('ssm:GetParameter',), (FleetArnParameter(),)),
+        # Only when USER_POOL_ID / USER_POOL_CLIENT_ID are empty (GET /config).
+        Statement('FindUserPool', ('ssm:GetParameter',),
+                  (UserPoolParameter('user_pool_id_parameter'),
+                   UserPoolParameter('user_pool_client_id_parameter'))),
     ),
 }
 
