@@ -130,7 +130,7 @@ def test_the_aws_cli_invokes_a_function_as_the_readme_shows(stack):
     done = subprocess.run(
         ['aws', 'lambda', 'invoke', '--endpoint-url', stack.aws_url, '--region', 'us-east-1',
          '--function-name', 'wild-rydes-dev-RequestRideInvoke', '--log-type', 'Tail',
-         *binary_format, '--payload', json.dumps(PICKUP), '/dev/stdout'],
+         *binary_format, '--payload', json.dumps(dict(PICKUP, RiderId='cli-rider')), '/dev/stdout'],
         capture_output=True, text=True, env=env, timeout=60)
     assert done.returncode == 0, done.stderr
     ride, _, metadata = done.stdout.partition('}{')
