@@ -8,6 +8,7 @@ cancelled transaction becomes a `ClaimConflict`, and a missing table
 becomes `NoUnicornAvailable`.
 """
 import contextlib
+import json
 from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
@@ -116,7 +117,7 @@ class DynamoDbFleetStore:
             busy_until=int(item['BusyUntil']),
             completed=bool(item.get('Completed', False)),
             rider_id=rider_id,
-            pickup=item.get('PickupLocation'),
+            pickup=json.loads(item['PickupLocation']) if 'PickupLocation' in item else None,
             request_time=item.get('RequestTime'),
         )
 
@@ -138,7 +139,9 @@ class DynamoDbFleetStore:
             schema.TTL_ATTRIBUTE: expires_at,
         }
         if order.pickup is not None:
-            ride['PickupLocation'] = order.pickup
+            # As JSON text: any float a rider sends comes back exactly, even
+            # ones DynamoDB's numbers cannot hold (5e-324 underflows them).
+            ride['PickupLocation'] = json.dumps(order.pickup)
         if order.request_time is not None:
             ride['RequestTime'] = order.request_time
         try:
@@ -178,24 +181,25 @@ class DynamoDbFleetStore:
         own (the ride must still be the rider's latest; the unicorn must
         still be on this ride), and a crash between them leaves only a
         unicorn that its lease or a repeated release frees."""
-        try:
-            self._db.update_item(
-                TableName=self._table,
+        with _table_must_exist():
+            self._update_if_still(
                 Key=to_item({self._key: schema.rider_key(claim.rider_id)}),
                 UpdateExpression='SET Completed = :yes',
-                ConditionExpression='RideId = :ride',
                 ExpressionAttributeValues=to_item({':yes': True, ':ride': claim.ride_id}))
-        except self._db.exceptions.ConditionalCheckFailedException:
-            pass  # the rider has moved on to another ride: this one is over
-        try:
-            self._db.update_item(
-                TableName=self._table,
+            # Not this ride's unicorn any more if the lease ran out and it
+            # went on another ride; then the condition leaves it alone.
+            self._update_if_still(
                 Key=to_item({self._key: claim.unicorn[self._key]}),
                 UpdateExpression='SET BusyUntil = :zero REMOVE RideId',
-                ConditionExpression='RideId = :ride',
                 ExpressionAttributeValues=to_item({':zero': 0, ':ride': claim.ride_id}))
+
+    def _update_if_still(self, **update: Any) -> None:
+        """UpdateItem only while the item is still on the ride `:ride`."""
+        try:
+            self._db.update_item(TableName=self._table, ConditionExpression='RideId = :ride',
+                                 **update)
         except self._db.exceptions.ConditionalCheckFailedException:
-            pass  # the lease ran out and the unicorn went on another ride
+            pass  # it has moved on to another ride: nothing of ours to change
 
     def put_unicorn(self, unicorn: Unicorn, slot: int) -> None:
         """Write a unicorn's catalog attributes into `slot`, keeping its

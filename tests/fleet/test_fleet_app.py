@@ -80,7 +80,8 @@ def test_release_frees_the_unicorn(fleet_client, fleet_table):
     ride_id = str(uuid.uuid4())
     unicorn = invoke(fleet_client, 'RequestUnicornInvoke', {'RideId': ride_id, 'RiderId': rider_of(ride_id)})
 
-    result = invoke(fleet_client, 'RequestUnicornInvoke', {'Action': 'Release', 'RideId': ride_id, 'RiderId': rider_of(ride_id)})
+    result = invoke(fleet_client, 'RequestUnicornInvoke',
+                    {'Action': 'Release', 'RideId': ride_id, 'RiderId': rider_of(ride_id)})
 
     # The answer is now the whole ride, as reading it shows it.
     assert result == {'RideId': ride_id, 'Completed': True, 'Unicorn': unicorn,
@@ -192,7 +193,8 @@ def test_load_table_again_keeps_every_unicorn_on_its_ride(fleet_client, fleet_ta
 
     assert aws_support.held_unicorns(fleet_table) == held
     for ride in rides:  # each ride still has its unicorn, and only it
-        assert held[invoke(fleet_client, 'RequestUnicornInvoke', {'RideId': ride, 'RiderId': rider_of(ride)})['Name']] == ride
+        again = invoke(fleet_client, 'RequestUnicornInvoke', {'RideId': ride, 'RiderId': rider_of(ride)})
+        assert held[again['Name']] == ride
 
 
 def test_a_rider_with_a_ride_in_progress_is_answered_not_raised_naming_the_ride(

@@ -6,13 +6,17 @@ import pytest
 
 from shared import budget
 from shared.adapters.transports.invoke import InvokeTransport
-from shared.domain.errors import (FleetBusy, FleetError, FleetTimeout,
-                                  NoUnicornAvailable, RideInProgress, RideNotFound)
+from shared.domain.errors import FleetBusy, FleetError, FleetTimeout, NoUnicornAvailable, RideInProgress, RideNotFound
 from shared.domain.fleet_client import FleetClient
 from shared.domain.parsing import PickupLocation
-from tests.support.fake_lambda_server import (FakeLambdaServer, function_error_answer,
-                                              raw_answer, service_error_answer,
-                                              slow_answer, unicorn_answer)
+from tests.support.fake_lambda_server import (
+    FakeLambdaServer,
+    function_error_answer,
+    raw_answer,
+    service_error_answer,
+    slow_answer,
+    unicorn_answer,
+)
 
 ARN = 'arn:aws:lambda:us-east-1:123456789012:function:wild-rydes-ride-fleet-dev-RequestUnicornInvoke'
 UNICORN = {'Name': 'Shadowfax', 'Color': 'White', 'TopSpeedKph': 72}

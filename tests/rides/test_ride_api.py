@@ -9,7 +9,7 @@ import pytest
 
 from shared.domain.parsing import MAX_BODY_BYTES
 from tests.support import aws as aws_support
-from tests.support.riders import OTHER_RIDER, RIDER, as_rider
+from tests.support.riders import RIDER, as_rider
 
 EVENTS = pathlib.Path(__file__).parents[1] / 'events'
 CATALOG_NAMES = {unicorn['Name'] for unicorn in aws_support.catalog()}

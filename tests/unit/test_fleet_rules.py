@@ -475,6 +475,14 @@ def test_completing_a_completed_ride_again_answers_the_same_ride(fleet):
     assert first['Status'] == 'completed' and first['Completed'] is True
 
 
+def test_a_pickup_comes_back_exactly_even_one_dynamodb_numbers_cannot_hold(fleet):
+    ride_id = new_ride()
+    pickup = {'Latitude': 5e-324, 'Longitude': -122.33310000000001}
+    fleet.dispatch(RideOrder(ride_id, RIDER, pickup=pickup))
+
+    assert fleet.ride(ride_id, RIDER)['PickupLocation'] == pickup
+
+
 # -- reloading the catalog ---------------------------------------------------
 
 def test_reloading_the_catalog_keeps_every_unicorn_on_its_ride(fleet, store, clock):

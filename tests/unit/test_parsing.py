@@ -5,8 +5,7 @@ import json
 import pytest
 
 from shared.domain.errors import InvalidRequest, UnsupportedMediaType
-from shared.domain.parsing import (parse_ride_request, parse_rider_id, parse_unicorn_request,
-                                    require_json_content_type)
+from shared.domain.parsing import parse_ride_request, parse_rider_id, parse_unicorn_request, require_json_content_type
 
 
 @pytest.mark.parametrize('constant', ['NaN', 'Infinity', '-Infinity'])
