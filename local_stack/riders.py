@@ -3,6 +3,8 @@ pool's administrator and signed in as the page does (USER_PASSWORD_AUTH),
 so every token is a real one the pool issued."""
 from __future__ import annotations
 
+import base64
+import json
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -22,10 +24,16 @@ class Rider:
     refresh_token: str
 
     @property
+    def rider_id(self) -> str:
+        """The ID token's `sub`: what rides records as the RiderId."""
+        payload = self.id_token.split('.')[1]
+        return json.loads(base64.urlsafe_b64decode(payload + '=' * (-len(payload) % 4)))['sub']
+
+    @property
     def headers(self) -> dict[str, str]:
         """What the page sends: the ID token as `Authorization`, as API
         Gateway's Cognito authorizer reads it."""
-        return {'Authorization': self.id_token}
+        return {'Authorization': self.id_token, 'Content-Type': 'application/json'}
 
 
 class Riders:
@@ -46,3 +54,6 @@ class Riders:
         email = email or f'rider-{uuid.uuid4().hex[:12]}@example.com'
         create_rider(self.cognito, self.user_pool_id, email, password)
         return self.sign_in(email, password)
+
+    def many(self, count: int) -> list[Rider]:
+        return [self.new() for _ in range(count)]

@@ -44,8 +44,8 @@ A `RunningStack` (and the runtime handle) has:
 It can also be read like a dict (`stack['rides_url']`), as `bench` does.
 
 Options (keywords of all three): any field of `local_stack.options.Options`
-(account_concurrency, warm_wait_ms, max_sandboxes, provision, stage, ...;
-autoreload is False by default here), and for the first two start_timeout
+(account_concurrency, warm_wait_ms, max_sandboxes, provision, stage,
+throttle, ...; autoreload is False by default here), and for the first two start_timeout
 (60 s) and extra_args (more `python -m local_stack` arguments).
 The stack's output goes to a temporary file (`log_text()`), removed on exit
 unless LOCAL_STACK_KEEP_LOGS is set. If the stack does not start,
@@ -160,7 +160,8 @@ def port_is_free(port: int) -> bool:
 
 @contextmanager
 def local_stack(transport: str = 'invoke', *, chalice_local: bool = True,
-                provision: bool = True, autoreload: bool = False, start_timeout: float = 60,
+                provision: bool = True, autoreload: bool = False, throttle: bool = True,
+                start_timeout: float = 60,
                 extra_args: Iterable[str] = (), **options: Any) -> Iterator['RunningStack']:
     """The whole stack on free ports; see the module docstring."""
     attempts = 3  # a free port can be taken between picking and binding it
@@ -175,6 +176,8 @@ def local_stack(transport: str = 'invoke', *, chalice_local: bool = True,
             args.append('--no-provision')
         if not autoreload:
             args.append('--no-autoreload')
+        if not throttle:
+            args.append('--no-throttle')
         try:
             started = _start(args, start_timeout)
         except StackFailed as error:

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.helpers import CATALOG_NAMES, PHONE, RidesApi
+from tests.browser.helpers import CATALOG_NAMES, PHONE, RiderBook, RidesApi, sign_in
 from tests.support import aws as aws_support
 from tests.support.apps import RIDES_DIR
 
@@ -188,10 +188,11 @@ def failing_fleet():
 
 def test_when_the_fleet_fails_the_rider_reads_so_and_can_try_again(
         open_page, failing_fleet, screenshot):
-    refusal = RidesApi(failing_fleet.page_url).post_ride(
+    riders = RiderBook(failing_fleet)
+    refusal = RidesApi(failing_fleet.page_url, riders).post_ride(
         {'PickupLocation': {'Latitude': 47.61, 'Longitude': -122.34}})
     assert refusal.status_code == 502, refusal.text
-    page, watch = open_page(failing_fleet.page_url)
+    page, watch = open_page(failing_fleet.page_url, rider=riders.new())
     click_map(page, 0.6, 0.4)
 
     request_button(page).click()
@@ -240,7 +241,7 @@ def test_when_the_network_fails_the_rider_reads_why_and_can_retry(open_page, rid
 
 @pytest.mark.parametrize('stage_path', ['api/', 'api'], ids=['slash', 'no-slash'])
 def test_behind_a_stage_prefix_the_page_finds_the_api_beside_it(
-        open_page, browser, rides_url, api, screenshot, stage_path):
+        open_page, browser, rides_url, api, riders, screenshot, stage_path):
     """API Gateway serves the app under /api; here a route strips it again."""
     prefixed = re.compile('^' + re.escape(rides_url) + r'api(/.*)?$')
 
@@ -255,6 +256,7 @@ def test_behind_a_stage_prefix_the_page_finds_the_api_beside_it(
         page = context.new_page()
         page.goto(rides_url + stage_path)
         page.wait_for_selector('#app[data-ready="true"]')
+        sign_in(page, riders.new())
         assert page.evaluate('location.pathname') == '/' + stage_path
         click_map(page, 0.45, 0.4)
         with page.expect_request(lambda r: r.method == 'POST') as sent:
