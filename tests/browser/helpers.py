@@ -76,7 +76,12 @@ def sign_in(page, rider):
     page.get_by_label('Email').fill(rider.email)
     page.get_by_label('Password').fill(rider.password)
     page.get_by_role('button', name='Sign in').click()
-    page.get_by_role('button', name='Sign out').wait_for()
+    signed_in = page.get_by_role('button', name='Sign out')
+    try:
+        signed_in.wait_for()
+    except Exception:
+        raise AssertionError('not signed in; the page says: '
+                             f'{page.locator("#account").inner_text()!r}') from None
 
 
 class PageWatch:
