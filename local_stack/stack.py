@@ -172,7 +172,8 @@ def banner(info: dict[str, Any]) -> str:
             f'UNICORN_TRANSPORT={info["transport"]}), started in '
             f'{info["startup_seconds"]:.1f} s',
             f'  web page      {info["page_url"]}',
-            f'  rides API     {info["rides_url"]}   POST /ride, POST /ride/{{RideId}}/complete',
+            f'  rides API     {info["rides_url"]}   POST /ride, GET /ride/{{RideId}}, '
+            'POST /ride/{{RideId}}/complete (signed in), GET /config',
             f'  fleet API     {info["fleet_api_url"]}   GET /unicorn, '
             'POST /unicorn/{RideId}/release',
         ]
