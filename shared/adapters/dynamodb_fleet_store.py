@@ -70,8 +70,11 @@ class DynamoDbFleetStore:
     # -- reads -------------------------------------------------------------
 
     def fleet_size(self) -> int:
-        """Number of slots; 0 when the fleet was never loaded."""
-        item = self._get(schema.FLEET_RECORD_KEY)
+        """Number of slots; 0 when the fleet was never loaded. An eventually
+        consistent read (half the price): the size changes only when the
+        catalog is reloaded, and a pick from a stale size lands on an empty
+        or busy slot at worst, which the fleet treats as a miss."""
+        item = self._get(schema.FLEET_RECORD_KEY, consistent=False)
         return int(item['Size']) if item else 0
 
     def unicorn_at(self, slot: int) -> Unicorn | None:
@@ -240,9 +243,9 @@ class DynamoDbFleetStore:
     def delete_unicorn(self, name: str) -> None:
         self._db.delete_item(TableName=self._table, Key=to_item({self._key: name}))
 
-    def _get(self, key: str) -> dict[str, Any] | None:
+    def _get(self, key: str, consistent: bool = True) -> dict[str, Any] | None:
         with _table_must_exist():
             item = self._db.get_item(
                 TableName=self._table, Key=to_item({self._key: key}),
-                ConsistentRead=True).get('Item')
+                ConsistentRead=consistent).get('Item')
         return from_item(item) if item else None

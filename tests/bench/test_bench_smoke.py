@@ -68,9 +68,9 @@ def test_the_cost_model_prices_every_pattern(tiny_run):
     results, markdown, _ = tiny_run
     names = [pattern['name'] for pattern in results['cost']['patterns']]
     assert len(names) == 3 and names[0].startswith('direct invoke')
-    # Now a whole ride (dispatch 1.5 RRU + 7 WRU, completion 1 RRU + 5 WRU); the dispatch
+    # Now a whole ride (dispatch 1 RRU + 7 WRU, completion 1 RRU + 5 WRU); the dispatch
     # alone was 2.5 RRU + 7 WRU, the budget it must stay within.
-    assert results['cost']['units'].reads == 2.5 and results['cost']['units'].writes == 12
+    assert results['cost']['units'].reads == 2 and results['cost']['units'].writes == 12
     dispatch = results['scale']['sizes'][max(TINY.scale_sizes)]['units']['dispatch']
     assert dispatch['reads'] <= 2.5 and dispatch['writes'] <= 7
     assert '$3.50' in markdown and 'https://aws.amazon.com/lambda/pricing/' in markdown

@@ -9,7 +9,7 @@ import pytest
 
 from project.model import RIDERS_AUTHORIZER
 from shared.domain.errors import InvalidRequest
-from tests.support.riders import OTHER_RIDER, RIDER, as_rider
+from tests.support.riders import OTHER_RIDER, RIDER, as_rider, new_rider
 
 SEATTLE = {'PickupLocation': {'Latitude': 47.6097, 'Longitude': -122.3331}}
 RIDE_ROUTES = {('/ride', 'POST'), ('/ride/{ride_id}', 'GET'), ('/ride/{ride_id}/complete', 'POST')}
@@ -188,3 +188,16 @@ def test_completing_with_a_body_that_is_not_json_is_415_and_frees_nothing(
 def test_json_with_a_charset_is_json(rides_client):
     assert post_ride(rides_client, **{'Content-Type': 'application/json; charset=utf-8'}
                      ).status_code == 201
+
+
+def test_sixteen_riders_take_the_sixteen_unicorns_and_the_seventeenth_gets_503(
+        rides_client, fleet_table):
+    riders = [new_rider() for _ in fleet_table.unicorn_names()]
+
+    rides = [post_ride(rides_client, rider) for rider in riders]
+    seventeenth = post_ride(rides_client, new_rider())
+
+    assert [ride.status_code for ride in rides] == [201] * len(riders) == [201] * 16
+    assert len({ride.json_body['UnicornName'] for ride in rides}) == 16
+    assert seventeenth.status_code == 503
+    assert seventeenth.json_body['Code'] == 'NoUnicornAvailable'

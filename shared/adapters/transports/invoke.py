@@ -99,7 +99,10 @@ def _client_error(error: ClientError) -> WildRydesError | Retryable:
     if code == 'TooManyRequestsException' or status == 429:
         return Retryable(FleetBusy('the fleet is busy (throttled); try again shortly'))
     if code == 'ResourceNotFoundException':
-        return FleetError('the fleet function was not found; check REQUEST_UNICORN_ARN')
+        # A deploy fault: the log says what to check; the client is not told setting names.
+        log.error('the fleet function was not found; check REQUEST_UNICORN_ARN and its SSM '
+                  'parameter')
+        return FleetError('the fleet function was not found')
     if status >= 500:
         return Retryable(FleetError(f'Lambda failed to run the fleet ({code})'))
     return FleetError(f'Lambda refused to call the fleet ({code})')
