@@ -20,7 +20,8 @@ from __future__ import annotations
 import json
 import threading
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from local_stack import tokens
 
@@ -106,7 +107,7 @@ def install_cognito_authorizer(build_verifier: Callable[[], Any] = verifier_from
         lambda_event['requestContext']['authorizer'] = {'claims': claims}
         return lambda_event, lambda_context
 
-    LocalGatewayAuthorizer.authorize = authorize_as_api_gateway
+    LocalGatewayAuthorizer.authorize = authorize_as_api_gateway  # type: ignore[method-assign]
 
 
 def install_throttle(rate: float, burst: int) -> TokenBucket:
@@ -126,7 +127,7 @@ def install_throttle(rate: float, burst: int) -> TokenBucket:
                                   TOO_MANY_REQUESTS_BODY)
         return handle_request(self, method, path, headers, body)
 
-    LocalGateway.handle_request = throttled
+    LocalGateway.handle_request = throttled  # type: ignore[method-assign]
     return bucket
 
 

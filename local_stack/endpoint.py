@@ -2,8 +2,9 @@
 every other AWS request to moto, in this process.
 
 boto3 finds it through `AWS_ENDPOINT_URL`, so every service shares one URL
-as with LocalStack. Cognito's verification codes, which AWS e-mails, are
-printed (`verification_codes`; `notices`, shown even with `--quiet`). moto's `DomainDispatcherApplication` picks the service
+as with LocalStack. Cognito's verification codes, which AWS e-mails,
+are printed (`verification_codes`; `notices`, shown even with `--quiet`).
+moto's `DomainDispatcherApplication` picks the service
 from the request's SigV4 credential scope, which botocore always sends, so a
 signed request for any service lands on the right moto backend. One line is
 logged per request.

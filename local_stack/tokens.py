@@ -19,7 +19,8 @@ from __future__ import annotations
 import json
 import threading
 import urllib.request
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from joserfc import jwt
 from joserfc.errors import JoseError

@@ -22,7 +22,7 @@ from __future__ import annotations
 import json
 import secrets
 import threading
-from typing import Callable
+from collections.abc import Callable
 
 TARGET_PREFIX = 'AWSCognitoIdentityProviderService.'
 ISSUING = 'SignUp'

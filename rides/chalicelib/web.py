@@ -53,7 +53,7 @@ def cognito_origin():
     return f'{parts.scheme}://{parts.netloc}'
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def page_configuration():
     """Read once per sandbox (a failure is not kept: lru_cache does not
     cache exceptions)."""
@@ -94,7 +94,7 @@ class Page:
         }
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def built_page():
     """Read the files once, on first use, and keep the result."""
     return Page(*(read_asset(name) for name in ('index.html', 'app.css', 'app.js')))

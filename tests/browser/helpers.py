@@ -3,6 +3,7 @@ names, a client for the rides API and a watch on what a page did."""
 import json
 
 import requests
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from tests.support import aws as aws_support
 
@@ -79,7 +80,7 @@ def sign_in(page, rider):
     signed_in = page.get_by_role('button', name='Sign out')
     try:
         signed_in.wait_for()
-    except Exception:
+    except PlaywrightTimeout:
         raise AssertionError('not signed in; the page says: '
                              f'{page.locator("#account").inner_text()!r}') from None
 

@@ -8,7 +8,6 @@ import uuid
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.helpers import sign_in
 from tests.browser.test_rider_page import click_map, request_button, wait_for_arrival
 
 pytestmark = [pytest.mark.browser, pytest.mark.stack]

@@ -31,5 +31,5 @@ def test_the_bucket_refills_at_the_rate_and_never_beyond_the_burst():
 
 def test_the_stack_passes_the_projects_dev_throttle():
     throttle = Project('dev').rides_throttle
-    text = '{"rate": %s, "burst": %s}' % (throttle.rate_per_second, throttle.burst)
+    text = f'{{"rate": {throttle.rate_per_second}, "burst": {throttle.burst}}}'
     assert parse_throttle(text) == (50.0, 100)

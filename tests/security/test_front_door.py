@@ -216,7 +216,7 @@ def test_ten_concurrent_requests_from_one_rider_hold_exactly_one_unicorn(stack, 
     others = [riders.new() for _ in range(FLEET_SIZE)]
     taken = [post_ride(stack, other.headers) for other in others]
     assert [answer.status_code for answer in taken].count(201) == FLEET_SIZE - 1
-    for other, answer in zip(others, taken):
+    for other, answer in zip(others, taken, strict=True):
         if answer.status_code == 201:
             complete(stack, other, answer.json()['RideId'])
     assert complete(stack, rider, ride['RideId']).status_code == 200
@@ -239,7 +239,7 @@ def test_sixteen_riders_take_the_sixteen_unicorns_and_the_seventeenth_gets_503(
     last = post_ride(stack, everyone[-1].headers)
     assert last.status_code == 503, last.text
     assert last.json()['Code'] == 'NoUnicornAvailable'
-    for rider, answer in zip(everyone, answers):
+    for rider, answer in zip(everyone, answers, strict=False):
         assert complete(stack, rider, answer.json()['RideId']).status_code == 200
 
 
