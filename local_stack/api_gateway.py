@@ -12,8 +12,10 @@ of Chalice's own local gateway:
   The pool and app client are the ones rides itself uses (`USER_POOL_ID`,
   `USER_POOL_CLIENT_ID`, else their SSM parameters), looked up on the
   first request (provisioning runs while `chalice local` starts).
-- Stage throttling: a token bucket (rate per second, burst) over every
-  request; past it `429 {"message":"Too Many Requests"}`, as API Gateway.
+- Stage throttling: a token bucket (rate per second, burst) per method, as
+  API Gateway applies a stage's `MethodSettings` (`*/*`) to each method
+  separately (`GET /`, `POST /ride`, ...); past it
+  `429 {"message":"Too Many Requests"}`, as API Gateway.
 """
 from __future__ import annotations
 
@@ -110,25 +112,47 @@ def install_cognito_authorizer(build_verifier: Callable[[], Any] = verifier_from
     LocalGatewayAuthorizer.authorize = authorize_as_api_gateway  # type: ignore[method-assign]
 
 
-def install_throttle(rate: float, burst: int) -> TokenBucket:
-    """Throttle every request `chalice local` serves, as a stage would."""
+class MethodBuckets:
+    """One `TokenBucket` per (HTTP method, resource path), made on first use."""
+
+    def __init__(self, rate: float, burst: int) -> None:
+        self.rate, self.burst = rate, burst
+        self._buckets: dict[tuple[str, str | None], TokenBucket] = {}
+        self._lock = threading.Lock()
+
+    def take(self, method: str, resource: str | None) -> bool:
+        with self._lock:
+            bucket = self._buckets.get((method, resource))
+            if bucket is None:
+                bucket = self._buckets[(method, resource)] = TokenBucket(self.rate, self.burst)
+        return bucket.take()
+
+
+def install_throttle(rate: float, burst: int) -> MethodBuckets:
+    """Throttle every request `chalice local` serves, per method, as a stage would."""
     from chalice.local import LocalGateway, LocalGatewayException
 
     class TooManyRequests(LocalGatewayException):
         CODE = 429
 
-    bucket = TokenBucket(rate, burst)
+    buckets = MethodBuckets(rate, burst)
     handle_request = LocalGateway.handle_request
 
+    def resource_of(gateway, path):
+        try:
+            return gateway.event_converter._route_matcher.match_route(path).route
+        except Exception:  # noqa: BLE001 - no such route: one bucket for all of them
+            return None
+
     def throttled(self, method, path, headers, body):
-        if not bucket.take():
+        if not buckets.take(method, resource_of(self, path)):
             raise TooManyRequests({'Content-Type': 'application/json',
                                    'x-amzn-ErrorType': 'TooManyRequestsException'},
                                   TOO_MANY_REQUESTS_BODY)
         return handle_request(self, method, path, headers, body)
 
     LocalGateway.handle_request = throttled  # type: ignore[method-assign]
-    return bucket
+    return buckets
 
 
 def parse_throttle(text: str) -> tuple[float, int]:

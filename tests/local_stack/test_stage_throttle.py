@@ -1,6 +1,6 @@
 """The stage throttle the local stack puts in front of rides: API Gateway's
 token bucket (a steady rate, a burst), on a clock the test moves."""
-from local_stack.api_gateway import TokenBucket, parse_throttle
+from local_stack.api_gateway import MethodBuckets, TokenBucket, parse_throttle
 from project.model import Project
 
 
@@ -33,3 +33,10 @@ def test_the_stack_passes_the_projects_dev_throttle():
     throttle = Project('dev').rides_throttle
     text = f'{{"rate": {throttle.rate_per_second}, "burst": {throttle.burst}}}'
     assert parse_throttle(text) == (50.0, 100)
+
+
+def test_each_method_has_a_bucket_of_its_own_as_with_api_gateway_method_settings():
+    buckets = MethodBuckets(rate=50, burst=100)
+    assert sum(buckets.take('GET', '/') for _ in range(101)) == 100
+    assert buckets.take('POST', '/ride') is True
+    assert buckets.take('GET', '/ride/{ride_id}') is True

@@ -256,3 +256,5 @@ def test_past_the_stage_throttle_requests_get_429_too_many_requests(stack):
     assert statuses.count(200) >= 100  # the burst went through
     refused = next(answer for answer in answers if answer.status_code == 429)
     assert refused.json() == {'message': 'Too Many Requests'}
+    # each method has its own bucket, as with API Gateway's method settings
+    assert requests.get(f'{stack.rides_url}/config', timeout=TIMEOUT).status_code == 200
