@@ -1,7 +1,9 @@
 """Plain `chalice deploy` of both apps, for those who prefer it to
 CloudFormation: this script makes what Chalice does not (the fleet table,
 the SSM parameter with the fleet's function ARN, the catalog load, the
-rides topic) around the two `chalice deploy` runs.
+rides topic, the riders' user pool and app client with their SSM
+parameters, the rides stage's throttling) around the two `chalice deploy`
+runs.
 
     python -m deploy.chalice_deploy --stage dev [--dry-run]
     python -m deploy.chalice_deploy --stage dev --delete [--dry-run]
@@ -11,27 +13,37 @@ Deploy, in order:
     (`RIDES_SNS_TOPIC_ARN` in rides/.chalice/config.json; it is fixed there);
  2. the provisioning sequence of `deploy.provision`, with `chalice deploy`
     ride_fleet as its fleet step: the table, ride_fleet, its
-    RequestUnicornInvoke ARN in SSM, LoadTable with `{}`, the topic;
- 3. `chalice deploy` rides; print its URL.
+    RequestUnicornInvoke ARN in SSM, LoadTable with `{}`, the topic, the
+    riders' user pool, its app client and their two SSM parameters;
+ 3. `chalice deploy` rides with `RIDERS_USER_POOL_ARN` set to the pool's
+    ARN (rides/app.py gives it to the `Riders` authorizer);
+ 4. the rides stage's throttling (`Project.rides_throttle`, as the
+    package's `MethodSettings`) and the WAF web ACL of `deploy.web_acl`
+    (found by name or created) associated with that stage; print the URL.
 The IAM policies are the committed `.chalice/policy-<stage>.json`.
-`--delete` undoes it all: `chalice delete` both, then the parameter,
-the topic and the table. A dry run prints every step and calls nothing
+`--delete` undoes it all: `chalice delete` both, the web ACL, then the user
+pool and its parameters, the fleet parameter, the topic and the table. A dry run prints every step and calls nothing
 (`deploy.dry_run`).
 """
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import pathlib
 import subprocess
 import sys
 from typing import Any, Callable, TextIO
 
+from deploy import web_acl
 from deploy.dry_run import DryRunAws
 from deploy.provision import Clients, Provisioner, ProvisioningFailed
 from project.model import FLEET, RIDES, STAGES, AppEntry, Project
 
-Run = Callable[[list[str]], Any]
+# (command, variables to add to the environment) -> anything
+Run = Callable[[list[str], dict[str, str]], Any]
+# The variable rides/app.py reads for its authorizer's provider ARNs.
+POOL_ARN_VARIABLE = 'RIDERS_USER_POOL_ARN'
 # (app, resource name, key) -> that value of .chalice/deployed/<stage>.json
 ReadDeployed = Callable[[AppEntry, str, str], str]
 
@@ -53,22 +65,84 @@ class ChaliceDeploy:
     def deploy(self) -> None:
         topic_arn = self.check_topic_arn()
         try:
-            self.provisioner.provision(self.deploy_fleet, topic_arn)
+            made = self.provisioner.provision(self.deploy_fleet, topic_arn)
         except ProvisioningFailed as error:
             raise SystemExit(str(error)) from None
-        self.chalice('deploy', RIDES)
+        self.chalice('deploy', RIDES, {POOL_ARN_VARIABLE: made.user_pool_arn})
+        self.throttle_rides_stage()
+        self.protect_rides_stage()
         url = self.read_deployed(RIDES, 'rest_api', 'rest_api_url')
         self.say(f'rides URL: {url} (POST {url}ride)')
+
+    def throttle_rides_stage(self) -> None:
+        """The stage's default method throttling, which `chalice deploy`
+        cannot set: the same rate and burst as the package's."""
+        throttle = self.project.rides_throttle
+        rest_api_id, stage = self.rides_stage()
+        self.say(f'throttle rides stage {stage}: {throttle.rate_per_second}/s, '
+                 f'burst {throttle.burst}, per method')
+        self.clients('apigateway').update_stage(
+            restApiId=rest_api_id, stageName=stage,
+            patchOperations=[
+                {'op': 'replace', 'path': '/*/*/throttling/rateLimit',
+                 'value': str(throttle.rate_per_second)},
+                {'op': 'replace', 'path': '/*/*/throttling/burstLimit',
+                 'value': str(throttle.burst)}])
 
     def deploy_fleet(self) -> str:
         """`chalice deploy` ride_fleet; its RequestUnicornInvoke ARN."""
         self.chalice('deploy', FLEET)
         return self.read_deployed(FLEET, self.project.fleet_function.name, 'lambda_arn')
 
+    def rides_stage(self) -> tuple[str, str]:
+        """(REST API id, stage name) of rides, as `chalice deploy` made them."""
+        return (self.read_deployed(RIDES, 'rest_api', 'rest_api_id'),
+                self.project.rides.chalice_config().api_gateway_stage)
+
+    def protect_rides_stage(self) -> None:
+        """The web ACL the package declares, associated with the rides stage."""
+        waf = self.clients('wafv2')
+        name = self.project.web_acl_name
+        found = self.find_web_acl()
+        if found is None:
+            self.say(f'create web ACL {name}')
+            acl_arn = waf.create_web_acl(**web_acl.web_acl_settings(self.project))['Summary']['ARN']
+        else:
+            self.say(f'web ACL {name} (exists)')
+            acl_arn = found['ARN']
+        rest_api_id, stage = self.rides_stage()
+        partition, region = acl_arn.split(':')[1], waf.meta.region_name
+        self.say(f'associate web ACL {name} with rides stage {stage}')
+        waf.associate_web_acl(WebACLArn=acl_arn, ResourceArn=web_acl.stage_arn(
+            rest_api_id, stage, region, partition))
+
+    def find_web_acl(self) -> dict[str, Any] | None:
+        """The regional web ACL summary with the project's name, if any."""
+        waf, kwargs = self.clients('wafv2'), {'Scope': web_acl.SCOPE}
+        while True:
+            page = waf.list_web_acls(**kwargs)
+            for summary in page.get('WebACLs', []):
+                if summary['Name'] == self.project.web_acl_name:
+                    return dict(summary)
+            if not page.get('NextMarker'):
+                return None
+            kwargs['NextMarker'] = page['NextMarker']
+
     def delete(self) -> None:
         self.chalice('delete', RIDES)
         self.chalice('delete', FLEET)
+        self.delete_web_acl()
         self.provisioner.delete()
+
+    def delete_web_acl(self) -> None:
+        """After rides' API is gone (and with it the association)."""
+        found = self.find_web_acl()
+        self.say(f'delete web ACL {self.project.web_acl_name}')
+        if found is None:
+            self.say('  (already gone)')
+            return
+        self.clients('wafv2').delete_web_acl(Name=found['Name'], Scope=web_acl.SCOPE,
+                                             Id=found['Id'], LockToken=found['LockToken'])
 
     def check_topic_arn(self) -> str:
         configured = self.project.rides.stage_environment().get('RIDES_SNS_TOPIC_ARN')
@@ -80,11 +154,12 @@ class ChaliceDeploy:
                              f'(it is {configured!r})')
         return expected
 
-    def chalice(self, verb: str, app: AppEntry) -> None:
+    def chalice(self, verb: str, app: AppEntry, variables: dict[str, str] | None = None) -> None:
+        """Run the Chalice CLI on one app, with `variables` added to its environment."""
         command = [_chalice(), '--project-dir', str(app.directory), verb,
                    '--stage', self.stage]
         self.say(f'chalice {verb} {app.folder}')
-        self.run(command)
+        self.run(command, variables or {})
 
     def deployed_value(self, app: AppEntry, resource_name: str, key: str) -> str:
         """A value Chalice recorded in .chalice/deployed/<stage>.json."""
@@ -111,7 +186,9 @@ def main(argv: list[str] | None = None, out: TextIO = sys.stdout) -> None:
         print(f'DRY RUN: stage {args.stage}; nothing is sent to AWS (answers are those of '
               f'an empty account {aws.account} in {aws.region})', file=out)
         job = ChaliceDeploy(
-            args.stage, aws, lambda command: print('  would run ' + ' '.join(command), file=out),
+            args.stage, aws, lambda command, variables: print(
+                '  would run ' + ' '.join([f'{k}={v}' for k, v in variables.items()] + command),
+                file=out),
             out=out, read_deployed=lambda app, name, key: (
                 f'<{key} from {app.folder}/.chalice/deployed/{args.stage}.json>'))
     else:
@@ -124,8 +201,8 @@ def main(argv: list[str] | None = None, out: TextIO = sys.stdout) -> None:
                 made[service] = session.client(service)
             return made[service]
 
-        job = ChaliceDeploy(args.stage, clients,
-                            lambda command: subprocess.run(command, check=True), out=out)
+        job = ChaliceDeploy(args.stage, clients, lambda command, variables: subprocess.run(
+            command, check=True, env={**os.environ, **variables}), out=out)
     if args.delete:
         job.delete()
     else:

@@ -40,7 +40,7 @@ class DryRunAws:
     def answer(self, service: str, operation: str, kwargs: dict[str, Any]) -> Any:
         """What an account with nothing of this project in it answers: the
         `_<service>_<operation>` method below, or `{}`."""
-        answer = getattr(self, f'_{service}_{operation}', None)
+        answer = getattr(self, f'_{service.replace("-", "_")}_{operation}', None)
         return answer(**kwargs) if answer else {}
 
     def _sts_get_caller_identity(self) -> dict[str, str]:
@@ -66,6 +66,25 @@ class DryRunAws:
 
     def _lambda_invoke(self, **kwargs: Any) -> dict[str, Any]:
         return {'StatusCode': 200}
+
+    def _ssm_get_parameter(self, Name: str, **kwargs: Any) -> dict[str, Any]:
+        raise _missing('ParameterNotFound', f'{Name} not found', 'GetParameter')
+
+    def _cognito_idp_create_user_pool(self, PoolName: str, **kwargs: Any) -> dict[str, Any]:
+        pool_id = f'{self.region}_DryRun'
+        return {'UserPool': {'Id': pool_id, 'Name': PoolName, 'Arn': (
+            f'arn:aws:cognito-idp:{self.region}:{self.account}:userpool/{pool_id}')}}
+
+    def _wafv2_list_web_acls(self, **kwargs: Any) -> dict[str, Any]:
+        return {'WebACLs': []}
+
+    def _wafv2_create_web_acl(self, Name: str, Scope: str, **kwargs: Any) -> dict[str, Any]:
+        acl_id = 'dry-run-web-acl-id'
+        return {'Summary': {'Name': Name, 'Id': acl_id, 'ARN': (
+            f'arn:aws:wafv2:{self.region}:{self.account}:regional/webacl/{Name}/{acl_id}')}}
+
+    def _cognito_idp_create_user_pool_client(self, **kwargs: Any) -> dict[str, Any]:
+        return {'UserPoolClient': {'ClientId': 'dry-run-client-id', **kwargs}}
 
     def say(self, text: str) -> None:
         print(text, file=self.out)

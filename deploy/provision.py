@@ -5,8 +5,11 @@ with its TTL; the fleet's functions (made by whoever runs the sequence:
 `chalice deploy`, or the local runtime, which serves them already); the SSM
 parameter holding `RequestUnicornInvoke`'s ARN, which rides reads at run
 time; the catalog, loaded by invoking `LoadTable` with `{}`; the rides
-topic. The local stack runs it against its endpoint, `deploy.chalice_deploy`
-against AWS, and a dry run with clients that only print
+topic; the riders' Cognito user pool and the page's app client (from
+`deploy.riders`) with the two SSM parameters naming them. The local
+stack runs it against its endpoint, `deploy.chalice_deploy` against AWS
+(then `chalice deploy` rides with the pool's ARN), and a dry run with
+clients that only print
 (`deploy.dry_run`). The packaged template declares the same resources from
 the same schema and names (`deploy.templates`).
 """
@@ -18,6 +21,7 @@ from typing import Any, Callable
 
 from botocore.exceptions import ClientError
 
+from deploy import riders
 from project.model import Project
 from shared.adapters import fleet_schema
 
@@ -29,6 +33,15 @@ class ProvisioningFailed(RuntimeError):
 
 
 @dataclass(frozen=True)
+class RidersPool:
+    """The riders' user pool and the page's app client."""
+
+    user_pool_id: str
+    user_pool_arn: str
+    user_pool_client_id: str
+
+
+@dataclass(frozen=True)
 class Provisioned:
     """What the sequence made."""
 
@@ -37,6 +50,9 @@ class Provisioned:
     parameter: str
     loaded: Any       # LoadTable's answer
     topic_arn: str
+    user_pool_id: str
+    user_pool_arn: str
+    user_pool_client_id: str
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -66,8 +82,9 @@ class Provisioner:
         parameter = self.publish_fleet_arn(fleet_arn)
         loaded = self.load_catalog(load_attempts)
         created_topic = self.create_topic(topic_arn)
+        pool = self.create_riders_pool()
         return Provisioned(table=table, fleet_arn=fleet_arn, parameter=parameter,
-                           loaded=loaded, topic_arn=created_topic)
+                           loaded=loaded, topic_arn=created_topic, **asdict(pool))
 
     def create_table(self) -> str:
         """The fleet table, with TTL on; an existing table is left alone."""
@@ -91,10 +108,8 @@ class Provisioner:
     def publish_fleet_arn(self, fleet_arn: str) -> str:
         """The fleet's direct-invoke ARN in SSM, where rides looks it up."""
         name = self.project.fleet_arn_parameter
-        self.say(f'SSM {name} = {fleet_arn}')
-        self.clients('ssm').put_parameter(
-            Name=name, Value=fleet_arn, Type='String', Overwrite=True,
-            Description=f'The fleet direct-invoke function, for {self.project.rides.app_name}')
+        self._put_parameter(name, fleet_arn, 'The fleet direct-invoke function, for '
+                            f'{self.project.rides.app_name}')
         return name
 
     def load_catalog(self, attempts: int = 1) -> Any:
@@ -127,6 +142,66 @@ class Provisioner:
                                      f'publishes to {expected_arn}')
         return created
 
+    def create_riders_pool(self) -> RidersPool:
+        """The riders' user pool and the page's app client, both as
+        `deploy.riders` defines them, and the SSM parameters
+        `/<rides app>/<stage>/UserPoolId` and `.../UserPoolClientId`.
+
+        Idempotent: a pool (or client) the parameters already name and that
+        still exists is kept, as it is; riders' accounts live in it."""
+        cognito = self.clients('cognito-idp')
+        project = self.project
+        pool = self._existing(project.user_pool_id_parameter, lambda pool_id: cognito.
+                              describe_user_pool(UserPoolId=pool_id)['UserPool'])
+        if pool is None:
+            self.say(f'create user pool {project.user_pool_name}')
+            pool = cognito.create_user_pool(
+                **riders.create_user_pool_kwargs(project))['UserPool']
+        else:
+            self.say(f'user pool {project.user_pool_name} (exists: {pool["Id"]})')
+        client = self._existing(project.user_pool_client_id_parameter, lambda client_id: (
+            cognito.describe_user_pool_client(UserPoolId=pool['Id'], ClientId=client_id)
+            ['UserPoolClient']))
+        if client is None:
+            self.say(f'create app client {project.user_pool_client_name}')
+            client = cognito.create_user_pool_client(
+                **riders.create_client_kwargs(project, pool['Id']))['UserPoolClient']
+        self._put_parameter(project.user_pool_id_parameter, pool['Id'],
+                            "The riders' Cognito user pool, for the page's configuration")
+        self._put_parameter(project.user_pool_client_id_parameter, client['ClientId'],
+                            "The page's Cognito app client, for the page's configuration")
+        return RidersPool(user_pool_id=pool['Id'], user_pool_arn=pool['Arn'],
+                          user_pool_client_id=client['ClientId'])
+
+    def _existing(self, parameter: str, describe: Callable[[str], Any]) -> Any:
+        """What the parameter names, described; None when either is gone."""
+        try:
+            value = self.clients('ssm').get_parameter(Name=parameter)['Parameter']['Value']
+            return describe(value)
+        except ClientError as error:
+            if 'NotFound' not in error.response['Error']['Code']:
+                raise
+            return None
+
+    def _put_parameter(self, name: str, value: str, description: str) -> None:
+        self.say(f'SSM {name} = {value}')
+        self.clients('ssm').put_parameter(Name=name, Value=value, Type='String',
+                                          Overwrite=True, Description=description)
+
+    def delete_riders_pool(self) -> None:
+        """The pool (its clients and riders with it) and both parameters."""
+        project = self.project
+        self.say(f'delete user pool {project.user_pool_name} and its SSM parameters')
+        pool = self._existing(project.user_pool_id_parameter, lambda pool_id: pool_id)
+        if pool is not None:
+            self._ignore_missing(lambda: self.clients('cognito-idp').delete_user_pool(
+                UserPoolId=pool))
+        for name in (project.user_pool_id_parameter, project.user_pool_client_id_parameter):
+            self._delete_parameter(name)
+
+    def _delete_parameter(self, name: str) -> None:
+        self._ignore_missing(lambda: self.clients('ssm').delete_parameter(Name=name))
+
     def expected_topic_arn(self) -> str:
         """The topic's ARN in the account and region the clients reach."""
         identity = self.clients('sts').get_caller_identity()
@@ -135,9 +210,11 @@ class Provisioner:
                                       identity['Account'], partition)
 
     def delete(self) -> None:
-        """Undo the sequence's resources (not the functions): parameter,
-        topic, table; what is already gone is skipped."""
+        """Undo the sequence's resources (not the functions): user pool and
+        its parameters, parameter, topic, table; what is already gone is
+        skipped."""
         project = self.project
+        self.delete_riders_pool()
         self.say(f'delete SSM parameter {project.fleet_arn_parameter}, topic, table')
         self._ignore_missing(lambda: self.clients('ssm').delete_parameter(
             Name=project.fleet_arn_parameter))

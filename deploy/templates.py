@@ -33,12 +33,14 @@ from project.model import (
     CATALOG_PATH,
     FLEET,
     FLEET_FUNCTION,
+    RIDERS_AUTHORIZER,
     RIDES,
     ROOT,
     STAGES,
     AppEntry,
     Project,
 )
+from deploy import riders, web_acl
 from shared.adapters import fleet_schema
 
 APPS = APP_ENTRIES
@@ -48,9 +50,18 @@ TOPIC = 'RidesTopic'
 ARN_PARAMETER = f'{FLEET_FUNCTION}ArnParameter'
 LOADER = 'FleetCatalog'
 CATALOG = CATALOG_PATH
+USER_POOL = 'RidersUserPool'
+USER_POOL_CLIENT = 'RidersPageClient'
+USER_POOL_ID_PARAMETER = 'RidersUserPoolIdParameter'
+USER_POOL_CLIENT_ID_PARAMETER = 'RidersPageClientIdParameter'
+WEB_ACL = 'RidersWebAcl'
+WEB_ACL_ASSOCIATION = 'RidersWebAclAssociation'
+# What Chalice's package calls the REST API (an AWS::Serverless::Api).
+REST_API = 'RestAPI'
 
 __all__ = ['APPS', 'ARN_PARAMETER', 'CATALOG', 'FLEET', 'LOADER', 'RIDES', 'ROOT', 'STAGES',
-           'TABLE', 'TOPIC', 'Style', 'function_name', 'merge_template', 'policy_document',
+           'TABLE', 'TOPIC', 'USER_POOL', 'USER_POOL_CLIENT', 'WEB_ACL', 'WEB_ACL_ASSOCIATION',
+           'Style', 'function_name', 'merge_template', 'policy_document',
            'policy_file_path', 'policy_file_text', 'write_merge_template']
 
 Rendered = Any  # a string, or a CloudFormation intrinsic function (a dict)
@@ -127,10 +138,14 @@ class FleetFunction:
 
 
 @dataclass(frozen=True)
-class FleetArnParameter:
+class Parameter:
+    """An SSM parameter of the project, named by the model."""
+
+    name_of: Callable[[Project], str]
+
     def render(self, project: Project, style: Style) -> Rendered:
         # The name starts with '/', which the ARN does not repeat.
-        return _arn('ssm', 'parameter' + project.fleet_arn_parameter, style)
+        return _arn('ssm', 'parameter' + self.name_of(project), style)
 
 
 @dataclass(frozen=True)
@@ -166,7 +181,12 @@ POLICIES: dict[AppEntry, tuple[Statement, ...]] = {
         Statement('PublishRides', ('sns:Publish',), (RidesTopic(),)),
         Statement('InvokeFleet', ('lambda:InvokeFunction',), (FleetFunction(),)),
         # Only when REQUEST_UNICORN_ARN is empty (plain `chalice deploy`).
-        Statement('FindFleet', ('ssm:GetParameter',), (FleetArnParameter(),)),
+        Statement('FindFleet', ('ssm:GetParameter',), (Parameter(lambda project: project.fleet_arn_parameter),)),
+        # Only when USER_POOL_ID / USER_POOL_CLIENT_ID are empty (GET /config
+        # after plain `chalice deploy`; the package sets them by Ref).
+        Statement('FindRidersPool', ('ssm:GetParameter',),
+                  (Parameter(lambda project: project.user_pool_id_parameter),
+                   Parameter(lambda project: project.user_pool_client_id_parameter))),
     ),
 }
 
@@ -253,6 +273,59 @@ def _fleet_additions(project: Project) -> dict[str, Any]:
     return {'Resources': resources, 'Outputs': outputs}
 
 
+def _parameter(name: str, value: Rendered, description: str) -> dict[str, Any]:
+    return {'Type': 'AWS::SSM::Parameter',
+            'Properties': {'Name': name, 'Type': 'String', 'Value': value,
+                           'Description': description}}
+
+
+def _riders_pool(project: Project) -> dict[str, Any]:
+    """The pool, its page client and the two SSM parameters naming them."""
+    return {
+        USER_POOL: riders.user_pool_resource(project),
+        USER_POOL_CLIENT: riders.client_resource(project, USER_POOL),
+        USER_POOL_ID_PARAMETER: _parameter(
+            project.user_pool_id_parameter, {'Ref': USER_POOL},
+            "The riders' Cognito user pool, for the page's configuration"),
+        USER_POOL_CLIENT_ID_PARAMETER: _parameter(
+            project.user_pool_client_id_parameter, {'Ref': USER_POOL_CLIENT},
+            "The page's Cognito app client, for the page's configuration"),
+    }
+
+
+def _rest_api(project: Project) -> dict[str, Any]:
+    """What the merge adds to Chalice's RestAPI: the `Riders` authorizer's
+    pool (Chalice writes the ARNs the app gave it, none at package time;
+    the merge replaces that list) and the stage's throttling, which API
+    Gateway applies to each method."""
+    throttle = project.rides_throttle
+    authorizer = {'x-amazon-apigateway-authorizer': {
+        'providerARNs': [{'Fn::GetAtt': [USER_POOL, 'Arn']}]}}
+    return {'Properties': {
+        'DefinitionBody': {'securityDefinitions': {RIDERS_AUTHORIZER: authorizer}},
+        'MethodSettings': [{
+            'ResourcePath': '/*', 'HttpMethod': '*',
+            'ThrottlingRateLimit': throttle.rate_per_second,
+            'ThrottlingBurstLimit': throttle.burst,
+        }],
+    }}
+
+
+def _web_acl(project: Project) -> dict[str, Any]:
+    """The web ACL of `deploy.web_acl`, associated with the rides API's
+    stage. `${RestAPI.Stage}` is SAM's reference to the stage it makes for
+    RestAPI, so the association waits for it."""
+    return {
+        WEB_ACL: {'Type': 'AWS::WAFv2::WebACL',
+                  'Properties': web_acl.web_acl_settings(project)},
+        WEB_ACL_ASSOCIATION: {'Type': 'AWS::WAFv2::WebACLAssociation', 'Properties': {
+            'ResourceArn': {'Fn::Sub': 'arn:${AWS::Partition}:apigateway:${AWS::Region}::'
+                                       '/restapis/${RestAPI}/stages/${RestAPI.Stage}'},
+            'WebACLArn': {'Fn::GetAtt': [WEB_ACL, 'Arn']},
+        }},
+    }
+
+
 def _rides_additions(project: Project) -> dict[str, Any]:
     resources = _functions_and_roles(RIDES, project, {
         'RIDES_SNS_TOPIC_ARN': {'Ref': TOPIC},
@@ -261,10 +334,24 @@ def _rides_additions(project: Project) -> dict[str, Any]:
         # transport's URL in config.json is the local stack's.
         'UNICORN_TRANSPORT': 'invoke',
         'REQUEST_UNICORN_URL': '',
+        'USER_POOL_ID': {'Ref': USER_POOL},
+        'USER_POOL_CLIENT_ID': {'Ref': USER_POOL_CLIENT},
+        # Empty on AWS: the page calls the regional cognito-idp endpoint.
+        'COGNITO_ENDPOINT_URL': '',
     })
     resources[TOPIC] = {'Type': 'AWS::SNS::Topic',
                         'Properties': {'TopicName': project.topic_name}}
-    return {'Resources': resources, 'Outputs': {'RidesTopicArn': {'Value': {'Ref': TOPIC}}}}
+    resources.update(_riders_pool(project))
+    resources[REST_API] = _rest_api(project)
+    resources.update(_web_acl(project))
+    outputs = {
+        'RidesTopicArn': {'Value': {'Ref': TOPIC}},
+        'UserPoolId': {'Value': {'Ref': USER_POOL}},
+        'UserPoolClientId': {'Value': {'Ref': USER_POOL_CLIENT}},
+        'UserPoolArn': {'Value': {'Fn::GetAtt': [USER_POOL, 'Arn']}},
+        'WebAclArn': {'Value': {'Fn::GetAtt': [WEB_ACL, 'Arn']}},
+    }
+    return {'Resources': resources, 'Outputs': outputs}
 
 
 # What each app's merge template adds to Chalice's package.

@@ -236,6 +236,15 @@ class Project:
         """The rides API stage's throttling, on AWS and in the local stack."""
         return RIDES_THROTTLE[self.stage]
 
+    @property
+    def rides_requests_per_ip(self) -> IpRateLimit:
+        """The WAF rate-based rule in front of the rides API (per source IP)."""
+        return RIDES_REQUESTS_PER_IP[self.stage]
+
+    @property
+    def web_acl_name(self) -> str:
+        return f'{self.rides.app_name}-{self.stage}-riders-door'
+
 
 @dataclass(frozen=True)
 class Throttle:
@@ -245,10 +254,27 @@ class Throttle:
     burst: int
 
 
-# The rider-facing API's stage throttling. dev: 50 requests/s, burst 100.
+@dataclass(frozen=True)
+class IpRateLimit:
+    """A WAF rate-based rule: at most `requests` from one source IP in any
+    `window_seconds` (WAF allows 60, 120, 300 or 600); past it, 403."""
+
+    requests: int
+    window_seconds: int = 300
+
+
+# The rider-facing API's stage throttling, as API Gateway applies a stage's
+# default: per method. dev: 50 requests/s, burst 100. prod is smaller so that
+# the functions' reserved concurrency can hold every admitted request within
+# a default account's quota (README, "Security model").
 RIDES_THROTTLE = {
     'dev': Throttle(rate_per_second=50, burst=100),
-    'prod': Throttle(rate_per_second=200, burst=400),
+    'prod': Throttle(rate_per_second=50, burst=50),
+}
+# Per source IP, riders behind one NAT included (README, "Security model").
+RIDES_REQUESTS_PER_IP = {
+    'dev': IpRateLimit(requests=1000),
+    'prod': IpRateLimit(requests=1000),
 }
 # The name of rides' Cognito user pool authorizer (app.py and the template).
 RIDERS_AUTHORIZER = 'Riders'

@@ -1,11 +1,12 @@
 """The helper around plain `chalice deploy`: it makes the table, the SSM
-parameter and the topic Chalice does not, in the order rides needs."""
+parameters, the topic and the riders' user pool Chalice does not, in the
+order rides needs, and throttles the rides stage."""
 import io
 
 import boto3
 import pytest
 
-from deploy import chalice_deploy, templates
+from deploy import chalice_deploy, riders, templates, web_acl
 from project.model import ChaliceApp, Project
 from shared.adapters import fleet_schema
 from tests.support import aws as aws_support
@@ -37,6 +38,48 @@ def test_a_dry_run_lists_the_steps_in_order_and_calls_nothing(monkeypatch):
     assert positions == sorted(positions)
 
 
+def test_a_dry_run_creates_the_riders_pool_before_rides_is_deployed_with_its_arn(monkeypatch):
+    monkeypatch.setattr(boto3.session.Session, 'client', pytest.fail)
+    out = io.StringIO()
+
+    chalice_deploy.main(['--stage', 'dev', '--dry-run'], out=out)
+
+    text = out.getvalue()
+    steps = ["cognito-idp.create_user_pool(PoolName='wild-rydes-dev-riders'",
+             "cognito-idp.create_user_pool_client(UserPoolId=",
+             "ssm.put_parameter(Name='/wild-rydes/dev/UserPoolId'",
+             "ssm.put_parameter(Name='/wild-rydes/dev/UserPoolClientId'",
+             'would run RIDERS_USER_POOL_ARN=arn:aws:cognito-idp:us-east-1:123456789012:userpool/',
+             "apigateway.update_stage(", 'wafv2.create_web_acl(', 'wafv2.associate_web_acl(',
+             'rides URL']
+    positions = [text.index(step) for step in steps]
+    assert positions == sorted(positions)
+    assert "'/*/*/throttling/rateLimit', 'value': '50'" in text
+    assert "'/*/*/throttling/burstLimit', 'value': '100'" in text
+
+
+def rest_api_with_a_stage(name='api'):
+    """What `chalice deploy rides` leaves: a REST API deployed to a stage."""
+    apigateway = boto3.client('apigateway', region_name=aws_support.REGION)
+    api_id = apigateway.create_rest_api(name='wild-rydes')['id']
+    root = apigateway.get_resources(restApiId=api_id)['items'][0]['id']
+    apigateway.put_method(restApiId=api_id, resourceId=root, httpMethod='GET',
+                          authorizationType='NONE')
+    apigateway.put_integration(restApiId=api_id, resourceId=root, httpMethod='GET', type='MOCK')
+    apigateway.create_deployment(restApiId=api_id, stageName=name)
+    return api_id
+
+
+def deployed_with(api_id):
+    values = {'RequestUnicornInvoke': FLEET_ARN}
+
+    def read_deployed(app, name, key):
+        if key == 'rest_api_id':
+            return api_id
+        return values.get(name, 'https://abc.execute-api/api/')
+    return read_deployed
+
+
 def test_a_deploy_makes_the_table_parameter_and_topic_around_the_chalice_runs(aws):
     commands, fake_lambda = [], FakeLambda()
 
@@ -46,9 +89,8 @@ def test_a_deploy_makes_the_table_parameter_and_topic_around_the_chalice_runs(aw
         return boto3.client(service, region_name=aws_support.REGION)
 
     job = chalice_deploy.ChaliceDeploy(
-        'dev', clients, commands.append, out=io.StringIO(),
-        read_deployed=lambda app, name, key: (
-            FLEET_ARN if name == 'RequestUnicornInvoke' else 'https://abc.execute-api/api/'))
+        'dev', clients, lambda command, variables: commands.append(command), out=io.StringIO(),
+        read_deployed=deployed_with(rest_api_with_a_stage()))
     job.deploy()
 
     assert [command[3:5] for command in commands] == [['deploy', '--stage'], ['deploy', '--stage']]
@@ -76,8 +118,112 @@ def test_a_topic_arn_that_does_not_fit_the_account_stops_before_anything_is_made
     commands = []
     job = chalice_deploy.ChaliceDeploy(
         'dev', lambda service: boto3.client(service, region_name=aws_support.REGION),
-        commands.append, out=io.StringIO())
+        lambda command, variables: commands.append(command), out=io.StringIO())
 
     with pytest.raises(SystemExit, match='set RIDES_SNS_TOPIC_ARN'):
         job.deploy()
     assert commands == []
+
+
+def deploy_recording_variables():
+    runs = []
+    job = chalice_deploy.ChaliceDeploy(
+        'dev', lambda service: FakeLambda() if service == 'lambda' else boto3.client(
+            service, region_name=aws_support.REGION),
+        lambda command, variables: runs.append((command[2], dict(variables))),
+        out=io.StringIO(), read_deployed=deployed_with(rest_api_with_a_stage()))
+    job.deploy()
+    return runs
+
+
+def test_rides_is_deployed_with_the_arn_of_the_pool_the_deploy_made(aws):
+    runs = deploy_recording_variables()
+
+    cognito = boto3.client('cognito-idp', region_name=aws_support.REGION)
+    [pool] = cognito.list_user_pools(MaxResults=10)['UserPools']
+    arn = cognito.describe_user_pool(UserPoolId=pool['Id'])['UserPool']['Arn']
+    assert runs == [(str(templates.FLEET.directory), {}),
+                    (str(templates.RIDES.directory), {'RIDERS_USER_POOL_ARN': arn})]
+
+
+def test_the_pool_and_client_are_made_as_the_template_declares_them(aws):
+    deploy_recording_variables()
+
+    cognito = boto3.client('cognito-idp', region_name=aws_support.REGION)
+    ssm = boto3.client('ssm', region_name=aws_support.REGION)
+    pool_id = ssm.get_parameter(Name='/wild-rydes/dev/UserPoolId')['Parameter']['Value']
+    client_id = ssm.get_parameter(Name='/wild-rydes/dev/UserPoolClientId')['Parameter']['Value']
+    pool = cognito.describe_user_pool(UserPoolId=pool_id)['UserPool']
+    client = cognito.describe_user_pool_client(
+        UserPoolId=pool_id, ClientId=client_id)['UserPoolClient']
+    assert pool['Name'] == 'wild-rydes-dev-riders'
+    assert pool['Policies'] == riders.pool_settings()['Policies']
+    assert pool['UsernameAttributes'] == ['email']
+    assert pool['AutoVerifiedAttributes'] == ['email']
+    assert client['ClientName'] == 'wild-rydes-dev-page'
+    assert 'ClientSecret' not in client
+    assert client['PreventUserExistenceErrors'] == 'ENABLED'
+    assert sorted(client['ExplicitAuthFlows']) == [
+        'ALLOW_REFRESH_TOKEN_AUTH', 'ALLOW_USER_PASSWORD_AUTH', 'ALLOW_USER_SRP_AUTH']
+
+
+def test_the_rides_stage_gets_the_throttling_of_the_package(aws):
+    api_id = rest_api_with_a_stage()
+    job = chalice_deploy.ChaliceDeploy(
+        'dev', lambda service: boto3.client(service, region_name=aws_support.REGION),
+        lambda command, variables: None, out=io.StringIO(), read_deployed=deployed_with(api_id))
+
+    job.throttle_rides_stage()
+
+    stage = boto3.client('apigateway', region_name=aws_support.REGION).get_stage(
+        restApiId=api_id, stageName='api')
+    assert stage['methodSettings']['*/*']['throttlingRateLimit'] == 50
+    assert stage['methodSettings']['*/*']['throttlingBurstLimit'] == 100
+
+
+def test_the_rides_stage_is_behind_the_web_acl_the_template_declares(aws):
+    api_id = rest_api_with_a_stage()
+    job = chalice_deploy.ChaliceDeploy(
+        'dev', lambda service: boto3.client(service, region_name=aws_support.REGION),
+        lambda command, variables: None, out=io.StringIO(), read_deployed=deployed_with(api_id))
+
+    job.protect_rides_stage()
+    job.protect_rides_stage()
+
+    waf = boto3.client('wafv2', region_name=aws_support.REGION)
+    acl = waf.get_web_acl_for_resource(
+        ResourceArn=f'arn:aws:apigateway:us-east-1::/restapis/{api_id}/stages/api')['WebACL']
+    declared = templates.merge_template(templates.RIDES, 'dev')['Resources'][templates.WEB_ACL]
+    assert acl['Name'] == declared['Properties']['Name'] == 'wild-rydes-dev-riders-door'
+    assert acl['Rules'] == declared['Properties']['Rules'] == (
+        web_acl.web_acl_settings(Project('dev'))['Rules'])
+    assert len(waf.list_web_acls(Scope='REGIONAL')['WebACLs']) == 1
+
+
+def test_delete_removes_the_pool_and_its_parameters(aws):
+    deploy_recording_variables()
+    job = chalice_deploy.ChaliceDeploy(
+        'dev', lambda service: boto3.client(service, region_name=aws_support.REGION),
+        lambda command, variables: None, out=io.StringIO())
+
+    job.delete()
+
+    cognito = boto3.client('cognito-idp', region_name=aws_support.REGION)
+    assert cognito.list_user_pools(MaxResults=10)['UserPools'] == []
+    names = [p['Name'] for p in boto3.client(
+        'ssm', region_name=aws_support.REGION).describe_parameters()['Parameters']]
+    assert '/wild-rydes/dev/UserPoolId' not in names
+    assert '/wild-rydes/dev/UserPoolClientId' not in names
+
+
+def test_delete_removes_the_web_acl(aws):
+    deploy_recording_variables()
+    job = chalice_deploy.ChaliceDeploy(
+        'dev', lambda service: boto3.client(service, region_name=aws_support.REGION),
+        lambda command, variables: None, out=io.StringIO())
+    waf = boto3.client('wafv2', region_name=aws_support.REGION)
+    assert job.find_web_acl() is not None
+
+    job.delete()
+
+    assert waf.list_web_acls(Scope='REGIONAL')['WebACLs'] == []

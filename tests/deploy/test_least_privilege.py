@@ -12,6 +12,7 @@ import json
 import re
 import uuid
 
+import boto3
 import pytest
 from chalice.test import Client
 
@@ -160,6 +161,22 @@ def test_the_fleet_needs_exactly_what_its_packaged_policy_grants(
 
 
 @pytest.fixture
+def riders_pool_parameters(aws):
+    """What the rides deploy publishes: the riders' pool and client ids in SSM."""
+    project, ssm = Project('dev'), boto3.client('ssm', region_name=REGION)
+    for name, value in ((project.user_pool_id_parameter, f'{REGION}_Riders'),
+                        (project.user_pool_client_id_parameter, 'page-client-id')):
+        ssm.put_parameter(Name=name, Type='String', Value=value)
+
+
+def serves_page_configuration(app):
+    """GET /config: it reads the pool's ids from SSM when they are not set.
+    (It comes with the rides routes of the front door; until then, the
+    policy's pool grant has nothing here to use it.)"""
+    return 'GET' in app.routes.get('/config', {})
+
+
+@pytest.fixture
 def real_lambda_client(monkeypatch):
     """rides' Lambda client as a real botocore client (so the recorder sees
     the invoke), answered by a loopback server."""
@@ -170,16 +187,24 @@ def real_lambda_client(monkeypatch):
 
 
 def test_rides_needs_exactly_what_its_packaged_policy_grants(
-        rides_module, rides_topic, fleet_arn_parameter, real_lambda_client, packaged_policies):
+        rides_module, rides_topic, fleet_arn_parameter, riders_pool_parameters,
+        real_lambda_client, packaged_policies):
     with RECORDER.capture() as calls, Client(
             rides_module.app, stage_name='dev', project_dir=str(RIDES_DIR)) as client:
         response = client.http.post('/ride', headers={'Content-Type': 'application/json'},
                                     body=json.dumps({'PickupLocation': {
                                         'Latitude': 47.6, 'Longitude': -122.3}}))
         assert response.status_code == 201, response.body
+        if serves_page_configuration(rides_module.app):
+            response = client.http.get('/config')
+            assert response.status_code == 200, response.body
 
     assert refused(calls, packaged_policies[RIDES]) == []
-    assert unused(calls, packaged_policies[RIDES]) == []
+    pool_grants = [grant for grant in grants(packaged_policies[RIDES])
+                   if grant[0] == 'FindRidersPool']
+    assert len(pool_grants) == 2
+    assert unused(calls, packaged_policies[RIDES]) == (
+        [] if serves_page_configuration(rides_module.app) else sorted(pool_grants))
 
 
 def test_a_call_outside_the_policy_is_caught(packaged_policies):

@@ -95,3 +95,43 @@ def test_a_dry_run_prints_the_same_sequence_and_sends_nothing():
     positions = [text.index(step) for step in steps]
     assert positions == sorted(positions)
     assert made.topic_arn == PROJECT.topic_arn()
+
+
+def test_the_sequence_makes_the_riders_pool_and_publishes_its_ids_under_the_model_names(aws):
+    made = provisioner(FakeLoader()).provision(lambda: PROJECT.fleet_function.arn,
+                                               PROJECT.topic_arn())
+
+    ssm = boto3.client('ssm', region_name=aws_support.REGION)
+    assert ssm.get_parameter(Name=PROJECT.user_pool_id_parameter)['Parameter']['Value'] == (
+        made.user_pool_id)
+    assert ssm.get_parameter(Name=PROJECT.user_pool_client_id_parameter)['Parameter'][
+        'Value'] == made.user_pool_client_id
+    pool = boto3.client('cognito-idp', region_name=aws_support.REGION).describe_user_pool(
+        UserPoolId=made.user_pool_id)['UserPool']
+    assert pool['Arn'] == made.user_pool_arn
+    assert pool['Name'] == PROJECT.user_pool_name
+
+
+def test_provisioning_again_keeps_the_pool_and_client_and_so_the_riders(aws):
+    first = provisioner(FakeLoader()).create_riders_pool()
+    cognito = boto3.client('cognito-idp', region_name=aws_support.REGION)
+    cognito.admin_create_user(UserPoolId=first.user_pool_id, Username='rider@example.com')
+
+    again = provisioner(FakeLoader()).create_riders_pool()
+
+    assert again == first
+    assert len(cognito.list_user_pools(MaxResults=10)['UserPools']) == 1
+    assert len(cognito.list_users(UserPoolId=first.user_pool_id)['Users']) == 1
+
+
+def test_a_parameter_naming_a_pool_that_is_gone_gets_a_new_pool(aws):
+    first = provisioner(FakeLoader()).create_riders_pool()
+    boto3.client('cognito-idp', region_name=aws_support.REGION).delete_user_pool(
+        UserPoolId=first.user_pool_id)
+
+    again = provisioner(FakeLoader()).create_riders_pool()
+
+    assert again.user_pool_id != first.user_pool_id
+    ssm = boto3.client('ssm', region_name=aws_support.REGION)
+    assert ssm.get_parameter(Name=PROJECT.user_pool_id_parameter)['Parameter']['Value'] == (
+        again.user_pool_id)

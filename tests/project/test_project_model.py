@@ -1,6 +1,7 @@
 """The project model says what `chalice deploy` would deploy: checked
 against the application graph Chalice's own deployer builds from each app,
 not against the model's own arithmetic."""
+import botocore.session
 import pytest
 from chalice.config import Config
 from chalice.deploy import models
@@ -72,3 +73,24 @@ def test_the_names_are_those_of_the_design_notes():
 def test_an_unknown_stage_is_refused():
     with pytest.raises(ValueError, match='stage'):
         Project('staging')
+
+
+@pytest.mark.parametrize('stage', STAGES)
+def test_the_per_ip_limit_is_one_waf_accepts(stage):
+    limit = Project(stage).rides_requests_per_ip
+    shape = botocore.session.get_session().get_service_model('wafv2').shape_for(
+        'RateBasedStatement').members['Limit']
+
+    assert shape.metadata['min'] <= limit.requests <= shape.metadata['max']
+    # "Valid settings are 60, 120, 300, and 600" (AWS WAF developer guide,
+    # rate-based rule high-level settings).
+    assert limit.window_seconds in (60, 120, 300, 600)
+
+
+def test_the_riders_names_follow_the_rides_app_and_the_stage():
+    project = Project('prod')
+
+    assert project.user_pool_name == 'wild-rydes-prod-riders'
+    assert project.user_pool_id_parameter == '/wild-rydes/prod/UserPoolId'
+    assert project.user_pool_client_id_parameter == '/wild-rydes/prod/UserPoolClientId'
+    assert project.web_acl_name == 'wild-rydes-prod-riders-door'
