@@ -1,6 +1,6 @@
 """Section 6: what a million rides cost on AWS for each pattern, from
 published list prices, each function's configured memory, the durations
-measured in this run and the DynamoDB request units of one dispatch."""
+measured in this run and the DynamoDB request units of one ride."""
 import math
 from dataclasses import dataclass
 
@@ -25,36 +25,30 @@ PRICE_SOURCES = (
     'https://aws.amazon.com/dynamodb/pricing/on-demand/',
 )
 
-# Request units of one operation on the items this project stores (each
-# well under 1 KB, so under 4 KB for reads), by the DynamoDB developer
-# guide's rules: a strongly consistent read of up to 4 KB is 1 RRU, an
-# eventually consistent one (every GSI query) 0.5; a transactional write is
-# 2 WRU per item up to 1 KB.
-READ_UNITS = {'GetItem': 1.0, 'Query': 0.5}
-WRITE_UNITS = {'TransactWriteItems': 4.0}  # two items (unicorn, ride record)
-# A dispatch also writes the table's two GSIs (standard writes, 1 KB each):
-# BySlot projects ALL attributes, so the updated unicorn is rewritten there
-# (1 WRU); ByAvailability is keyed on BusyUntil, which the dispatch changes,
-# so its entry is deleted and put again (2 WRU). The ride record carries
-# neither Slot nor Fleet, so it is in no index.
-GSI_WRITE_UNITS_PER_DISPATCH = 3.0
+# The budget the ride design must stay within: what one dispatch cost before
+# riders had a lock (2 GetItem, 1 Query, 1 two-item TransactWriteItems).
+DISPATCH_BUDGET = {'reads': 2.5, 'writes': 7.0}
 
 
 @dataclass(frozen=True)
 class RequestUnits:
+    """DynamoDB request units of one ride: its dispatch plus its completion."""
+
     reads: float
     writes: float
     detail: str
 
 
-def request_units(by_operation):
-    """RRU and WRU of one dispatch, from its counted DynamoDB operations."""
-    reads = sum(READ_UNITS.get(op, 0) * n for op, n in by_operation.items())
-    writes = sum(WRITE_UNITS.get(op, 0) * n for op, n in by_operation.items())
-    gsi = GSI_WRITE_UNITS_PER_DISPATCH * by_operation.get('TransactWriteItems', 0)
-    detail = ', '.join(f'{n:g} {op}' for op, n in by_operation.items())
-    return RequestUnits(reads=reads, writes=writes + gsi,
-                        detail=f'{detail}; {writes:g} WRU in the table + {gsi:g} in the GSIs')
+def request_units(measured):
+    """One ride's units from the scale section's metered dispatch and
+    completion (bench/request_units.py applies DynamoDB's rules per call)."""
+    dispatch, completion = measured['dispatch'], measured['completion']
+    detail = (f'dispatch {dispatch["reads"]:g} RRU + {dispatch["writes"]:g} WRU, completion '
+              f'{completion["reads"]:g} RRU + {completion["writes"]:g} WRU; the dispatch alone '
+              f'was {DISPATCH_BUDGET["reads"]:g} RRU + {DISPATCH_BUDGET["writes"]:g} WRU '
+              'before riders had a lock')
+    return RequestUnits(reads=dispatch['reads'] + completion['reads'],
+                        writes=dispatch['writes'] + completion['writes'], detail=detail)
 
 
 def lambda_cost_per_million(memory_mb, duration_ms):
@@ -69,7 +63,7 @@ def patterns(memory, durations, units):
     `memory`: MB of 'rides', 'fleet_invoke' (RequestUnicornInvoke) and
     'fleet_api' (the fleet's API handler). `durations`: billed-duration
     estimates in ms for 'rides_invoke', 'rides_http', 'fleet_invoke',
-    'fleet_http'. `units`: RequestUnits of one dispatch."""
+    'fleet_http'. `units`: RequestUnits of one ride (dispatch and completion)."""
     dynamodb = (units.reads * PRICES['dynamodb_read_per_million']
                 + units.writes * PRICES['dynamodb_write_per_million'])
     rest, http_api = PRICES['apigw_rest_per_million'], PRICES['apigw_http_per_million']
@@ -159,8 +153,7 @@ def estimate(results):
     memory = configured_memory()
     durations, source = billed_durations(results)
     sizes = results['scale']['sizes']
-    by_operation = sizes[max(sizes)]['by_operation']
-    units = request_units(by_operation)
+    units = request_units(sizes[max(sizes)]['units'])
     rows = patterns(memory, durations, units)
     return {'prices': dict(PRICES), 'quoted_on': PRICES_QUOTED_ON, 'sources': PRICE_SOURCES,
             'memory': memory, 'durations': durations, 'duration_source': source,

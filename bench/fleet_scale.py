@@ -7,7 +7,9 @@ import time
 from collections import Counter
 from contextlib import contextmanager
 
+from bench.request_units import RequestUnitMeter
 from bench.stats import Summary
+from shared.domain.fleet_store import RideOrder
 from testkit.catalog import make_unicorns
 from testkit.dynamodb import RequestCounter
 from testkit.stats import uniformity
@@ -54,35 +56,46 @@ def _fleet(client, table, size, seed):
 
 
 def measure_scale(sizes, dispatches, tick):
-    """Per fleet size: DynamoDB requests per dispatch (by operation) and the
-    wall time of a dispatch. Sizes alternate, one dispatch each per round;
-    each ride is released again (untimed, uncounted) so the fleet stays free."""
+    """Per fleet size: DynamoDB requests per dispatch (by operation), the
+    request units of a dispatch and of its completion, and the wall time of
+    a dispatch. Sizes alternate, one dispatch each per round, each by a new
+    rider; each ride is completed again (untimed) so the fleet stays free."""
     import uuid
 
     with moto_dynamodb() as client:
         fleets = {size: _fleet(client, f'{TABLE}-{size}', size, SEED + size) for size in sizes}
         counter = RequestCounter(client)
+        meter = RequestUnitMeter(client)
         times = {size: [] for size in sizes}
         counts = {size: Counter() for size in sizes}
+        units = {size: {'dispatch': [0.0, 0.0], 'completion': [0.0, 0.0]} for size in sizes}
         for round_index in range(dispatches + 1):  # round 0 warms up
             for size, fleet in fleets.items():
-                ride_id = str(uuid.uuid4())
+                ride_id, rider_id = str(uuid.uuid4()), str(uuid.uuid4())
                 counter.take()
+                meter.take()
                 start = time.perf_counter()
-                unicorn = fleet.dispatch(ride_id)
+                unicorn = fleet.dispatch(RideOrder(ride_id, rider_id))
                 elapsed = time.perf_counter() - start
                 requests = counter.take()
+                dispatched = meter.take()
                 if not unicorn.get('Name'):
                     raise RuntimeError(f'dispatch at size {size} answered {unicorn!r}')
-                fleet.release(ride_id)
+                fleet.release(ride_id, rider_id)
                 counter.take()
+                completed = meter.take()
                 if round_index:
                     times[size].append(elapsed * 1000)
                     counts[size].update(requests)
+                    for name, measured in (('dispatch', dispatched), ('completion', completed)):
+                        units[size][name][0] += measured.reads
+                        units[size][name][1] += measured.writes
             if round_index:
                 tick()
     return {size: {'requests_per_dispatch': sum(counts[size].values()) / dispatches,
                    'by_operation': {op: n / dispatches for op, n in sorted(counts[size].items())},
+                   'units': {name: {'reads': reads / dispatches, 'writes': writes / dispatches}
+                             for name, (reads, writes) in units[size].items()},
                    'time': Summary.of(times[size]), 'samples': times[size]}
             for size in sizes}
 

@@ -8,10 +8,14 @@
    `UNICORN_TRANSPORT=invoke` against one running with `http`.
 
 Every dispatch holds a unicorn, so each is released again right after it is
-timed (untimed), and the 16-unicorn catalog never runs out; its ride record
-is then deleted, as DynamoDB's TTL would delete it later, because moto
-answers a GSI query by walking every item and would slow down run by run.
+timed (untimed), and the 16-unicorn catalog never runs out; its rider's
+record is then deleted, as DynamoDB's TTL would delete it later, because
+moto answers a GSI query by walking every item and would slow down run by
+run. Each ride is a new rider's, signed in with a token `chalice local`
+reads without checking (the local stack's own token checks, where they
+exist, need a real token from its user pool instead).
 """
+import base64
 import json
 import logging
 import os
@@ -63,16 +67,16 @@ def _quiet_transports():
 
 
 class RideRecords:
-    """Deletes a ride's record from a stack's fleet table (TTL's job on AWS)."""
+    """Deletes a rider's record from a stack's fleet table (TTL's job on AWS)."""
 
     def __init__(self, stack):
         self._table = Project('dev').table_name
         self._db = stack.client('dynamodb') if hasattr(stack, 'client') else None
 
-    def forget(self, ride_id):
+    def forget(self, rider_id):
         if self._db is not None:
-            self._db.delete_item(TableName=self._table,
-                                 Key={fleet_schema.HASH_KEY: {'S': fleet_schema.ride_key(ride_id)}})
+            self._db.delete_item(TableName=self._table, Key={
+                fleet_schema.HASH_KEY: {'S': fleet_schema.rider_key(rider_id)}})
 
 
 def _guarded(measure_section, *args):
@@ -148,11 +152,12 @@ def _fleet_call(stack, settings, tick):
             def release(name, unicorn):
                 if not isinstance(unicorn, dict) or not unicorn.get('Name'):
                     raise RuntimeError(f'the fleet over {name} answered {unicorn!r}')
+                ride_id, rider_id = last_ride[name]
                 try:  # best effort: the lease frees the unicorn anyway
-                    transports[name].release(last_ride[name])
+                    transports[name].release(ride_id, rider_id)
                 except WildRydesError:
                     pass
-                records.forget(last_ride[name])
+                records.forget(rider_id)
 
             failures = {}
             samples = alternate(paths, settings.local_rounds, warmup=settings.local_warmup,
@@ -176,8 +181,9 @@ def _dispatch_path(name, transport, last_ride):
     state = {}
 
     def prepare():
-        state['payload'] = {'RideId': str(uuid.uuid4()), 'PickupLocation': dict(PICKUP)}
-        last_ride[name] = state['payload']['RideId']
+        state['payload'] = {'RideId': str(uuid.uuid4()), 'RiderId': str(uuid.uuid4()),
+                            'PickupLocation': dict(PICKUP)}
+        last_ride[name] = state['payload']['RideId'], state['payload']['RiderId']
 
     return Path(name, lambda: transport.dispatch(state['payload']), prepare)
 
@@ -186,7 +192,8 @@ def _whole_ride(invoke_stack, http_stack, settings, tick):
     urls = {'invoke': invoke_stack['rides_url'], 'http': http_stack['rides_url']}
     records = {'invoke': RideRecords(invoke_stack), 'http': RideRecords(http_stack)}
     body = json.dumps({'PickupLocation': PICKUP}).encode()
-    paths = [Path(name, lambda url=url: _post(f'{url.rstrip("/")}/ride', body))
+    paths = [Path(name, lambda url=url: _post(f'{url.rstrip("/")}/ride', body,
+                                              str(uuid.uuid4())))
              for name, url in urls.items()]
 
     def complete(name, answer):
@@ -194,10 +201,11 @@ def _whole_ride(invoke_stack, http_stack, settings, tick):
         if status != 201 or not ride.get('RideId'):
             raise RuntimeError(f'POST /ride with {name} answered {status} {ride!r}')
         try:  # best effort: the lease frees the unicorn anyway
-            _post(f'{urls[name].rstrip("/")}/ride/{ride["RideId"]}/complete', b'')
+            _post(f'{urls[name].rstrip("/")}/ride/{ride["RideId"]}/complete', b'',
+                  ride['RiderId'])
         except OSError:
             pass
-        records[name].forget(ride['RideId'])
+        records[name].forget(ride['RiderId'])
 
     failures = {}
     samples = alternate(paths, settings.local_rounds, warmup=settings.local_warmup,
@@ -209,9 +217,10 @@ def _whole_ride(invoke_stack, http_stack, settings, tick):
     return _section(samples, labels, failures)
 
 
-def _post(url, body):
+def _post(url, body, rider_id):
     request = urllib.request.Request(url, data=body, method='POST',
-                                     headers={'Content-Type': 'application/json'})
+                                     headers={'Content-Type': 'application/json',
+                                              'Authorization': _unchecked_token(rider_id)})
     try:
         with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:
             return response.status, json.loads(response.read() or b'{}')
@@ -230,3 +239,12 @@ def _section(samples, labels, failures):
                  f'makes the fleet\'s 0.7 s DynamoDB read timeout fire): {counts}.')
     return {'status': 'ok', 'paths': paths, 'baseline': 'invoke', 'notes': notes,
             'failures': {name: len(messages) for name, messages in failures.items()}}
+
+
+def _unchecked_token(rider_id):
+    """An ID token's shape with the rider's claims and no real signature:
+    what `chalice local` reads (without checking) into the claims."""
+    def segment(value):
+        return base64.urlsafe_b64encode(json.dumps(value).encode()).rstrip(b'=').decode()
+    claims = {'sub': rider_id, 'cognito:username': rider_id, 'token_use': 'id'}
+    return '.'.join([segment({'alg': 'RS256'}), segment(claims), 'unsigned'])

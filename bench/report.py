@@ -142,9 +142,10 @@ def cost_section(cost):
         f'Memory from the `.chalice/config.json` files: rides {cost["memory"]["rides"]} MB, '
         f'fleet RequestUnicornInvoke {cost["memory"]["fleet_invoke"]} MB, fleet API handler '
         f'{cost["memory"]["fleet_api"]} MB. Durations: {cost["duration_source"]}.\n',
-        f'DynamoDB per dispatch ({u.detail}): {u.reads:g} RRU and {u.writes:g} WRU — '
-        'strongly consistent GetItem 1 RRU, GSI Query 0.5 RRU, transactional write 2 WRU '
-        'per item, GSI writes 1 WRU each (2 when an index key changes). SNS (one publish '
+        f'DynamoDB per ride, dispatch plus completion ({u.detail}): {u.reads:g} RRU and '
+        f'{u.writes:g} WRU — strongly consistent GetItem 1 RRU, GSI Query 0.5 RRU, standard '
+        'write 1 WRU, transactional write 2 WRU per item, GSI writes 1 WRU each (2 when an '
+        'index key changes), metered per call by bench/request_units.py. SNS (one publish '
         'per ride) is the same in every pattern and left out.\n']
     for pattern in cost['patterns']:
         rows = [[name, f'${value:.3f}'] for name, value in pattern['items']]

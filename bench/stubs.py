@@ -18,6 +18,7 @@ FLEET_SIZE = 16
 UNICORN = {'Name': 'Shadowfax', 'Color': 'White', 'Gender': 'Male',
            'DeviceId': 'device-shadowfax'}
 PICKUP = {'Latitude': 47.6097, 'Longitude': -122.3331}
+RIDER = '8a1f6d2e-3b4c-4d5e-9f60-718293a4b5c6'
 
 
 def _unicorn_item():
@@ -38,7 +39,6 @@ def _invoke_answer():
 # One request's AWS calls, per service, in the order the code makes them.
 ANSWERS = {
     'dynamodb': (
-        ('get_item', lambda: {}),  # the ride record: a new ride
         ('get_item', lambda: {'Item': {'Name': {'S': 'fleet#meta'},
                                        'Size': {'N': str(FLEET_SIZE)}}}),
         ('query', lambda: {'Items': [_unicorn_item()], 'Count': 1, 'ScannedCount': 1}),
@@ -85,7 +85,7 @@ class Context:
 
 def invoke_event():
     """A RequestUnicornInvoke payload, as rides sends it."""
-    return {'RideId': str(uuid.uuid4()), 'PickupLocation': dict(PICKUP)}
+    return {'RideId': str(uuid.uuid4()), 'RiderId': RIDER, 'PickupLocation': dict(PICKUP)}
 
 
 def apigw_event(method, path, resource=None, query=None, body=None):
@@ -105,13 +105,15 @@ def apigw_event(method, path, resource=None, query=None, body=None):
             'path': '/api' + path, 'stage': 'api', 'accountId': '123456789012',
             'requestId': str(uuid.uuid4()), 'apiId': 'abc123',
             'identity': {'sourceIp': '127.0.0.1', 'userAgent': 'bench'},
+            # What API Gateway's Cognito authorizer hands over.
+            'authorizer': {'claims': {'sub': RIDER, 'token_use': 'id'}},
         },
         'body': body, 'isBase64Encoded': False,
     }
 
 
 def get_unicorn_event():
-    return apigw_event('GET', '/unicorn', query={'RideId': str(uuid.uuid4())})
+    return apigw_event('GET', '/unicorn', query={'RideId': str(uuid.uuid4()), 'RiderId': RIDER})
 
 
 def post_ride_event():

@@ -13,7 +13,7 @@ from chalice import Chalice, IAMAuthorizer, Response
 from shared import logs, wiring
 from shared.adapters import custom_resource
 from shared.domain.catalog import load_fleet, read_catalog
-from shared.domain.errors import InvalidRequest, answered_as
+from shared.domain.errors import InvalidRequest, RideInProgress, answered_as
 from shared.domain.fleet import Fleet
 from shared.domain.parsing import parse_unicorn_request
 
@@ -32,23 +32,44 @@ def fleet() -> Fleet:
 @app.lambda_function(name='RequestUnicornInvoke')
 def request_unicorn_invoke(event, context):
     """Direct invoke. Domain errors are raised, so the caller finds them in
-    `FunctionError`, with the error's class name as `errorType`."""
-    return _serve(event)
+    `FunctionError`, with the error's class name as `errorType`; a rider
+    who already has a ride is an expected answer, returned as
+    `{"Code": "RideInProgress", "Message", "RideId"}`."""
+    try:
+        return _serve(event)
+    except RideInProgress as busy:
+        return busy.to_body()
 
 
 @app.route('/unicorn', methods=['GET'], authorizer=IAMAuthorizer())
 @json_errors
 def request_unicorn():
-    """API Gateway. `?RideId=` dispatches for that ride; without it, shows
+    """API Gateway. `?RideId=&RiderId=` (with `Latitude`, `Longitude` and
+    `RequestTime`) dispatches for that rider's ride; without them, shows
     one available unicorn and holds nothing."""
+    query = dict(app.current_request.query_params or {})
+    if 'RideId' not in query:
+        return _serve({})
+    payload = {key: query[key] for key in ('RideId', 'RiderId', 'RequestTime') if key in query}
+    if 'Latitude' in query or 'Longitude' in query:
+        payload['PickupLocation'] = {key: _number(query.get(key))
+                                     for key in ('Latitude', 'Longitude')}
+    return _serve(payload)
+
+
+@app.route('/unicorn/{ride_id}', methods=['GET'], authorizer=IAMAuthorizer())
+@json_errors
+def get_ride(ride_id):
+    """The rider's ride (`?RiderId=`); 404 if it is not that rider's."""
     query = app.current_request.query_params or {}
-    return _serve({'RideId': query['RideId']} if 'RideId' in query else {})
+    return _serve({'Action': 'GetRide', 'RideId': ride_id, 'RiderId': query.get('RiderId')})
 
 
 @app.route('/unicorn/{ride_id}/release', methods=['POST'], authorizer=IAMAuthorizer())
 @json_errors
 def release_unicorn(ride_id):
-    return _serve({'Action': 'Release', 'RideId': ride_id})
+    query = app.current_request.query_params or {}
+    return _serve({'Action': 'Release', 'RideId': ride_id, 'RiderId': query.get('RiderId')})
 
 
 @app.lambda_function(name='LoadTable')
@@ -63,6 +84,14 @@ def load_table(event, context):
     if event not in (None, {}):
         raise InvalidRequest('LoadTable takes an empty payload: {}')
     return load()
+
+
+def _number(text):
+    """A query-string coordinate as a number, for the same checks as a body's."""
+    try:
+        return float(text)
+    except (TypeError, ValueError):
+        return text
 
 
 def _serve(payload):

@@ -1,8 +1,11 @@
 """wild-rydes: riders ask for a ride, the fleet dispatches a unicorn.
 
 `POST /ride` (API Gateway) and `RequestRideInvoke` (direct invoke) are the
-same request from two event sources; `GET /` is the rider's web page. The
-fleet is reached with a direct `lambda.invoke` by default, or over HTTP
+same request from two event sources; `GET /` is the rider's web page and
+`GET /config` what it needs to sign riders in. Every ride route sits behind
+the riders' Cognito user pool: the rider is the ID token's `sub`, which API
+Gateway hands over in `requestContext.authorizer.claims`. The fleet is
+reached with a direct `lambda.invoke` by default, or over HTTP
 (`UNICORN_TRANSPORT=http`). The logic lives in `shared`: each handler here
 only translates its event source.
 """
@@ -10,22 +13,30 @@ import functools
 import os
 
 from chalice import Chalice, CognitoUserPoolAuthorizer, Response
-
 from chalicelib.web import web
+
 from shared import logs, wiring
 from shared.domain.errors import answered_as
-from shared.domain.parsing import parse_json_body
+from shared.domain.parsing import parse_json_body, require_json_content_type
 from shared.domain.rides import RideService
 
 app = Chalice(app_name='wild-rydes')
 logs.log_every_invocation(app)
 json_errors = answered_as(lambda body, status: Response(body=body, status_code=status))
 app.register_blueprint(web)
-# The riders' user pool (project.model.RIDERS_AUTHORIZER). `chalice deploy`
-# sets RIDERS_USER_POOL_ARN; the package's merge template sets the pool's ARN.
+
+# The pool's ARN is known only once the stack made it: `chalice deploy`
+# passes it in for the rides deploy; the packaged template's merge template
+# binds the authorizer to the pool itself.
+# Its name is the project model's RIDERS_AUTHORIZER (`project` is not in the
+# deployment package; tests/rides checks the two agree).
 riders = CognitoUserPoolAuthorizer(
-    'Riders', provider_arns=[os.environ['RIDERS_USER_POOL_ARN']]
-    if os.environ.get('RIDERS_USER_POOL_ARN') else [])
+    'Riders',
+    provider_arns=[os.environ['RIDERS_USER_POOL_ARN']] if os.environ.get(
+        'RIDERS_USER_POOL_ARN') else [])
+
+# API Gateway's own answer when a Cognito authorizer refuses a request.
+UNAUTHORIZED = Response(body={'message': 'Unauthorized'}, status_code=401)
 
 
 @functools.lru_cache(maxsize=None)
@@ -34,20 +45,59 @@ def rides() -> RideService:
     return wiring.ride_service_from_environment()
 
 
-@app.route('/ride', methods=['POST'], cors=True, authorizer=riders)
+@functools.lru_cache(maxsize=None)
+def page_config() -> dict:
+    """The page's sign-in settings, read once per sandbox."""
+    return wiring.page_config_from_environment()
+
+
+@app.route('/config', methods=['GET'])
+@json_errors
+def config():
+    return page_config()
+
+
+@app.route('/ride', methods=['POST'], authorizer=riders)
 @json_errors
 def request_ride():
+    rider = _rider()
+    if rider is None:
+        return UNAUTHORIZED
+    require_json_content_type(app.current_request.headers.get('content-type'))
     body = parse_json_body(app.current_request.raw_body)
-    return Response(body=rides().request_ride(body), status_code=201)
+    return Response(body=rides().request_ride(body, rider), status_code=201)
 
 
-@app.route('/ride/{ride_id}/complete', methods=['POST'], cors=True, authorizer=riders)
+@app.route('/ride/{ride_id}', methods=['GET'], authorizer=riders)
+@json_errors
+def get_ride(ride_id):
+    rider = _rider()
+    if rider is None:
+        return UNAUTHORIZED
+    return rides().ride(ride_id, rider)
+
+
+@app.route('/ride/{ride_id}/complete', methods=['POST'], authorizer=riders)
 @json_errors
 def complete_ride(ride_id):
-    return rides().complete_ride(ride_id)
+    rider = _rider()
+    if rider is None:
+        return UNAUTHORIZED
+    require_json_content_type(app.current_request.headers.get('content-type'))
+    return rides().complete_ride(ride_id, rider)
 
 
 @app.lambda_function(name='RequestRideInvoke')
 def request_ride_invoke(event, context):
-    """Direct invoke: the payload is the body of `POST /ride`."""
-    return rides().request_ride(event)
+    """Direct invoke: the payload is the body of `POST /ride` plus the
+    `RiderId` (the caller is trusted through IAM to name the rider)."""
+    rider = event.get('RiderId') if isinstance(event, dict) else None
+    return rides().request_ride(event, rider)
+
+
+def _rider():
+    """The signed-in rider: the ID token's `sub`, where API Gateway puts
+    the claims. None if absent, which API Gateway never lets through."""
+    context = app.current_request.context or {}
+    claims = (context.get('authorizer') or {}).get('claims') or {}
+    return claims.get('sub') or None

@@ -12,7 +12,7 @@ from shared import budget
 from shared.adapters import aws_clients
 from shared.adapters.dynamodb_fleet_store import DynamoDbFleetStore
 from shared.adapters.sns_publisher import RidePublisher
-from shared.domain.errors import WildRydesError
+from shared.domain.errors import InternalError
 from shared.domain.fleet import DEFAULT_LEASE_SECONDS, Fleet
 from shared.domain.fleet_client import FleetClient, FleetTransport
 from shared.domain.rides import RideService
@@ -23,11 +23,10 @@ if TYPE_CHECKING:
 Environment = Mapping[str, str]
 
 
-class ConfigurationError(WildRydesError):
-    """A deploy left out a setting; the message names it."""
-
-    status_code = 500
-    code = 'ConfigurationError'
+class ConfigurationError(InternalError):
+    """A deploy left out a setting. The message names it for the log; a
+    client sees only a generic 500 (setting names tell an attacker about
+    the deployment)."""
 
 
 def fleet_from_environment(env: Environment | None = None) -> Fleet:
@@ -67,12 +66,44 @@ def fleet_function_arn(env: Environment) -> str:
     if arn:
         return arn
     parameter = _required(env, 'REQUEST_UNICORN_ARN_PARAMETER')
+    try:
+        return _ssm_value(parameter)
+    except ConfigurationError as missing:
+        raise ConfigurationError(f'{missing.message}; deploy the ride fleet first') from None
+
+
+def page_config_from_environment(env: Environment | None = None) -> dict[str, str]:
+    """What the page needs to sign riders in (`GET /config`): the region,
+    the user pool and app client ids (from the environment, else from the
+    SSM parameters the rides stack publishes them in) and the Cognito
+    endpoint to call (the regional one on AWS, the local one locally)."""
+    env = os.environ if env is None else env
+    region = env.get('AWS_REGION') or env.get('AWS_DEFAULT_REGION') or 'us-east-1'
+    return {
+        'Region': region,
+        'UserPoolId': _setting(env, 'USER_POOL_ID', 'USER_POOL_ID_PARAMETER'),
+        'UserPoolClientId': _setting(env, 'USER_POOL_CLIENT_ID',
+                                     'USER_POOL_CLIENT_ID_PARAMETER'),
+        'CognitoEndpoint': (env.get('COGNITO_ENDPOINT_URL')
+                            or f'https://cognito-idp.{region}.amazonaws.com/'),
+    }
+
+
+def _setting(env: Environment, name: str, parameter_name: str) -> str:
+    """`name` from the environment when the deploy resolved it, else the
+    value of the SSM parameter named in `parameter_name`."""
+    value = env.get(name)
+    if value:
+        return value
+    return _ssm_value(_required(env, parameter_name))
+
+
+def _ssm_value(parameter: str) -> str:
     ssm = aws_clients.ssm_client()
     try:
         return str(ssm.get_parameter(Name=parameter)['Parameter']['Value'])
     except ssm.exceptions.ParameterNotFound:
-        raise ConfigurationError(f'SSM parameter {parameter} does not exist; '
-                                 'deploy the ride fleet first') from None
+        raise ConfigurationError(f'SSM parameter {parameter} does not exist') from None
 
 
 def _signer() -> 'SigV4Signer | None':

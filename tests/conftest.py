@@ -91,8 +91,10 @@ def fleet_lambda(fleet_client, monkeypatch):
 def rides_module():
     module = rides_app()
     module.rides.cache_clear()
+    module.page_config.cache_clear()
     yield module
     module.rides.cache_clear()
+    module.page_config.cache_clear()
 
 
 @pytest.fixture

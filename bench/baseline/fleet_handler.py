@@ -1,6 +1,6 @@
-"""The fleet's dispatch as a bare Lambda handler: the same four DynamoDB
-calls as `shared.domain.fleet` (ride record, fleet size, one slot, one
-transaction), nothing else. `lambda_handler` takes a direct-invoke payload,
+"""The fleet's dispatch as a bare Lambda handler: the same three DynamoDB
+calls as `shared.domain.fleet` (fleet size, one slot, one transaction that
+claims the unicorn and locks the rider), nothing else. `lambda_handler` takes a direct-invoke payload,
 `api_handler` an API Gateway proxy event."""
 import json
 import os
@@ -15,20 +15,16 @@ LEASE = 300
 
 
 def lambda_handler(event, context):
-    return dispatch(event['RideId'])
+    return dispatch(event['RideId'], event['RiderId'])
 
 
 def api_handler(event, context):
-    ride_id = (event.get('queryStringParameters') or {})['RideId']
+    query = event.get('queryStringParameters') or {}
     return {'statusCode': 200, 'headers': {'Content-Type': 'application/json'},
-            'body': json.dumps(dispatch(ride_id))}
+            'body': json.dumps(dispatch(query['RideId'], query['RiderId']))}
 
 
-def dispatch(ride_id):
-    ride = dynamodb.get_item(TableName=TABLE, Key={'Name': {'S': 'ride#' + ride_id}},
-                             ConsistentRead=True).get('Item')
-    if ride:
-        return _plain(ride['Unicorn']['M'])
+def dispatch(ride_id, rider_id):
     meta = dynamodb.get_item(TableName=TABLE, Key={'Name': {'S': 'fleet#meta'}},
                              ConsistentRead=True)['Item']
     slot = random.randrange(int(meta['Size']['N']))
@@ -45,10 +41,14 @@ def dispatch(ride_id):
                                                   ':r': {'S': ride_id},
                                                   ':n': {'N': str(now)}}}},
         {'Put': {'TableName': TABLE,
-                 'Item': {'Name': {'S': 'ride#' + ride_id}, 'Unicorn': {'M': catalog},
-                          'BusyUntil': {'N': str(now + LEASE)}},
-                 'ConditionExpression': 'attribute_not_exists(#k)',
-                 'ExpressionAttributeNames': {'#k': 'Name'}}},
+                 'Item': {'Name': {'S': 'rider#' + rider_id}, 'RideId': {'S': ride_id},
+                          'Unicorn': {'M': catalog}, 'BusyUntil': {'N': str(now + LEASE)},
+                          'Completed': {'BOOL': False}},
+                 'ConditionExpression': 'attribute_not_exists(#k) OR '
+                                        '((BusyUntil < :n OR Completed = :y) AND RideId <> :r)',
+                 'ExpressionAttributeNames': {'#k': 'Name'},
+                 'ExpressionAttributeValues': {':n': {'N': str(now)}, ':y': {'BOOL': True},
+                                               ':r': {'S': ride_id}}}},
     ])
     return _plain(catalog)
 

@@ -16,14 +16,16 @@ TOPIC_ARN = os.environ.get('RIDES_SNS_TOPIC_ARN', '')
 
 def lambda_handler(event, context):
     body = json.loads(event['body'])
+    rider_id = event['requestContext']['authorizer']['claims']['sub']
     ride_id = str(uuid.uuid4())
+    request_time = datetime.now(timezone.utc).isoformat(timespec='milliseconds')
     answer = lambda_client.invoke(
         FunctionName=FLEET_ARN, InvocationType='RequestResponse',
-        Payload=json.dumps({'RideId': ride_id,
+        Payload=json.dumps({'RideId': ride_id, 'RiderId': rider_id, 'RequestTime': request_time,
                             'PickupLocation': body['PickupLocation']}).encode())
     unicorn = json.loads(answer['Payload'].read())
-    ride = {'RideId': ride_id, 'Unicorn': unicorn, 'UnicornName': unicorn['Name'],
-            'RequestTime': datetime.now(timezone.utc).isoformat(timespec='milliseconds'),
+    ride = {'RideId': ride_id, 'RiderId': rider_id, 'Unicorn': unicorn,
+            'UnicornName': unicorn['Name'], 'RequestTime': request_time,
             'PickupLocation': body['PickupLocation']}
     sns.publish(TopicArn=TOPIC_ARN, Message=json.dumps(ride))
     return {'statusCode': 201, 'headers': {'Content-Type': 'application/json'},

@@ -8,6 +8,7 @@ cancelled transaction becomes a `ClaimConflict`, and a missing table
 becomes `NoUnicornAvailable`.
 """
 import contextlib
+import json
 from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
@@ -18,7 +19,10 @@ from botocore.exceptions import ClientError
 from shared.adapters import fleet_schema as schema
 from shared.adapters.json_encoding import jsonable
 from shared.domain.errors import NoUnicornAvailable
-from shared.domain.fleet_store import INTERNAL_ATTRIBUTES, Claim, ClaimConflict, Unicorn
+from shared.domain.fleet_store import INTERNAL_ATTRIBUTES, Claim, ClaimConflict, RideOrder, Unicorn
+
+# Why a transaction item can fail and another try may still succeed.
+_LOST_RACE = {'ConditionalCheckFailed', 'TransactionConflict'}
 
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
@@ -66,8 +70,11 @@ class DynamoDbFleetStore:
     # -- reads -------------------------------------------------------------
 
     def fleet_size(self) -> int:
-        """Number of slots; 0 when the fleet was never loaded."""
-        item = self._get(schema.FLEET_RECORD_KEY)
+        """Number of slots; 0 when the fleet was never loaded. An eventually
+        consistent read (half the price): the size changes only when the
+        catalog is reloaded, and a pick from a stale size lands on an empty
+        or busy slot at worst, which the fleet treats as a miss."""
+        item = self._get(schema.FLEET_RECORD_KEY, consistent=False)
         return int(item['Size']) if item else 0
 
     def unicorn_at(self, slot: int) -> Unicorn | None:
@@ -102,26 +109,44 @@ class DynamoDbFleetStore:
     def unicorn(self, name: str) -> Unicorn | None:
         return self._get(name)
 
-    def claim_for(self, ride_id: str) -> Claim | None:
-        """The ride's claim, or None when no such ride was dispatched."""
-        item = self._get(schema.ride_key(ride_id))
+    def ride_of(self, rider_id: str) -> Claim | None:
+        """The rider's latest ride, or None when the rider has none on record."""
+        item = self._get(schema.rider_key(rider_id))
         if item is None:
             return None
         return Claim(
-            ride_id=ride_id,
+            ride_id=item['RideId'],
             unicorn=item['Unicorn'],
             busy_until=int(item['BusyUntil']),
             completed=bool(item.get('Completed', False)),
+            rider_id=rider_id,
+            pickup=json.loads(item['PickupLocation']) if 'PickupLocation' in item else None,
+            request_time=item.get('RequestTime'),
         )
 
     # -- writes ------------------------------------------------------------
 
-    def claim(self, unicorn: Unicorn, ride_id: str, now: int, busy_until: int,
+    def claim(self, unicorn: Unicorn, order: RideOrder, now: int, busy_until: int,
               expires_at: int) -> None:
-        """Hold `unicorn` for `ride_id` in one transaction: the unicorn must
-        be free and the ride must not hold another one. Raises
-        ClaimConflict when either condition fails."""
+        """Hold `unicorn` for the order's ride in one transaction of two
+        items: the unicorn must be free, and the rider's record (the rider's
+        lock and the ride record in one item) must hold no active ride and
+        not this ride already. Raises ClaimConflict when either fails."""
         name = unicorn[self._key]
+        ride = {
+            self._key: schema.rider_key(order.rider_id),
+            'RideId': order.ride_id,
+            'Unicorn': unicorn,
+            'BusyUntil': busy_until,
+            'Completed': False,
+            schema.TTL_ATTRIBUTE: expires_at,
+        }
+        if order.pickup is not None:
+            # As JSON text: any float a rider sends comes back exactly, even
+            # ones DynamoDB's numbers cannot hold (5e-324 underflows them).
+            ride['PickupLocation'] = json.dumps(order.pickup)
+        if order.request_time is not None:
+            ride['RequestTime'] = order.request_time
         try:
             with _table_must_exist():
                 self._db.transact_write_items(TransactItems=[
@@ -131,53 +156,53 @@ class DynamoDbFleetStore:
                         'UpdateExpression': 'SET BusyUntil = :until, RideId = :ride',
                         'ConditionExpression': 'BusyUntil < :now',
                         'ExpressionAttributeValues': to_item(
-                            {':until': busy_until, ':ride': ride_id, ':now': now}),
+                            {':until': busy_until, ':ride': order.ride_id, ':now': now}),
                     }},
                     {'Put': {
                         'TableName': self._table,
-                        'Item': to_item({
-                            self._key: schema.ride_key(ride_id),
-                            'Unicorn': unicorn,
-                            'BusyUntil': busy_until,
-                            schema.TTL_ATTRIBUTE: expires_at,
-                        }),
-                        'ConditionExpression': 'attribute_not_exists(#key)',
+                        'Item': to_item(ride),
+                        'ConditionExpression': 'attribute_not_exists(#key) OR '
+                                               '((BusyUntil < :now OR Completed = :yes) '
+                                               'AND RideId <> :ride)',
                         'ExpressionAttributeNames': {'#key': self._key},
+                        'ExpressionAttributeValues': to_item(
+                            {':now': now, ':yes': True, ':ride': order.ride_id}),
                     }},
                 ])
         except self._db.exceptions.TransactionCanceledException as error:
             reasons = [reason.get('Code') for reason in
                        error.response.get('CancellationReasons', [])]
-            failed = [code == 'ConditionalCheckFailed' for code in reasons]
+            failed = [code in _LOST_RACE for code in reasons]
             failed += [False] * (2 - len(failed))
             if not any(failed):
                 raise
-            raise ClaimConflict(unicorn_taken=failed[0], ride_exists=failed[1]) from None
+            raise ClaimConflict(unicorn_taken=failed[0], rider_busy=failed[1]) from None
 
     def release(self, claim: Claim) -> None:
-        """Free the ride's unicorn (if the ride still holds it) and mark the
-        ride completed, in one transaction."""
-        name = claim.unicorn[self._key]
-        complete_ride = {'Update': {
-            'TableName': self._table,
-            'Key': to_item({self._key: schema.ride_key(claim.ride_id)}),
-            'UpdateExpression': 'SET Completed = :yes',
-            'ExpressionAttributeValues': {':yes': {'BOOL': True}},
-        }}
-        free_unicorn = {'Update': {
-            'TableName': self._table,
-            'Key': to_item({self._key: name}),
-            'UpdateExpression': 'SET BusyUntil = :zero REMOVE RideId',
-            'ConditionExpression': 'RideId = :ride',
-            'ExpressionAttributeValues': to_item({':zero': 0, ':ride': claim.ride_id}),
-        }}
+        """Mark the ride completed, then free its unicorn: two single-item
+        conditional writes, cheaper than a transaction. Each holds on its
+        own (the ride must still be the rider's latest; the unicorn must
+        still be on this ride), and a crash between them leaves only a
+        unicorn that its lease or a repeated release frees."""
+        with _table_must_exist():
+            self._update_if_still(
+                Key=to_item({self._key: schema.rider_key(claim.rider_id)}),
+                UpdateExpression='SET Completed = :yes',
+                ExpressionAttributeValues=to_item({':yes': True, ':ride': claim.ride_id}))
+            # Not this ride's unicorn any more if the lease ran out and it
+            # went on another ride; then the condition leaves it alone.
+            self._update_if_still(
+                Key=to_item({self._key: claim.unicorn[self._key]}),
+                UpdateExpression='SET BusyUntil = :zero REMOVE RideId',
+                ExpressionAttributeValues=to_item({':zero': 0, ':ride': claim.ride_id}))
+
+    def _update_if_still(self, **update: Any) -> None:
+        """UpdateItem only while the item is still on the ride `:ride`."""
         try:
-            with _table_must_exist():
-                self._db.transact_write_items(TransactItems=[free_unicorn, complete_ride])
-        except self._db.exceptions.TransactionCanceledException:
-            # The lease ran out and the unicorn went on another ride: it is
-            # not ours to free. The ride still ends.
-            self._db.update_item(**complete_ride['Update'])
+            self._db.update_item(TableName=self._table, ConditionExpression='RideId = :ride',
+                                 **update)
+        except self._db.exceptions.ConditionalCheckFailedException:
+            pass  # it has moved on to another ride: nothing of ours to change
 
     def put_unicorn(self, unicorn: Unicorn, slot: int) -> None:
         """Write a unicorn's catalog attributes into `slot`, keeping its
@@ -218,9 +243,9 @@ class DynamoDbFleetStore:
     def delete_unicorn(self, name: str) -> None:
         self._db.delete_item(TableName=self._table, Key=to_item({self._key: name}))
 
-    def _get(self, key: str) -> dict[str, Any] | None:
+    def _get(self, key: str, consistent: bool = True) -> dict[str, Any] | None:
         with _table_must_exist():
             item = self._db.get_item(
                 TableName=self._table, Key=to_item({self._key: key}),
-                ConsistentRead=True).get('Item')
+                ConsistentRead=consistent).get('Item')
         return from_item(item) if item else None

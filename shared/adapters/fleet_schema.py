@@ -9,8 +9,12 @@ One table holds three kinds of item, told apart by their key:
   the partition of the availability index) and `BusyUntil` (epoch seconds;
   the unicorn is free when that moment has passed);
 - the fleet record (`fleet#meta`): `Size`, the number of slots;
-- a ride record (`ride#<RideId>`): which unicorn a ride holds, for
-  idempotent dispatch and release; DynamoDB's TTL deletes it later.
+- a rider record (`rider#<RiderId>`): the rider's latest ride (RideId,
+  Unicorn, BusyUntil, Completed, PickupLocation, RequestTime). One item is
+  both the ride record (idempotent dispatch, release, reading a ride) and
+  the rider's lock (one active ride per rider, checked in the claim's
+  transaction); DynamoDB's TTL deletes it a day after the lease. Older
+  rides are not kept here: the ride history is the ride record service's.
 """
 
 from typing import Any
@@ -20,12 +24,12 @@ SLOT_INDEX = 'BySlot'
 AVAILABILITY_INDEX = 'ByAvailability'
 FLEET_PARTITION = 'unicorns'
 FLEET_RECORD_KEY = 'fleet#meta'
-RIDE_KEY_PREFIX = 'ride#'
+RIDER_KEY_PREFIX = 'rider#'
 TTL_ATTRIBUTE = 'ExpiresAt'
 
 
-def ride_key(ride_id: str) -> str:
-    return RIDE_KEY_PREFIX + ride_id
+def rider_key(rider_id: str) -> str:
+    return RIDER_KEY_PREFIX + rider_id
 
 
 def table_definition(table_name: str, hash_key: str = HASH_KEY) -> dict[str, Any]:

@@ -2,24 +2,25 @@
 out without AWS.
 
 It keeps the DynamoDB store's promises, checked by the same behavioural
-tests: a claim holds the unicorn only if its lease ran out and the ride
-holds nothing yet, both checked and written under one lock (DynamoDB's
-transaction); a release frees the unicorn only while the ride still holds
-it; a reload keeps every lease. Values go in and come out as copies, as
+tests: a claim holds the unicorn only if its lease ran out and the rider
+holds no other unicorn and not this ride yet, all checked and written under
+one lock (DynamoDB's transaction); a rider keeps only the latest ride; a
+release frees the unicorn only while the ride still holds it; a reload
+keeps every lease. Values go in and come out as copies, as
 they would through a database.
 """
 import copy
+import dataclasses
 import threading
-from typing import Any
 
-from shared.domain.fleet_store import INTERNAL_ATTRIBUTES, Claim, ClaimConflict, Unicorn
+from shared.domain.fleet_store import INTERNAL_ATTRIBUTES, Claim, ClaimConflict, RideOrder, Unicorn
 
 
 class InMemoryFleetStore:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._unicorns: dict[str, Unicorn] = {}
-        self._rides: dict[str, dict[str, Any]] = {}
+        self._riders: dict[str, Claim] = {}
         self._size = 0
 
     # -- reads -------------------------------------------------------------
@@ -44,38 +45,39 @@ class InMemoryFleetStore:
             unicorn = self._unicorns.get(name)
             return copy.deepcopy(unicorn) if unicorn is not None else None
 
-    def claim_for(self, ride_id: str) -> Claim | None:
+    def ride_of(self, rider_id: str) -> Claim | None:
         with self._lock:
-            ride = self._rides.get(ride_id)
-            if ride is None:
-                return None
-            return Claim(ride_id=ride_id, unicorn=copy.deepcopy(ride['Unicorn']),
-                         busy_until=ride['BusyUntil'], completed=ride['Completed'])
+            claim = self._riders.get(rider_id)
+            return copy.deepcopy(claim)
 
     # -- writes ------------------------------------------------------------
 
-    def claim(self, unicorn: Unicorn, ride_id: str, now: int, busy_until: int,
+    def claim(self, unicorn: Unicorn, order: RideOrder, now: int, busy_until: int,
               expires_at: int) -> None:
         with self._lock:
             held = self._unicorns.get(unicorn['Name'])
             unicorn_taken = held is None or not held['BusyUntil'] < now
-            ride_exists = ride_id in self._rides
-            if unicorn_taken or ride_exists:
-                raise ClaimConflict(unicorn_taken=unicorn_taken, ride_exists=ride_exists)
+            latest = self._riders.get(order.rider_id)
+            rider_busy = latest is not None and (
+                latest.active(now) or latest.ride_id == order.ride_id)
+            if unicorn_taken or rider_busy:
+                raise ClaimConflict(unicorn_taken=unicorn_taken, rider_busy=rider_busy)
             assert held is not None
-            held.update(BusyUntil=busy_until, RideId=ride_id)
-            self._rides[ride_id] = {'Unicorn': copy.deepcopy(unicorn), 'BusyUntil': busy_until,
-                                    'ExpiresAt': expires_at, 'Completed': False}
+            held.update(BusyUntil=busy_until, RideId=order.ride_id)
+            self._riders[order.rider_id] = Claim(
+                ride_id=order.ride_id, unicorn=copy.deepcopy(unicorn), busy_until=busy_until,
+                rider_id=order.rider_id, pickup=copy.deepcopy(order.pickup),
+                request_time=order.request_time)
 
     def release(self, claim: Claim) -> None:
         with self._lock:
+            latest = self._riders.get(claim.rider_id)
+            if latest is not None and latest.ride_id == claim.ride_id:
+                self._riders[claim.rider_id] = dataclasses.replace(latest, completed=True)
             unicorn = self._unicorns.get(claim.unicorn['Name'])
             if unicorn is not None and unicorn.get('RideId') == claim.ride_id:
                 unicorn['BusyUntil'] = 0
                 del unicorn['RideId']
-            self._rides.setdefault(claim.ride_id, {
-                'Unicorn': copy.deepcopy(claim.unicorn), 'BusyUntil': claim.busy_until,
-                'ExpiresAt': None})['Completed'] = True
 
     def put_unicorn(self, unicorn: Unicorn, slot: int) -> None:
         catalog = {key: copy.deepcopy(value) for key, value in unicorn.items()

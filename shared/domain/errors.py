@@ -2,10 +2,13 @@
 entrypoints map them to responses in one place and nothing matches on
 message text."""
 import functools
+import logging
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 Response = TypeVar('Response')
+
+log = logging.getLogger(__name__)
 
 
 class WildRydesError(Exception):
@@ -35,9 +38,36 @@ class PayloadTooLarge(WildRydesError):
     code = 'RequestTooLarge'
 
 
+class UnsupportedMediaType(WildRydesError):
+    """A POST whose body is not declared as JSON. Checked explicitly:
+    Chalice reads a body without a Content-Type as JSON, which would let a
+    cross-origin `no-cors` form post create rides."""
+
+    status_code = 415
+    code = 'UnsupportedMediaType'
+
+
 class RideNotFound(WildRydesError):
+    """No such ride, or not the caller's: the two answer alike, so a
+    ride's existence does not leak to other riders."""
+
     status_code = 404
     code = 'NotFoundError'
+
+
+class RideInProgress(WildRydesError):
+    """The rider already holds a unicorn; the body names that ride."""
+
+    status_code = 409
+    code = 'RideInProgress'
+
+    def __init__(self, ride_id: str) -> None:
+        super().__init__('you already have a ride in progress; complete it '
+                         'before requesting another')
+        self.ride_id = ride_id
+
+    def to_body(self) -> dict[str, str]:
+        return {**super().to_body(), 'RideId': self.ride_id}
 
 
 class NoUnicornAvailable(WildRydesError):
@@ -68,6 +98,18 @@ class FleetError(WildRydesError):
     code = 'FleetError'
 
 
+class InternalError(WildRydesError):
+    """A fault of ours (such as a missing setting). The client sees only
+    a generic 500; the details go to the log, never to the client."""
+
+    status_code = 500
+    code = 'InternalServerError'
+    public_message = 'An internal server error occurred.'
+
+    def to_body(self) -> dict[str, str]:
+        return {'Code': self.code, 'Message': self.public_message}
+
+
 class FleetTimeout(WildRydesError):
     """The fleet did not answer in time."""
 
@@ -94,7 +136,7 @@ def from_fleet(error_type: object, message: str) -> WildRydesError:
     """Rebuild the error the fleet reported; anything unknown is a FleetError."""
     cls = _PASSED_THROUGH.get(error_type) if isinstance(error_type, str) else None
     if cls is None:
-        return FleetError(f'the fleet failed: {error_type}')
+        return FleetError('the fleet failed')  # its errorType stays in our log
     return cls(message)
 
 
@@ -109,6 +151,9 @@ def answered_as(respond: Callable[[dict[str, str], int], Response],
             try:
                 return view(*args, **kwargs)
             except WildRydesError as error:
+                if isinstance(error, InternalError):
+                    log.error('internal error', extra={'error_type': type(error).__name__,
+                                                       'error_message': error.message})
                 return respond(error.to_body(), error.status_code)
         return answer
     return decorator

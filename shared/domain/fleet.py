@@ -7,16 +7,19 @@ unicorn is thrown away and drawn again (rejection sampling keeps the choice
 uniform over the free ones); after a few misses the fleet is nearly full and
 the short list of free unicorns is read from the availability index instead.
 A dispatch is one conditional claim, so two rides can never get the same
-unicorn, and a repeated dispatch for a ride returns what it already has.
+unicorn, one rider can never hold two, and a repeated dispatch for a ride
+returns what it already has. Rides belong to riders: a ride that is not the
+caller's is answered exactly as one that does not exist.
 """
+import dataclasses
 import logging
 import random
 import time
 from collections.abc import Callable
 from typing import Any
 
-from shared.domain.errors import NoUnicornAvailable, RideNotFound
-from shared.domain.fleet_store import INTERNAL_ATTRIBUTES, ClaimConflict, FleetStore, Unicorn
+from shared.domain.errors import NoUnicornAvailable, RideInProgress, RideNotFound
+from shared.domain.fleet_store import INTERNAL_ATTRIBUTES, Claim, ClaimConflict, FleetStore, RideOrder, Unicorn
 from shared.domain.parsing import UnicornRequest
 
 log = logging.getLogger(__name__)
@@ -31,6 +34,15 @@ def public_view(unicorn: Unicorn) -> Unicorn:
     """The unicorn as clients see it: catalog attributes only."""
     return {key: value for key, value in unicorn.items()
             if key not in INTERNAL_ATTRIBUTES}
+
+
+def ride_view(claim: Claim, now: int) -> dict[str, Any]:
+    """The ride as its rider sees it, with its status: `active` while it
+    holds its unicorn, `completed` once ended, `expired` once the lease ran out."""
+    status = 'completed' if claim.completed else 'active' if claim.active(now) else 'expired'
+    return {'RideId': claim.ride_id, 'RiderId': claim.rider_id,
+            'Unicorn': public_view(claim.unicorn), 'RequestTime': claim.request_time,
+            'PickupLocation': claim.pickup, 'Status': status}
 
 
 class Fleet:
@@ -48,12 +60,16 @@ class Fleet:
 
     def handle(self, request: UnicornRequest) -> dict[str, Any]:
         """Serve a parsed `UnicornRequest`."""
-        if request.action == 'Release':
-            assert request.ride_id is not None  # parsing requires it
-            return self.release(request.ride_id)
         if request.ride_id is None:
             return self.show_available()
-        return self.dispatch(request.ride_id)
+        assert request.rider_id is not None  # parsing requires it with a RideId
+        if request.action == 'Release':
+            return self.release(request.ride_id, request.rider_id)
+        if request.action == 'GetRide':
+            return self.ride(request.ride_id, request.rider_id)
+        pickup = request.pickup.to_dict() if request.pickup else None
+        return self.dispatch(RideOrder(request.ride_id, request.rider_id, pickup,
+                                       request.request_time))
 
     def show_available(self) -> Unicorn:
         """One free unicorn, held for nobody (the workshop's original handler)."""
@@ -62,47 +78,67 @@ class Fleet:
             raise _all_busy()
         return public_view(unicorn)
 
-    def dispatch(self, ride_id: str) -> Unicorn:
-        """Hold a free unicorn for `ride_id`; the same one if already held."""
-        existing = self._store.claim_for(ride_id)
-        if existing is not None:
-            log.info('ride already has a unicorn', extra={'unicorn': existing.unicorn['Name']})
-            return public_view(existing.unicorn)
+    def dispatch(self, order: RideOrder) -> Unicorn:
+        """Hold a free unicorn for the order's ride; the same one if the ride
+        already holds it. RideInProgress if the rider holds another one.
+
+        No read comes first: the claim's own condition finds a rider who is
+        busy (or a repeated ride), and only then is the rider's ride read."""
         for _ in range(CLAIM_ATTEMPTS):
             now = self._now()
             unicorn = self._pick_free(now)
             if unicorn is None:
+                held = self._already_held(order, now)
+                if held is not None:
+                    return held
                 raise _all_busy()
             try:
-                self._store.claim(unicorn, ride_id, now=now,
-                                  busy_until=now + self._lease,
+                self._store.claim(unicorn, order, now=now, busy_until=now + self._lease,
                                   expires_at=now + self._lease + RIDE_RECORD_KEPT_SECONDS)
             except ClaimConflict as conflict:
-                if conflict.ride_exists:  # a concurrent retry of this ride won
-                    return self._held_by(ride_id)
-                continue  # another ride took this unicorn first: draw again
+                if conflict.rider_busy:
+                    held = self._already_held(order, now)
+                    if held is not None:  # a concurrent retry of this ride won
+                        return held
+                continue  # another ride took this unicorn first, or the rider
+                # was freed in between: draw again
             log.info('unicorn dispatched', extra={'unicorn': unicorn['Name'],
                                                   'busy_until': now + self._lease})
             return public_view(unicorn)
         raise NoUnicornAvailable('every unicorn we picked was taken by another '
                                  'ride at the same moment; try again')
 
-    def release(self, ride_id: str) -> dict[str, Any]:
-        """End a ride early: its unicorn is free again at once."""
-        claim = self._store.claim_for(ride_id)
-        if claim is None:
-            raise RideNotFound(f'no ride with RideId {ride_id}')
-        if not claim.completed:
-            self._store.release(claim)
+    def release(self, ride_id: str, rider_id: str) -> dict[str, Any]:
+        """End the rider's ride: its unicorn is free again at once. Repeating
+        it answers the same completed ride."""
+        claim = self._rider_ride(ride_id, rider_id)
+        self._store.release(claim)
         log.info('ride completed, unicorn released', extra={'unicorn': claim.unicorn['Name']})
-        return {'RideId': ride_id, 'Completed': True,
-                'Unicorn': public_view(claim.unicorn)}
+        completed = dataclasses.replace(claim, completed=True)
+        return {**ride_view(completed, self._now()), 'Completed': True}
 
-    def _held_by(self, ride_id: str) -> Unicorn:
-        claim = self._store.claim_for(ride_id)
-        if claim is None:  # the store said the ride exists; it cannot vanish
+    def ride(self, ride_id: str, rider_id: str) -> dict[str, Any]:
+        """The rider's ride with its unicorn and status."""
+        return ride_view(self._rider_ride(ride_id, rider_id), self._now())
+
+    def _rider_ride(self, ride_id: str, rider_id: str) -> Claim:
+        claim = self._store.ride_of(rider_id)
+        if claim is None or claim.ride_id != ride_id:
             raise RideNotFound(f'no ride with RideId {ride_id}')
-        return public_view(claim.unicorn)
+        return claim
+
+    def _already_held(self, order: RideOrder, now: int) -> Unicorn | None:
+        """The unicorn this very ride holds, if it was dispatched before;
+        RideInProgress if the rider holds another; None if the rider is free."""
+        claim = self._store.ride_of(order.rider_id)
+        if claim is None:
+            return None
+        if claim.ride_id == order.ride_id:
+            log.info('ride already has a unicorn', extra={'unicorn': claim.unicorn['Name']})
+            return public_view(claim.unicorn)
+        if claim.active(now):
+            raise RideInProgress(claim.ride_id)
+        return None
 
     def _pick_free(self, now: int) -> Unicorn | None:
         size = self._store.fleet_size()

@@ -10,8 +10,8 @@ import time
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from shared.domain.errors import FleetError
-from shared.domain.parsing import PickupLocation
+from shared.domain.errors import FleetError, InvalidRequest, RideInProgress
+from shared.domain.parsing import PickupLocation, parse_ride_id
 from shared.domain.retry import RetryPolicy, call_with_retries
 
 
@@ -19,8 +19,11 @@ class FleetTransport(Protocol):
     def dispatch(self, payload: dict[str, Any]) -> Any:
         """The fleet's answer to a dispatch (any JSON value)."""
 
-    def release(self, ride_id: str) -> Any:
+    def release(self, ride_id: str, rider_id: str | None = None) -> Any:
         """The fleet's answer to a release (any JSON value)."""
+
+    def get_ride(self, ride_id: str, rider_id: str) -> Any:
+        """The fleet's answer to reading a ride (any JSON value)."""
 
 
 class FleetClient:
@@ -32,23 +35,38 @@ class FleetClient:
         self._release_retry = release_retry
         self._sleep = sleep
 
-    def request_unicorn(self, ride_id: str, pickup: PickupLocation) -> dict[str, Any]:
-        """Dispatch a unicorn to the ride. Safe to repeat: the fleet answers
-        a repeated RideId with the unicorn it already holds for it."""
-        payload = {'RideId': ride_id, 'PickupLocation': pickup.to_dict()}
+    def request_unicorn(self, ride_id: str, rider_id: str, pickup: PickupLocation,
+                        request_time: str | None = None) -> dict[str, Any]:
+        """Dispatch a unicorn to the rider's ride. Safe to repeat: the fleet
+        answers a repeated RideId with the unicorn it already holds for it."""
+        payload = {'RideId': ride_id, 'RiderId': rider_id, 'PickupLocation': pickup.to_dict(),
+                   'RequestTime': request_time}
         unicorn = call_with_retries(
             lambda: self._transport.dispatch(payload), self._retry, sleep=self._sleep)
         return checked_unicorn(unicorn)
 
-    def release_unicorn(self, ride_id: str) -> Any:
-        """End the ride: the fleet frees its unicorn."""
+    def release_unicorn(self, ride_id: str, rider_id: str) -> Any:
+        """End the rider's ride: the fleet frees its unicorn."""
         return call_with_retries(
-            lambda: self._transport.release(ride_id), self._release_retry,
+            lambda: self._transport.release(ride_id, rider_id), self._release_retry,
+            sleep=self._sleep)
+
+    def ride(self, ride_id: str, rider_id: str) -> Any:
+        """The rider's ride as the fleet keeps it."""
+        return call_with_retries(
+            lambda: self._transport.get_ride(ride_id, rider_id), self._release_retry,
             sleep=self._sleep)
 
 
 def checked_unicorn(answer: object) -> dict[str, Any]:
-    """The fleet's answer, if it is a unicorn; a FleetError if not."""
+    """The fleet's answer, if it is a unicorn; RideInProgress if the fleet
+    answered that (an expected outcome, so a result, not a function error);
+    a FleetError if anything else."""
+    if isinstance(answer, dict) and answer.get('Code') == RideInProgress.code:
+        try:
+            raise RideInProgress(parse_ride_id(answer.get('RideId')))
+        except InvalidRequest:
+            raise FleetError('the fleet answered RideInProgress without a RideId') from None
     if (not isinstance(answer, dict)
             or not isinstance(answer.get('Name'), str) or not answer['Name']
             or not isinstance(answer.get('Color'), str)):

@@ -1,10 +1,13 @@
 """What the fleet needs from its storage, and the answers storage gives back.
 
 A store holds the unicorns (catalog attributes plus `Slot`, `BusyUntil`
-and, while on a ride, `RideId`), the fleet's size, and one claim per ride.
-Its one rule is `claim`: atomically, the unicorn must be free (its lease
-ran out) and the ride must hold nothing yet. Values come back as plain
-Python (int, float, str, list, dict), whatever the storage keeps inside.
+and, while on a ride, `RideId`), the fleet's size, and one record per
+rider: the rider's latest ride, which is also the rider's lock. Its one
+rule is `claim`: atomically, the unicorn must be free (its lease ran out)
+and the rider must hold no other unicorn (no ride yet, or the latest one
+completed or its lease ran out, and not this very ride). Values come back
+as plain Python (int, float, str, list, dict), whatever the storage keeps
+inside.
 """
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -16,22 +19,41 @@ INTERNAL_ATTRIBUTES = frozenset({'Slot', 'Fleet', 'BusyUntil', 'RideId'})
 
 
 @dataclass(frozen=True)
+class RideOrder:
+    """A ride asking for a unicorn: whose it is and what the rider sees of it."""
+
+    ride_id: str
+    rider_id: str
+    pickup: dict[str, float] | None = None
+    request_time: str | None = None
+
+
+@dataclass(frozen=True)
 class Claim:
-    """What a ride holds: the unicorn and until when."""
+    """A rider's ride as stored: the unicorn it holds and until when."""
 
     ride_id: str
     unicorn: Unicorn
     busy_until: int
     completed: bool = False
+    rider_id: str = ''
+    pickup: dict[str, float] | None = None
+    request_time: str | None = None
+
+    def active(self, now: int) -> bool:
+        """Whether the ride still holds its unicorn (the same rule as a
+        unicorn's: free once `BusyUntil` is before now)."""
+        return not self.completed and not self.busy_until < now
 
 
 class ClaimConflict(Exception):
-    """The conditional write lost: `unicorn_taken` or `ride_exists` says why."""
+    """The conditional write lost: `unicorn_taken` or `rider_busy` (the
+    rider's record holds an active ride, or this very ride) says why."""
 
-    def __init__(self, unicorn_taken: bool, ride_exists: bool) -> None:
+    def __init__(self, unicorn_taken: bool, rider_busy: bool) -> None:
         super().__init__('conditional write lost')
         self.unicorn_taken = unicorn_taken
-        self.ride_exists = ride_exists
+        self.rider_busy = rider_busy
 
 
 class FleetStore(Protocol):
@@ -47,18 +69,20 @@ class FleetStore(Protocol):
     def unicorn(self, name: str) -> Unicorn | None:
         """One unicorn by name, or None."""
 
-    def claim_for(self, ride_id: str) -> Claim | None:
-        """The ride's claim, or None when no such ride was dispatched."""
+    def ride_of(self, rider_id: str) -> Claim | None:
+        """The rider's latest ride, or None when the rider has none on record."""
 
-    def claim(self, unicorn: Unicorn, ride_id: str, now: int, busy_until: int,
+    def claim(self, unicorn: Unicorn, order: RideOrder, now: int, busy_until: int,
               expires_at: int) -> None:
-        """Hold `unicorn` for `ride_id` until `busy_until`, atomically: the
-        unicorn's `BusyUntil` must be before `now` and the ride must hold
-        nothing; else ClaimConflict. The ride's record may go at `expires_at`."""
+        """Hold `unicorn` for the order's ride until `busy_until`, in one
+        atomic write: the unicorn's `BusyUntil` must be before `now`, and the
+        rider's latest ride must be completed or past its lease and not this
+        ride; else ClaimConflict. The rider's record may go at `expires_at`."""
 
     def release(self, claim: Claim) -> None:
-        """Mark the ride completed and free its unicorn, if the ride still
-        holds it (after its lease ran out it may be on another ride)."""
+        """Mark the ride completed (if it is still the rider's latest) and
+        free its unicorn (if the ride still holds it: after its lease ran
+        out it may be on another ride). Safe to repeat."""
 
     def put_unicorn(self, unicorn: Unicorn, slot: int) -> None:
         """Write a unicorn's catalog attributes into `slot`; its lease and

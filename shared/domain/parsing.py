@@ -9,10 +9,13 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from shared.domain.errors import InvalidRequest, PayloadTooLarge
+from shared.domain.errors import InvalidRequest, PayloadTooLarge, UnsupportedMediaType
 
 MAX_BODY_BYTES = 64 * 1024
-_ACTIONS = ('Dispatch', 'Release')
+MAX_RIDER_ID_LENGTH = 128
+MAX_REQUEST_TIME_LENGTH = 40
+JSON_MEDIA_TYPE = 'application/json'
+_ACTIONS = ('Dispatch', 'Release', 'GetRide')
 
 
 @dataclass(frozen=True)
@@ -31,7 +34,30 @@ class UnicornRequest:
 
     action: str
     ride_id: str | None = None
+    rider_id: str | None = None
     pickup: PickupLocation | None = None
+    request_time: str | None = None
+
+
+def require_json_content_type(content_type: str | None) -> None:
+    """Refuse a POST whose Content-Type is not application/json (parameters
+    such as `; charset=utf-8` allowed). A missing type is refused too."""
+    media_type = (content_type or '').split(';', 1)[0].strip().lower()
+    if media_type != JSON_MEDIA_TYPE:
+        raise UnsupportedMediaType(
+            f'send the request with Content-Type: {JSON_MEDIA_TYPE}')
+
+
+def parse_rider_id(value: object, field: str = 'RiderId') -> str:
+    """A rider is an opaque id (the ID token's `sub`, a UUID on Cognito):
+    a non-empty printable string of bounded length."""
+    if value is None:
+        raise InvalidRequest(f'{field} is required')
+    if (not isinstance(value, str) or not value.strip()
+            or len(value) > MAX_RIDER_ID_LENGTH or not value.isprintable()):
+        raise InvalidRequest(f'{field} must be a non-empty printable string of at most '
+                             f'{MAX_RIDER_ID_LENGTH} characters')
+    return value
 
 
 def parse_json_body(raw_body: bytes | None) -> Any:
@@ -69,21 +95,29 @@ def parse_pickup(value: object, field: str = 'PickupLocation') -> PickupLocation
 
 
 def parse_unicorn_request(payload: object) -> UnicornRequest:
-    """A RequestUnicornInvoke payload: `{}`, `{"RideId", "PickupLocation"}`
-    or `{"Action": "Release", "RideId"}`."""
+    """A RequestUnicornInvoke payload: `{}` (show one free unicorn),
+    `{"RideId", "RiderId", "PickupLocation", "RequestTime"}` (dispatch), or
+    `{"Action": "Release" | "GetRide", "RideId", "RiderId"}`. Every ride
+    belongs to a rider, so a RideId always comes with a RiderId."""
     fields = _require_object({} if payload is None else payload, 'payload')
     action = fields.get('Action', 'Dispatch')
     if action not in _ACTIONS:
         raise InvalidRequest(f'Action must be one of {", ".join(_ACTIONS)}')
-    ride_id = None
+    ride_id = rider_id = None
     if fields.get('RideId') is not None:
         ride_id = parse_ride_id(fields['RideId'])
-    elif action == 'Release':
-        raise InvalidRequest('RideId is required to release a unicorn')
+        rider_id = parse_rider_id(fields.get('RiderId'))
+    elif action != 'Dispatch':
+        raise InvalidRequest(f'RideId is required for {action}')
     pickup = None
     if fields.get('PickupLocation') is not None:
         pickup = parse_pickup(fields['PickupLocation'])
-    return UnicornRequest(action=action, ride_id=ride_id, pickup=pickup)
+    request_time = fields.get('RequestTime')
+    if request_time is not None and (not isinstance(request_time, str)
+                                     or len(request_time) > MAX_REQUEST_TIME_LENGTH):
+        raise InvalidRequest('RequestTime must be an ISO 8601 timestamp string')
+    return UnicornRequest(action=action, ride_id=ride_id, rider_id=rider_id,
+                          pickup=pickup, request_time=request_time)
 
 
 def parse_ride_id(value: object, field: str = 'RideId') -> str:

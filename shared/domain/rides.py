@@ -11,11 +11,14 @@ from typing import Any, Protocol
 from shared import logs
 from shared.domain.errors import FleetBusy, FleetError, FleetTimeout, RideNotFound, WildRydesError
 from shared.domain.fleet_client import FleetClient
-from shared.domain.parsing import parse_ride_id, parse_ride_request
+from shared.domain.parsing import parse_ride_id, parse_ride_request, parse_rider_id
 
 log = logging.getLogger(__name__)
 
 Ride = dict[str, Any]
+
+# What a rider sees of a stored ride.
+RIDE_FIELDS = ('RideId', 'RiderId', 'Unicorn', 'RequestTime', 'PickupLocation', 'Status')
 
 
 class RidePublisher(Protocol):
@@ -36,45 +39,67 @@ class RideService:
         self._new_ride_id = new_ride_id
         self._clock = clock
 
-    def request_ride(self, body: object) -> Ride:
-        """Validate, dispatch, publish; the ride as the rider sees it."""
+    def request_ride(self, body: object, rider_id: object) -> Ride:
+        """Validate, dispatch, publish; the ride as the rider sees it. The
+        rider comes from the caller's identity (the ID token's `sub`, or the
+        trusted direct-invoke payload), never from the body."""
         pickup = parse_ride_request(body)
+        rider = parse_rider_id(rider_id)
         ride_id = str(self._new_ride_id())
         logs.bind_ride(ride_id)
+        request_time = self._clock().isoformat(timespec='milliseconds')
         try:
-            unicorn = self._fleet.request_unicorn(ride_id, pickup)
+            unicorn = self._fleet.request_unicorn(ride_id, rider, pickup, request_time)
         except (FleetError, FleetTimeout, FleetBusy):
             # The fleet may have dispatched before the failure reached us (an
             # answer too late or garbled, a crash after the claim): give that
             # unicorn back too. The fleet's own "no" answers hold nothing.
-            self._give_back(ride_id)
+            self._give_back(ride_id, rider)
             raise
         ride = {
             'RideId': ride_id,
+            'RiderId': rider,
             'Unicorn': unicorn,
             'UnicornName': unicorn['Name'],
-            'RequestTime': self._clock().isoformat(timespec='milliseconds'),
+            'RequestTime': request_time,
             'PickupLocation': pickup.to_dict(),
         }
         try:
             self._publisher.publish(ride)
         except WildRydesError:
-            self._give_back(ride_id)
+            self._give_back(ride_id, rider)
             raise
         log.info('ride dispatched', extra={'unicorn': unicorn['Name']})
         return ride
 
-    def complete_ride(self, ride_id: object) -> dict[str, Any]:
-        """End a ride: its unicorn is free for the next rider."""
+    def complete_ride(self, ride_id: object, rider_id: object) -> dict[str, Any]:
+        """End the rider's ride: its unicorn is free for the next rider.
+        Completing it again answers the same ride."""
         ride_id = parse_ride_id(ride_id)
+        rider = parse_rider_id(rider_id)
         logs.bind_ride(ride_id)
-        result = self._fleet.release_unicorn(ride_id)
+        result = self._fleet.release_unicorn(ride_id, rider)
         log.info('ride completed')
-        return {'RideId': ride_id, 'Completed': True, 'Unicorn': result.get('Unicorn')}
+        return {**self._checked_ride(result, ride_id, rider), 'Completed': True}
 
-    def _give_back(self, ride_id: str) -> None:
+    def ride(self, ride_id: object, rider_id: object) -> dict[str, Any]:
+        """The rider's ride: unicorn, RequestTime, PickupLocation and Status
+        (`active`, `completed` or `expired`)."""
+        ride_id = parse_ride_id(ride_id)
+        rider = parse_rider_id(rider_id)
+        return self._checked_ride(self._fleet.ride(ride_id, rider), ride_id, rider)
+
+    @staticmethod
+    def _checked_ride(answer: object, ride_id: str, rider_id: str) -> dict[str, Any]:
+        """The fleet's ride, if it is the one asked for; a FleetError if not."""
+        if (not isinstance(answer, dict) or answer.get('RideId') != ride_id
+                or answer.get('RiderId') != rider_id):
+            raise FleetError('the fleet answered with something that is not the ride')
+        return {key: answer.get(key) for key in RIDE_FIELDS}
+
+    def _give_back(self, ride_id: str, rider_id: str) -> None:
         try:
-            self._fleet.release_unicorn(ride_id)
+            self._fleet.release_unicorn(ride_id, rider_id)
         except RideNotFound:
             pass  # the dispatch never reached the fleet: nothing was held
         except WildRydesError:

@@ -26,6 +26,7 @@ from tests.deploy.packages import role_policies
 from tests.support import aws as aws_support
 from tests.support.apps import FLEET_DIR, RIDES_DIR
 from tests.support.fake_lambda_server import FakeLambdaServer, unicorn_answer
+from tests.support.riders import as_rider
 
 FLEET, RIDES = templates.FLEET, templates.RIDES
 REGION = aws_support.REGION
@@ -149,10 +150,11 @@ def test_the_fleet_needs_exactly_what_its_packaged_policy_grants(
         assert invoke(client, 'LoadTable', {})['Removed'] == ['Retired']
         rides = [str(uuid.uuid4()) for _ in range(size)]
         for ride_id in rides:
-            invoke(client, 'RequestUnicornInvoke', {'RideId': ride_id})
+            invoke(client, 'RequestUnicornInvoke', {'RideId': ride_id, 'RiderId': ride_id})
         with pytest.raises(NoUnicornAvailable):  # every unicorn busy: the index of free ones
-            invoke(client, 'RequestUnicornInvoke', {'RideId': str(uuid.uuid4())})
-        invoke(client, 'RequestUnicornInvoke', {'Action': 'Release', 'RideId': rides[0]})
+            invoke(client, 'RequestUnicornInvoke', {'RideId': str(uuid.uuid4()), 'RiderId': 'r-1'})
+        invoke(client, 'RequestUnicornInvoke', {'Action': 'Release', 'RideId': rides[0],
+                                                'RiderId': rides[0]})
         assert client.http.get('/unicorn').status_code == 200
 
     assert calls, 'the recorder saw no AWS call'
@@ -191,7 +193,7 @@ def test_rides_needs_exactly_what_its_packaged_policy_grants(
         real_lambda_client, packaged_policies):
     with RECORDER.capture() as calls, Client(
             rides_module.app, stage_name='dev', project_dir=str(RIDES_DIR)) as client:
-        response = client.http.post('/ride', headers={'Content-Type': 'application/json'},
+        response = client.http.post('/ride', headers=as_rider(),
                                     body=json.dumps({'PickupLocation': {
                                         'Latitude': 47.6, 'Longitude': -122.3}}))
         assert response.status_code == 201, response.body

@@ -144,7 +144,7 @@ def test_the_fleet_package_loads_its_catalog_and_dispatches_on_its_own(
             builds, templates.FLEET, lambda_runtime, dict(env, AWS_ENDPOINT_URL=moto_server),
             [['load_table', custom_resource_event(cloudformation.response_url(), 'Create')],
              ['load_table', {}],
-             ['request_unicorn_invoke', {'RideId': ride_id}]], tmp_path)
+             ['request_unicorn_invoke', {'RideId': ride_id, 'RiderId': 'rider-1'}]], tmp_path)
 
     catalog = json.loads(templates.CATALOG.read_text())
     [document] = cloudformation.documents
@@ -153,8 +153,9 @@ def test_the_fleet_package_loads_its_catalog_and_dispatches_on_its_own(
     assert loaded == {'Loaded': len(catalog), 'Removed': []}
     assert dispatched['Name'] in {unicorn['Name'] for unicorn in catalog}
     item = aws_client('dynamodb', moto_server).get_item(
-        TableName=table, Key={'Name': {'S': fleet_schema.ride_key(ride_id)}})['Item']
+        TableName=table, Key={'Name': {'S': fleet_schema.rider_key('rider-1')}})['Item']
     assert item['Unicorn']['M']['Name']['S'] == dispatched['Name']
+    assert item['RideId']['S'] == ride_id
 
 
 def test_the_rides_package_takes_a_ride_through_its_api_handler_on_its_own(

@@ -136,7 +136,7 @@ def test_rides_built_for_the_http_transport_signs_with_its_own_credentials(
                RIDES_SNS_TOPIC_ARN=rides_topic.arn)
 
     ride = wiring.ride_service_from_environment(env).request_ride(
-        {'PickupLocation': {'Latitude': 47.6, 'Longitude': -122.3}})
+        {'PickupLocation': {'Latitude': 47.6, 'Longitude': -122.3}}, 'rider-1')
 
     assert ride['Unicorn']['Name'] == 'Shadowfax'
     [check] = fleet_api.checked

@@ -12,6 +12,7 @@ from shared.adapters import aws_clients
 from shared.adapters.sns_publisher import RidePublisher
 from shared.domain.fleet_client import FleetClient
 from tests.faults.lambda_endpoint import LambdaEndpoint
+from tests.support.riders import as_rider, new_rider
 
 # rides' read timeout on the fleet invoke. A test of a late fleet uses the
 # short one (quick, yet well above what the in-process fleet needs on a loaded
@@ -23,8 +24,14 @@ JSON = {'Content-Type': 'application/json'}
 SEATTLE = {'PickupLocation': {'Latitude': 47.6097, 'Longitude': -122.3331}}
 
 
-def post_ride(client, body=SEATTLE):
-    return client.http.post('/ride', headers=JSON, body=json.dumps(body))
+def post_ride(client, body=SEATTLE, rider=None):
+    """A ride for `rider`, by default a new rider each time."""
+    return client.http.post('/ride', headers=as_rider(rider or new_rider()),
+                            body=json.dumps(body))
+
+
+def complete_ride(client, ride_id, rider):
+    return client.http.post(f'/ride/{ride_id}/complete', headers=as_rider(rider))
 
 
 @pytest.fixture

@@ -9,18 +9,22 @@ import uuid
 
 import boto3
 import pytest
+from chalice.test import Client
 
 from shared import wiring
 from shared.adapters.dynamodb_fleet_store import DynamoDbFleetStore
 from shared.domain.catalog import load_fleet
 from shared.domain.errors import NoUnicornAvailable
 from shared.domain.fleet import CLAIM_ATTEMPTS, RANDOM_PICKS, Fleet
+from shared.domain.fleet_store import RideOrder
 from testkit.catalog import make_unicorns
 from testkit.dynamodb import RequestCounter
 from testkit.stats import uniformity
-from tests.faults.conftest import post_ride
+from tests.faults.conftest import complete_ride, post_ride
 from tests.support import aws as aws_support
+from tests.support.apps import RIDES_DIR
 from tests.support.aws import held_unicorns
+from tests.support.riders import new_rider
 
 
 class Clock:
@@ -36,8 +40,18 @@ def hold(fleet, count):
     held = {}
     for _ in range(count):
         ride_id = str(uuid.uuid4())
-        held[fleet.dispatch(ride_id)['Name']] = ride_id
+        held[fleet.dispatch(order(ride_id))['Name']] = ride_id
     return held
+
+
+
+def rider_of(ride_id):
+    """Each ride its own rider here."""
+    return f'rider-{ride_id}'
+
+
+def order(ride_id):
+    return RideOrder(ride_id, rider_of(ride_id))
 
 
 # -- races -----------------------------------------------------------------
@@ -87,7 +101,7 @@ def test_two_rides_that_pick_the_same_unicorn_never_share_it(fleet_table, monkey
     fleets = [Fleet(fleet_table, rng=random.Random(5)) for _ in range(2)]
     rides = [str(uuid.uuid4()) for _ in range(2)]
 
-    first, second = run_together([lambda f=f, r=r: f.dispatch(r) for f, r in zip(fleets, rides)])
+    first, second = run_together([lambda f=f, r=r: f.dispatch(order(r)) for f, r in zip(fleets, rides)])
 
     assert first['Name'] != second['Name']
     assert held_unicorns(fleet_table) == {first['Name']: rides[0], second['Name']: rides[1]}
@@ -116,7 +130,7 @@ def test_eight_concurrent_rides_on_one_slot_never_share_a_unicorn(fleet_table, m
 
     def dispatch(ride_id, seed):
         try:
-            return Fleet(fleet_table, rng=FirstPick(3, seed)).dispatch(ride_id)['Name']
+            return Fleet(fleet_table, rng=FirstPick(3, seed)).dispatch(order(ride_id))['Name']
         except NoUnicornAvailable:
             return None
 
@@ -134,7 +148,7 @@ def test_concurrent_retries_of_one_ride_get_one_unicorn(fleet_table, monkeypatch
     ride_id = str(uuid.uuid4())
 
     first, second = run_together([
-        lambda seed=seed: Fleet(fleet_table, rng=random.Random(seed)).dispatch(ride_id)
+        lambda seed=seed: Fleet(fleet_table, rng=random.Random(seed)).dispatch(order(ride_id))
         for seed in (1, 2)])
 
     assert first == second
@@ -147,8 +161,8 @@ def test_the_same_ride_id_twice_gets_the_same_unicorn_and_holds_one(fleet_table)
     fleet = Fleet(fleet_table, rng=random.Random(3))
     ride_id = str(uuid.uuid4())
 
-    first = fleet.dispatch(ride_id)
-    second = fleet.dispatch(ride_id)
+    first = fleet.dispatch(order(ride_id))
+    second = fleet.dispatch(order(ride_id))
 
     assert first == second
     assert held_unicorns(fleet_table) == {first['Name']: ride_id}
@@ -160,11 +174,11 @@ def test_completing_a_ride_over_http_frees_its_unicorn_for_the_next_rider(
     ride = post_ride(rides).json_body  # the last free unicorn
     assert post_ride(rides).status_code == 503
 
-    response = rides.http.post(f"/ride/{ride['RideId']}/complete")
+    response = complete_ride(rides, ride['RideId'], ride['RiderId'])
 
     assert response.status_code == 200
-    assert response.json_body == {'RideId': ride['RideId'], 'Completed': True,
-                                  'Unicorn': ride['Unicorn']}
+    assert {key: response.json_body[key] for key in ('RideId', 'Completed', 'Unicorn')} == {
+        'RideId': ride['RideId'], 'Completed': True, 'Unicorn': ride['Unicorn']}
     assert held_unicorns(fleet_table) == others
     again = post_ride(rides)
     assert again.status_code == 201
@@ -176,8 +190,8 @@ def test_completing_a_ride_over_http_frees_its_unicorn_for_the_next_rider(
 def test_completing_a_ride_twice_is_the_same_answer(rides, endpoint, fleet_table):
     ride = post_ride(rides).json_body
 
-    first = rides.http.post(f"/ride/{ride['RideId']}/complete")
-    second = rides.http.post(f"/ride/{ride['RideId']}/complete")
+    first = complete_ride(rides, ride['RideId'], ride['RiderId'])
+    second = complete_ride(rides, ride['RideId'], ride['RiderId'])
 
     assert first.status_code == second.status_code == 200
     assert first.json_body == second.json_body
@@ -188,7 +202,7 @@ def test_completing_an_unknown_ride_is_404_and_frees_nothing(rides, endpoint, fl
     held = hold(Fleet(fleet_table), 3)
     ride_id = str(uuid.uuid4())
 
-    response = rides.http.post(f'/ride/{ride_id}/complete')
+    response = complete_ride(rides, ride_id, new_rider())
 
     assert response.status_code == 404
     assert response.json_body == {'Code': 'NotFoundError',
@@ -204,14 +218,14 @@ def test_a_lease_that_runs_out_frees_the_unicorn_without_any_clean_up(fleet_tabl
     size = len(fleet_table.unicorn_names())
     held = hold(fleet, size)
     with pytest.raises(NoUnicornAvailable, match='every unicorn is on a ride'):
-        fleet.dispatch(str(uuid.uuid4()))
+        fleet.dispatch(order(str(uuid.uuid4())))
 
     clock.now += 120  # the last second of the lease: still busy
     with pytest.raises(NoUnicornAvailable):
-        fleet.dispatch(str(uuid.uuid4()))
+        fleet.dispatch(order(str(uuid.uuid4())))
     clock.now += 1
     late_ride = str(uuid.uuid4())
-    unicorn = fleet.dispatch(late_ride)
+    unicorn = fleet.dispatch(order(late_ride))
 
     assert held[unicorn['Name']] != late_ride
     assert held_unicorns(fleet_table, now=clock.now) == {unicorn['Name']: late_ride}
@@ -221,18 +235,18 @@ def test_an_expired_ride_that_completes_late_does_not_free_its_unicorns_new_ride
     clock = Clock()
     fleet = Fleet(fleet_table, lease_seconds=60, clock=clock)
     old_ride = str(uuid.uuid4())
-    name = fleet.dispatch(old_ride)['Name']
+    name = fleet.dispatch(order(old_ride))['Name']
     clock.now += 30
     hold(fleet, len(fleet_table.unicorn_names()) - 1)  # their leases run 30 s longer
     clock.now += 31
     new_ride = str(uuid.uuid4())
-    assert fleet.dispatch(new_ride)['Name'] == name  # the only free one
+    assert fleet.dispatch(order(new_ride))['Name'] == name  # the only free one
 
-    fleet.release(old_ride)
+    fleet.release(old_ride, rider_of(old_ride))
 
     assert fleet_table.unicorn(name)['RideId'] == new_ride
     assert held_unicorns(fleet_table, now=clock.now)[name] == new_ride
-    assert fleet_table.claim_for(old_ride).completed
+    assert fleet_table.ride_of(rider_of(old_ride)).completed
 
 
 def test_the_lease_is_read_from_the_fleet_environment(fleet_table, monkeypatch):
@@ -243,7 +257,7 @@ def test_the_lease_is_read_from_the_fleet_environment(fleet_table, monkeypatch):
         store, lease_seconds=lease_seconds, clock=clock))
 
     fleet = wiring.fleet_from_environment()
-    name = fleet.dispatch(str(uuid.uuid4()))['Name']
+    name = fleet.dispatch(order(str(uuid.uuid4())))['Name']
 
     assert fleet_table.unicorn(name)['BusyUntil'] == clock.now + 42
 
@@ -277,7 +291,7 @@ def dispatch_costs(fleet_size, busy_share, dispatches, seed):
     fleet = Fleet(store, rng=random.Random(seed + 1))
     costs = []
     for _ in range(dispatches):
-        fleet.dispatch(str(uuid.uuid4()))
+        fleet.dispatch(order(str(uuid.uuid4())))
         costs.append(list(counter.take().elements()))
     return costs
 
@@ -301,3 +315,36 @@ def test_dynamodb_requests_per_dispatch_stay_bounded_whatever_the_fleet_size(aws
     # the same random picks cost the same at 20 and 200 unicorns
     mean = lambda costs: sum(map(len, costs)) / len(costs)  # noqa: E731
     assert abs(mean(small) - mean(large)) <= RANDOM_PICKS
+
+
+# -- one rider, many requests at once ------------------------------------------
+
+def test_ten_concurrent_requests_from_one_rider_hold_one_unicorn(
+        fleet_module, monkeypatch, fleet_table, fleet_lambda, rides_topic,
+        fleet_arn_parameter, rides_module):
+    """Ten POST /ride at once, each through its own rides sandbox (test
+    client) to the fleet: one 201 and nine 409 naming the ride that won.
+    The fleet's writes go through AtomicWrites, as DynamoDB applies them."""
+    atomic = aws_support.AtomicWrites(boto3.client('dynamodb', region_name=aws_support.REGION))
+    monkeypatch.setattr('shared.adapters.aws_clients.dynamodb_client', lambda: atomic)
+    fleet_module.fleet.cache_clear()
+    rider = new_rider()
+    start = threading.Barrier(10, timeout=10)
+
+    def request():
+        start.wait()
+        return post_ride(rides_client_for(rides_module), rider=rider)
+
+    answers = run_together([request for _ in range(10)])
+
+    statuses = collections.Counter(answer.status_code for answer in answers)
+    assert statuses == {201: 1, 409: 9}
+    [ride] = [answer.json_body for answer in answers if answer.status_code == 201]
+    assert {answer.json_body['RideId'] for answer in answers if answer.status_code == 409} == {
+        ride['RideId']}
+    assert held_unicorns(fleet_table) == {ride['UnicornName']: ride['RideId']}
+    assert rides_topic.published_rides() == [ride]
+
+
+def rides_client_for(rides_module):
+    return Client(rides_module.app, stage_name='dev', project_dir=str(RIDES_DIR))

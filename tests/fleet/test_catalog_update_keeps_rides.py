@@ -18,6 +18,16 @@ def invoke(client, function, payload):
     return json.loads(json.dumps(client.lambda_.invoke(function, payload).payload))
 
 
+def rider_of(ride_id):
+    """Each ride its own rider here."""
+    return f'rider-{ride_id}'
+
+
+def new_ride_payload():
+    ride_id = str(uuid.uuid4())
+    return {'RideId': ride_id, 'RiderId': rider_of(ride_id)}
+
+
 def update_event(server):
     """What CloudFormation sends LoadTable when the catalog's hash changed."""
     return {
@@ -45,7 +55,7 @@ def test_a_custom_resource_update_keeps_every_unicorn_on_its_ride(
         fleet_module, fleet_table, response_server):
     with Client(fleet_module.app, stage_name='dev', project_dir=str(FLEET_DIR)) as client:
         rides = [str(uuid.uuid4()) for _ in range(3)]
-        held = {invoke(client, 'RequestUnicornInvoke', {'RideId': ride})['Name']: ride
+        held = {invoke(client, 'RequestUnicornInvoke', {'RideId': ride, 'RiderId': rider_of(ride)})['Name']: ride
                 for ride in rides}
 
         invoke(client, 'LoadTable', update_event(response_server))
@@ -54,6 +64,6 @@ def test_a_custom_resource_update_keeps_every_unicorn_on_its_ride(
         assert document['Status'] == 'SUCCESS'
         assert aws_support.held_unicorns(fleet_table) == held
         free = len(fleet_table.unicorn_names()) - len(held)
-        others = {invoke(client, 'RequestUnicornInvoke', {'RideId': str(uuid.uuid4())})['Name']
+        others = {invoke(client, 'RequestUnicornInvoke', new_ride_payload())['Name']
                   for _ in range(free)}
         assert others.isdisjoint(held)

@@ -23,8 +23,18 @@ def invoke(client, function, payload):
 
 
 def held_by(store, ride_id):
-    claim = store.claim_for(ride_id)
+    claim = store.ride_of(rider_of(ride_id))
     return claim.unicorn['Name'] if claim else None
+
+
+def rider_of(ride_id):
+    """Each ride its own rider here."""
+    return f'rider-{ride_id}'
+
+
+def new_ride_payload():
+    ride_id = str(uuid.uuid4())
+    return {'RideId': ride_id, 'RiderId': rider_of(ride_id)}
 
 
 def test_an_empty_payload_gets_a_unicorn_from_the_catalog_and_holds_none(fleet_client, fleet_table):
@@ -41,21 +51,22 @@ def test_a_ride_payload_dispatches_a_unicorn_to_that_ride(fleet_client, fleet_ta
     ride_id = str(uuid.uuid4())
 
     unicorn = invoke(fleet_client, 'RequestUnicornInvoke', {
-        'RideId': ride_id, 'PickupLocation': {'Latitude': 1.5, 'Longitude': 2.5}})
+        'RideId': ride_id, 'RiderId': rider_of(ride_id),
+        'PickupLocation': {'Latitude': 1.5, 'Longitude': 2.5}})
 
     assert held_by(fleet_table, ride_id) == unicorn['Name']
     assert fleet_table.unicorn(unicorn['Name'])['RideId'] == ride_id
 
 
 def test_the_answer_holds_only_catalog_attributes(fleet_client):
-    unicorn = invoke(fleet_client, 'RequestUnicornInvoke', {'RideId': str(uuid.uuid4())})
+    unicorn = invoke(fleet_client, 'RequestUnicornInvoke', new_ride_payload())
 
     catalog = {u['Name']: u for u in aws_support.catalog()}[unicorn['Name']]
     assert set(unicorn) == set(catalog)
 
 
 def test_a_repeated_ride_id_gets_the_same_unicorn_and_holds_one(fleet_client, fleet_table):
-    payload = {'RideId': str(uuid.uuid4())}
+    payload = new_ride_payload()
 
     first = invoke(fleet_client, 'RequestUnicornInvoke', payload)
     second = invoke(fleet_client, 'RequestUnicornInvoke', payload)
@@ -67,11 +78,15 @@ def test_a_repeated_ride_id_gets_the_same_unicorn_and_holds_one(fleet_client, fl
 
 def test_release_frees_the_unicorn(fleet_client, fleet_table):
     ride_id = str(uuid.uuid4())
-    unicorn = invoke(fleet_client, 'RequestUnicornInvoke', {'RideId': ride_id})
+    unicorn = invoke(fleet_client, 'RequestUnicornInvoke', {'RideId': ride_id, 'RiderId': rider_of(ride_id)})
 
-    result = invoke(fleet_client, 'RequestUnicornInvoke', {'Action': 'Release', 'RideId': ride_id})
+    result = invoke(fleet_client, 'RequestUnicornInvoke',
+                    {'Action': 'Release', 'RideId': ride_id, 'RiderId': rider_of(ride_id)})
 
-    assert result == {'RideId': ride_id, 'Completed': True, 'Unicorn': unicorn}
+    # The answer is now the whole ride, as reading it shows it.
+    assert result == {'RideId': ride_id, 'Completed': True, 'Unicorn': unicorn,
+                      'RiderId': rider_of(ride_id), 'Status': 'completed',
+                      'PickupLocation': None, 'RequestTime': None}
     assert fleet_table.unicorn(unicorn['Name'])['BusyUntil'] == 0
 
 
@@ -81,7 +96,8 @@ def test_release_frees_the_unicorn(fleet_client, fleet_table):
     ({'RideId': 'not-a-uuid'}, 'RideId'),
     ({'Action': 'Fly'}, 'Action'),
     ({'Action': 'Release'}, 'RideId'),
-    ({'RideId': str(uuid.UUID(int=1)), 'PickupLocation': {'Latitude': 91, 'Longitude': 0}},
+    ({'RideId': str(uuid.UUID(int=1)), 'RiderId': 'r-1',
+      'PickupLocation': {'Latitude': 91, 'Longitude': 0}},
      'PickupLocation.Latitude'),
 ])
 def test_a_bad_invoke_payload_is_refused_naming_the_field(fleet_client, payload, field):
@@ -99,14 +115,14 @@ def test_get_unicorn_over_http_answers_200_with_a_unicorn(fleet_client):
 def test_get_unicorn_with_a_ride_id_dispatches(fleet_client, fleet_table):
     ride_id = str(uuid.uuid4())
 
-    response = fleet_client.http.get(f'/unicorn?RideId={ride_id}')
+    response = fleet_client.http.get(f'/unicorn?RideId={ride_id}&RiderId={rider_of(ride_id)}')
 
     assert response.status_code == 200
     assert held_by(fleet_table, ride_id) == response.json_body['Name']
 
 
 def test_release_over_http_of_an_unknown_ride_is_404(fleet_client):
-    response = fleet_client.http.post(f'/unicorn/{uuid.uuid4()}/release')
+    response = fleet_client.http.post(f'/unicorn/{uuid.uuid4()}/release?RiderId=r-1')
 
     assert response.status_code == 404
     assert response.json_body['Code'] == 'NotFoundError'
@@ -160,8 +176,8 @@ def test_the_shipped_fleet_is_big_enough_and_numeric_somewhere():
 
 def test_a_direct_invoke_with_a_nan_pickup_is_refused_and_holds_nothing(fleet_client, fleet_table):
     """Lambda's JSON parser accepts NaN in an invoke payload."""
-    payload = json.loads('{"RideId": "%s", "PickupLocation": {"Latitude": NaN, "Longitude": 0}}'
-                         % uuid.uuid4())
+    payload = json.loads('{"RideId": "%s", "RiderId": "r-1", '
+                         '"PickupLocation": {"Latitude": NaN, "Longitude": 0}}' % uuid.uuid4())
 
     with pytest.raises(InvalidRequest, match='PickupLocation.Latitude must be a finite number'):
         fleet_client.lambda_.invoke('RequestUnicornInvoke', payload)
@@ -170,11 +186,54 @@ def test_a_direct_invoke_with_a_nan_pickup_is_refused_and_holds_nothing(fleet_cl
 
 def test_load_table_again_keeps_every_unicorn_on_its_ride(fleet_client, fleet_table):
     rides = [str(uuid.uuid4()) for _ in range(3)]
-    held = {invoke(fleet_client, 'RequestUnicornInvoke', {'RideId': ride})['Name']: ride
+    held = {invoke(fleet_client, 'RequestUnicornInvoke', {'RideId': ride, 'RiderId': rider_of(ride)})['Name']: ride
             for ride in rides}
 
     invoke(fleet_client, 'LoadTable', {})
 
     assert aws_support.held_unicorns(fleet_table) == held
     for ride in rides:  # each ride still has its unicorn, and only it
-        assert held[invoke(fleet_client, 'RequestUnicornInvoke', {'RideId': ride})['Name']] == ride
+        again = invoke(fleet_client, 'RequestUnicornInvoke', {'RideId': ride, 'RiderId': rider_of(ride)})
+        assert held[again['Name']] == ride
+
+
+def test_a_rider_with_a_ride_in_progress_is_answered_not_raised_naming_the_ride(
+        fleet_client, fleet_table):
+    """An expected outcome: a result (no FunctionError, no Errors metric),
+    in Chalice's error shape plus the active RideId."""
+    first = str(uuid.uuid4())
+    invoke(fleet_client, 'RequestUnicornInvoke', {'RideId': first, 'RiderId': 'rider-ada'})
+
+    answer = invoke(fleet_client, 'RequestUnicornInvoke',
+                    {'RideId': str(uuid.uuid4()), 'RiderId': 'rider-ada'})
+
+    assert answer['Code'] == 'RideInProgress' and answer['RideId'] == first
+    assert list(aws_support.held_unicorns(fleet_table).values()) == [first]
+
+
+def test_the_http_route_answers_409_for_a_rider_with_a_ride_in_progress(fleet_client):
+    first = str(uuid.uuid4())
+    fleet_client.http.get(f'/unicorn?RideId={first}&RiderId=rider-ada')
+
+    response = fleet_client.http.get(f'/unicorn?RideId={uuid.uuid4()}&RiderId=rider-ada')
+
+    assert response.status_code == 409
+    assert response.json_body['RideId'] == first
+
+
+def test_a_ride_reads_back_with_its_pickup_by_invoke_and_over_http(fleet_client):
+    ride_id = str(uuid.uuid4())
+    pickup = {'Latitude': 1.5, 'Longitude': 2.5}
+    unicorn = invoke(fleet_client, 'RequestUnicornInvoke', {
+        'RideId': ride_id, 'RiderId': 'rider-ada', 'PickupLocation': pickup,
+        'RequestTime': '2027-01-15T08:00:00.000+00:00'})
+
+    by_invoke = invoke(fleet_client, 'RequestUnicornInvoke',
+                       {'Action': 'GetRide', 'RideId': ride_id, 'RiderId': 'rider-ada'})
+    over_http = fleet_client.http.get(f'/unicorn/{ride_id}?RiderId=rider-ada')
+
+    assert by_invoke == over_http.json_body == {
+        'RideId': ride_id, 'RiderId': 'rider-ada', 'Unicorn': unicorn, 'PickupLocation': pickup,
+        'RequestTime': '2027-01-15T08:00:00.000+00:00', 'Status': 'active'}
+    other = fleet_client.http.get(f'/unicorn/{ride_id}?RiderId=rider-bob')
+    assert other.status_code == 404

@@ -9,4 +9,5 @@ from tests.unit.test_fleet_rules import *  # noqa: F401,F403 (the shared cases)
 
 @pytest.fixture
 def store(aws):
-    return aws_support.create_fleet_table('fleet-rules')
+    # Atomic as DynamoDB's own writes are, for the concurrent cases.
+    return aws_support.create_fleet_table('fleet-rules', atomic_writes=True)

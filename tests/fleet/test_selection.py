@@ -10,6 +10,7 @@ import boto3
 from shared.adapters.dynamodb_fleet_store import DynamoDbFleetStore
 from shared.domain.catalog import load_fleet
 from shared.domain.fleet import Fleet
+from shared.domain.fleet_store import RideOrder
 from testkit.catalog import make_unicorns
 from testkit.dynamodb import RequestCounter
 from testkit.stats import uniformity
@@ -35,7 +36,7 @@ def dispatch_requests(fleet_size, table_name):
     store = DynamoDbFleetStore(client, table_name)
     load_fleet(store, make_unicorns(fleet_size))
     counter = RequestCounter(client)
-    Fleet(store, rng=random.Random(7)).dispatch(str(uuid.uuid4()))
+    Fleet(store, rng=random.Random(7)).dispatch(RideOrder(str(uuid.uuid4()), 'rider-1'))
     return counter.take()
 
 
@@ -46,3 +47,5 @@ def test_dynamodb_requests_per_dispatch_do_not_grow_with_the_fleet(aws):
     assert small == large
     assert 'Scan' not in large
     assert sum(large.values()) <= 4
+    # The rider's lock rides in the claim's transaction: no read of the rider first.
+    assert large == {'GetItem': 1, 'Query': 1, 'TransactWriteItems': 1}

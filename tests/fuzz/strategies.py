@@ -59,12 +59,20 @@ ride_ids = st.one_of(
     st.text(max_size=60),
     json_values,
 )
+# Riders: mostly Cognito subs, then anything a caller could name.
+rider_ids = st.one_of(
+    st.uuids().map(str),
+    st.text(max_size=140),
+    json_values,
+)
 unicorn_payloads = st.one_of(
     st.fixed_dictionaries({}, optional={
-        'Action': st.one_of(st.sampled_from(['Dispatch', 'Release', 'release', '', 'Fly']),
-                            json_values),
+        'Action': st.one_of(st.sampled_from(['Dispatch', 'Release', 'GetRide', 'release', '',
+                                             'Fly']), json_values),
         'RideId': ride_ids,
+        'RiderId': rider_ids,
         'PickupLocation': pickups,
+        'RequestTime': st.one_of(st.just('2027-01-15T08:00:00.000+00:00'), json_values),
     }),
     json_values,
 )

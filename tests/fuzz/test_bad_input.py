@@ -14,11 +14,11 @@ from shared.domain.errors import WildRydesError
 from shared.domain.parsing import MAX_BODY_BYTES
 from tests.fuzz import strategies as s
 from tests.fuzz.conftest import CASES, FUZZ
+from tests.support.riders import RIDER, as_rider
 
-JSON = {'Content-Type': 'application/json'}
 # Words a 4xx message uses to say what is wrong.
-NAMED = ('PickupLocation', 'request body', 'RideId', 'Action', 'payload', 'LoadTable',
-         'Unsupported media type', 'no ride with')
+NAMED = ('PickupLocation', 'request body', 'RideId', 'RiderId', 'RequestTime', 'Action',
+         'payload', 'LoadTable', 'Unsupported media type', 'Content-Type', 'no ride with')
 
 
 def assert_answered_well(response):
@@ -56,8 +56,8 @@ def lambda_invoke(client, function, payload):
     return json.loads(json.dumps(result, allow_nan=False))
 
 
-def complete(rides_client, ride):
-    response = rides_client.http.post(f"/ride/{ride['RideId']}/complete")
+def complete(rides_client, ride, rider=RIDER):
+    response = rides_client.http.post(f"/ride/{ride['RideId']}/complete", headers=as_rider(rider))
     assert response.status_code == 200, response.body
 
 
@@ -77,7 +77,7 @@ def assert_is_ride_for(ride, body):
                                      None, 'text/plain', 'application/x-www-form-urlencoded']))
 def test_post_ride_with_any_bytes_answers_2xx_or_4xx(rides_client, body, content_type):
     CASES['POST /ride bytes'] += 1
-    headers = {'Content-Type': content_type} if content_type else {}
+    headers = as_rider(content_type=content_type)
 
     response = rides_client.http.post('/ride', headers=headers, body=body)
 
@@ -91,7 +91,7 @@ def test_post_ride_with_any_bytes_answers_2xx_or_4xx(rides_client, body, content
 def test_post_ride_with_any_json_answers_2xx_or_4xx(rides_client, body):
     CASES['POST /ride JSON'] += 1
 
-    response = rides_client.http.post('/ride', headers=JSON, body=json.dumps(body))
+    response = rides_client.http.post('/ride', headers=as_rider(), body=json.dumps(body))
 
     answer = assert_answered_well(response)
     if response.status_code == 201:
@@ -110,7 +110,7 @@ def test_a_body_over_64_kb_is_413_before_any_work(
     calls_before = len(fleet_lambda.calls)
     body = (pattern * (size // len(pattern) + 1))[:size]
 
-    response = rides_client.http.post('/ride', headers=JSON, body=body)
+    response = rides_client.http.post('/ride', headers=as_rider(), body=body)
 
     assert response.status_code == 413
     assert response.json_body == {
@@ -128,7 +128,7 @@ def test_completing_any_ride_id_answers_404_or_400(rides_client, ride_id, quoted
     CASES['POST /ride/{id}/complete'] += 1
     segment = urllib.parse.quote(ride_id, safe='') if quoted else ride_id
 
-    response = rides_client.http.post(f'/ride/{segment}/complete')
+    response = rides_client.http.post(f'/ride/{segment}/complete', headers=as_rider())
 
     assert_answered_well(response)
     assert response.status_code in (400, 404)
@@ -141,6 +141,8 @@ def test_completing_any_ride_id_answers_404_or_400(rides_client, ride_id, quoted
 def test_request_ride_invoke_with_any_payload_rides_or_refuses(rides_client, payload):
     CASES['RequestRideInvoke'] += 1
 
+    if isinstance(payload, dict):  # the caller names the rider
+        payload = dict(payload, RiderId=RIDER)
     ride = lambda_invoke(rides_client, 'RequestRideInvoke', payload)
 
     if ride is not None:
@@ -158,14 +160,17 @@ def test_request_unicorn_invoke_with_any_payload_answers_or_refuses(
 
     if answer is None:
         return
-    if isinstance(payload, dict) and payload.get('Action') == 'Release':
-        assert answer['Completed'] is True
+    if isinstance(payload, dict) and payload.get('Action') in ('Release', 'GetRide'):
+        assert answer['RiderId'] == payload['RiderId']
+        return
+    if answer.get('Code') == 'RideInProgress':  # a rider some example left riding
         return
     assert isinstance(answer['Name'], str) and isinstance(answer['Color'], str)
     if isinstance(payload, dict) and payload.get('RideId') is not None:
         # dispatched: give it back so the fleet never fills up
         released = lambda_invoke(fleet_client, 'RequestUnicornInvoke',
-                                 {'Action': 'Release', 'RideId': payload['RideId']})
+                                 {'Action': 'Release', 'RideId': payload['RideId'],
+                                  'RiderId': payload['RiderId']})
         assert released['Unicorn']['Name'] == answer['Name']
 
 

@@ -27,6 +27,7 @@ from testkit.catalog import make_unicorns
 from tests.support import aws as aws_support
 from tests.support.apps import FLEET_DIR, RIDES_DIR
 from tests.support.aws import held_unicorns
+from tests.support.riders import as_rider, new_rider
 
 pytestmark = pytest.mark.stack
 
@@ -97,13 +98,14 @@ def warm_up(stack, workers):
             range(workers)))
     assert all(answer['StatusCode'] == 200 and 'FunctionError' not in answer
                for answer in answers)
-    refused = requests.post(stack.rides_url + '/ride', json={}, timeout=HTTP_TIMEOUT)
+    refused = requests.post(stack.rides_url + '/ride', json={}, headers=as_rider(),
+                            timeout=HTTP_TIMEOUT)
     assert refused.status_code == 400, refused.text
 
 
 def burst(base_url, path, count, body=None):
     """`count` requests at the same moment (one thread each, bounded by the
-    pool); [(status, JSON body)] in completion order.
+    pool), each from a rider of its own; [(status, JSON body)] in completion order.
 
     `chalice local` listens with Python's default backlog of 5, so 100
     connections opened at once are partly reset before the app sees them
@@ -124,8 +126,7 @@ def burst(base_url, path, count, body=None):
                 connection.connect()
                 time.sleep(CONNECT_GAP_SECONDS)
             all_connected.wait()
-            connection.request('POST', path, body=payload,
-                               headers={'Content-Type': 'application/json'})
+            connection.request('POST', path, body=payload, headers=as_rider(new_rider()))
             response = connection.getresponse()
             return response.status, json.loads(response.read())
         finally:
@@ -185,7 +186,8 @@ def test_100_riders_and_20_unicorns_give_20_rides_and_80_clear_refusals(
 
     # the rides end: every unicorn is free again
     completions = [requests.post(f"{stack.rides_url}/ride/{ride['RideId']}/complete",
-                                 timeout=HTTP_TIMEOUT) for ride in rides]
+                                 headers=as_rider(ride['RiderId']), timeout=HTTP_TIMEOUT)
+                   for ride in rides]
     assert [response.status_code for response in completions] == [200] * FLEET_SIZE
     assert held_unicorns(fleet_store) == {}
 

@@ -11,6 +11,7 @@ import pytest
 import requests
 
 from local_stack import testing
+from tests.support.riders import as_rider, new_rider
 
 pytestmark = pytest.mark.stack
 
@@ -28,7 +29,8 @@ def stack():
 
 
 def request_ride(rides_url):
-    return requests.post(f'{rides_url}/ride', json=PICKUP, timeout=30)
+    return requests.post(f'{rides_url}/ride', json=PICKUP, headers=as_rider(new_rider()),
+                         timeout=30)
 
 
 def test_post_ride_answers_201_with_a_unicorn_from_the_catalog_through_lambda_invoke(stack):
@@ -68,7 +70,7 @@ def test_boto3_invokes_every_function_of_both_apps(stack):
         'Payload'].read())
     assert unicorn['Name'] in CATALOG_NAMES
     response = client.invoke(FunctionName='wild-rydes-dev-RequestRideInvoke',
-                             Payload=json.dumps(PICKUP).encode())
+                             Payload=json.dumps(dict(PICKUP, RiderId=new_rider())).encode())
     ride = json.loads(response['Payload'].read())
     assert 'FunctionError' not in response, ride
     assert ride['Unicorn']['Name'] in CATALOG_NAMES
@@ -128,7 +130,7 @@ def test_the_aws_cli_invokes_a_function_as_the_readme_shows(stack):
     done = subprocess.run(
         ['aws', 'lambda', 'invoke', '--endpoint-url', stack.aws_url, '--region', 'us-east-1',
          '--function-name', 'wild-rydes-dev-RequestRideInvoke', '--log-type', 'Tail',
-         *binary_format, '--payload', json.dumps(PICKUP), '/dev/stdout'],
+         *binary_format, '--payload', json.dumps(dict(PICKUP, RiderId='cli-rider')), '/dev/stdout'],
         capture_output=True, text=True, env=env, timeout=60)
     assert done.returncode == 0, done.stderr
     ride, _, metadata = done.stdout.partition('}{')

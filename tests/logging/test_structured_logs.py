@@ -9,6 +9,7 @@ import uuid
 import pytest
 
 from shared import logs
+from tests.support.riders import as_rider
 
 EVENTS = pathlib.Path(__file__).parents[1] / 'events'
 FIELDS = {'level', 'message', 'function', 'request_id', 'ride_id'}
@@ -102,8 +103,9 @@ def test_the_fleet_logs_json_for_its_direct_invoke_and_a_refused_payload(
         fleet_client, log_lines):
     ride_id = str(uuid.uuid4())
 
-    fleet_client.lambda_.invoke('RequestUnicornInvoke', {'RideId': ride_id})
-    fleet_client.lambda_.invoke('RequestUnicornInvoke', {'Action': 'Release', 'RideId': ride_id})
+    fleet_client.lambda_.invoke('RequestUnicornInvoke', {'RideId': ride_id, 'RiderId': 'r-1'})
+    fleet_client.lambda_.invoke('RequestUnicornInvoke', {'Action': 'Release', 'RideId': ride_id,
+                                                         'RiderId': 'r-1'})
 
     entries = [entry for _, entry in log_lines()]
     assert entries and all(FIELDS <= set(entry) for entry in entries)
@@ -170,8 +172,8 @@ def route_labels(app):
 def test_each_fleet_route_logs_under_its_own_method_and_path(fleet_client, fleet_module, log_lines):
     ride_id = str(uuid.uuid4())
 
-    assert fleet_client.http.get(f'/unicorn?RideId={ride_id}').status_code == 200
-    assert fleet_client.http.post(f'/unicorn/{ride_id}/release').status_code == 200
+    assert fleet_client.http.get(f'/unicorn?RideId={ride_id}&RiderId=r-1').status_code == 200
+    assert fleet_client.http.post(f'/unicorn/{ride_id}/release?RiderId=r-1').status_code == 200
 
     labels = [entry['function'] for _, entry in log_lines()]
     assert set(labels) == {'GET /unicorn', 'POST /unicorn/{ride_id}/release'}
@@ -179,11 +181,11 @@ def test_each_fleet_route_logs_under_its_own_method_and_path(fleet_client, fleet
 
 
 def test_completing_a_ride_logs_under_the_complete_route(rides, endpoint, rides_module, log_lines):
-    ride = rides.http.post('/ride', headers={'Content-Type': 'application/json'},
+    ride = rides.http.post('/ride', headers=as_rider(),
                            body=json.dumps({'PickupLocation': {'Latitude': 1, 'Longitude': 2}}))
     log_lines()  # the dispatch's lines
 
-    rides.http.post(f"/ride/{ride.json_body['RideId']}/complete")
+    rides.http.post(f"/ride/{ride.json_body['RideId']}/complete", headers=as_rider())
 
     rides_lines = [e for _, e in log_lines() if e['function'] != 'RequestUnicornInvoke']
     assert rides_lines

@@ -9,24 +9,29 @@ import pytest
 
 from shared.domain.parsing import MAX_BODY_BYTES
 from tests.support import aws as aws_support
+from tests.support.riders import RIDER, as_rider
 
 EVENTS = pathlib.Path(__file__).parents[1] / 'events'
 CATALOG_NAMES = {unicorn['Name'] for unicorn in aws_support.catalog()}
-JSON = {'Content-Type': 'application/json'}
 SEATTLE = {'PickupLocation': {'Latitude': 47.6097, 'Longitude': -122.3331}}
 
 
-def post_ride(client, body):
+def post_ride(client, body, rider=RIDER):
     raw = body if isinstance(body, (str, bytes)) else json.dumps(body)
-    return client.http.post('/ride', headers=JSON, body=raw)
+    return client.http.post('/ride', headers=as_rider(rider), body=raw)
 
 
-def assert_is_ride(ride, pickup):
+def complete(client, ride_id, rider=RIDER):
+    return client.http.post(f'/ride/{ride_id}/complete', headers=as_rider(rider))
+
+
+def assert_is_ride(ride, pickup, rider=RIDER):
     assert str(uuid.UUID(ride['RideId'])) == ride['RideId']
     assert ride['Unicorn']['Name'] in CATALOG_NAMES
     assert ride['UnicornName'] == ride['Unicorn']['Name']
     assert isinstance(ride['Unicorn']['Color'], str)
     assert ride['PickupLocation'] == pickup
+    assert ride['RiderId'] == rider
     request_time = datetime.datetime.fromisoformat(ride['RequestTime'])
     assert request_time.utcoffset() == datetime.timedelta(0)
 
@@ -42,7 +47,8 @@ class LambdaContext:
 
 def test_a_full_api_gateway_event_gets_a_ride(
         rides_client, rides_module, rides_env, rides_topic, fleet_lambda, monkeypatch):
-    """The app object is the Lambda handler; fed what API Gateway sends."""
+    """The app object is the Lambda handler; fed what API Gateway sends,
+    the ID token's claims in requestContext.authorizer.claims."""
     event = json.loads((EVENTS / 'post_ride_apigw.json').read_text())
     for name, value in rides_env.items():
         monkeypatch.setenv(name, value)
@@ -51,7 +57,8 @@ def test_a_full_api_gateway_event_gets_a_ride(
 
     assert response['statusCode'] == 201
     ride = json.loads(response['body'])
-    assert_is_ride(ride, {'Latitude': 47.6097, 'Longitude': -122.3331})
+    assert_is_ride(ride, {'Latitude': 47.6097, 'Longitude': -122.3331},
+                   rider=event['requestContext']['authorizer']['claims']['sub'])
     assert rides_topic.published_rides() == [ride]
     assert fleet_lambda.calls == [
         'arn:aws:lambda:us-east-1:123456789012:function:wild-rydes-ride-fleet-dev-RequestUnicornInvoke']
@@ -64,36 +71,41 @@ def test_a_ride_is_published_once_and_its_unicorn_is_held(rides_client, rides_to
     ride = response.json_body
     assert_is_ride(ride, SEATTLE['PickupLocation'])
     assert rides_topic.published_rides() == [ride]
-    assert fleet_table.claim_for(ride['RideId']).unicorn['Name'] == ride['UnicornName']
+    assert fleet_table.ride_of(RIDER).ride_id == ride['RideId']
+    assert fleet_table.ride_of(RIDER).unicorn['Name'] == ride['UnicornName']
 
 
 def test_a_ride_can_be_completed_and_its_unicorn_is_free_again(rides_client, fleet_table):
     ride = post_ride(rides_client, SEATTLE).json_body
 
-    response = rides_client.http.post(f"/ride/{ride['RideId']}/complete")
+    response = complete(rides_client, ride['RideId'])
 
     assert response.status_code == 200
+    # The answer is now the whole ride, as GET /ride/{RideId} shows it.
     assert response.json_body == {'RideId': ride['RideId'], 'Completed': True,
-                                  'Unicorn': ride['Unicorn']}
+                                  'Unicorn': ride['Unicorn'], 'RiderId': RIDER,
+                                  'RequestTime': ride['RequestTime'],
+                                  'PickupLocation': ride['PickupLocation'],
+                                  'Status': 'completed'}
     assert fleet_table.unicorn(ride['UnicornName'])['BusyUntil'] == 0
 
 
 def test_completing_an_unknown_ride_is_404(rides_client):
-    response = rides_client.http.post(f'/ride/{uuid.uuid4()}/complete')
+    response = complete(rides_client, uuid.uuid4())
 
     assert response.status_code == 404
     assert response.json_body['Code'] == 'NotFoundError'
 
 
 def test_completing_a_ride_id_that_is_not_a_uuid_is_400(rides_client):
-    response = rides_client.http.post('/ride/yesterday/complete')
+    response = complete(rides_client, 'yesterday')
 
     assert response.status_code == 400
     assert 'RideId' in response.json_body['Message']
 
 
 def test_the_direct_invoke_function_answers_like_the_api(rides_client, rides_topic):
-    payload = json.loads(json.dumps(SEATTLE))
+    payload = json.loads(json.dumps(dict(SEATTLE, RiderId=RIDER)))
 
     ride = json.loads(json.dumps(rides_client.lambda_.invoke('RequestRideInvoke', payload).payload))
 
@@ -157,7 +169,8 @@ def test_a_direct_invoke_with_a_nan_latitude_is_refused(
     """Lambda's JSON parser (awslambdaric uses simplejson) accepts NaN and
     Infinity in an invoke payload, unlike our HTTP body parser."""
     from shared.domain.errors import InvalidRequest
-    payload = json.loads(f'{{"PickupLocation": {{"Latitude": {constant}, "Longitude": 1}}}}')
+    payload = json.loads(f'{{"PickupLocation": {{"Latitude": {constant}, "Longitude": 1}}, '
+                         f'"RiderId": "{RIDER}"}}')
 
     with pytest.raises(InvalidRequest, match='PickupLocation.Latitude must be a finite number'):
         rides_client.lambda_.invoke('RequestRideInvoke', payload)
@@ -169,7 +182,8 @@ def test_the_bad_direct_invoke_payload_is_refused_the_same_way(rides_client, fle
     from shared.domain.errors import InvalidRequest
 
     with pytest.raises(InvalidRequest, match='PickupLocation.Latitude must be a number'):
-        rides_client.lambda_.invoke('RequestRideInvoke', {'PickupLocation': {'Latitude': 'x', 'Longitude': 1}})
+        rides_client.lambda_.invoke('RequestRideInvoke', {'PickupLocation': {'Latitude': 'x', 'Longitude': 1},
+                                                          'RiderId': RIDER})
     assert fleet_lambda.calls == []
 
 

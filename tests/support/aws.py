@@ -1,5 +1,6 @@
 """AWS resources for tests, made in moto from the same definitions a deploy uses."""
 import json
+import threading
 import time
 
 import boto3
@@ -23,10 +24,33 @@ def catalog():
     return read_catalog(CATALOG_PATH)
 
 
-def create_fleet_table(table_name, unicorns=None):
+class AtomicWrites:
+    """A DynamoDB client whose writes run one at a time. DynamoDB applies
+    each conditional write and each transaction atomically (transactions on
+    the same items are serialized); moto, called from several threads,
+    checks and writes without isolation. Reads stay concurrent."""
+
+    WRITES = ('transact_write_items', 'update_item', 'put_item', 'delete_item')
+
+    def __init__(self, client):
+        self._client = client
+        self._lock = threading.Lock()
+
+    def __getattr__(self, name):
+        attribute = getattr(self._client, name)
+        if name not in self.WRITES:
+            return attribute
+
+        def write(**kwargs):
+            with self._lock:
+                return attribute(**kwargs)
+        return write
+
+
+def create_fleet_table(table_name, unicorns=None, atomic_writes=False):
     client = boto3.client('dynamodb', region_name=REGION)
     client.create_table(**fleet_schema.table_definition(table_name))
-    store = DynamoDbFleetStore(client, table_name)
+    store = DynamoDbFleetStore(AtomicWrites(client) if atomic_writes else client, table_name)
     if unicorns is not None:
         load_fleet(store, unicorns)
     return store

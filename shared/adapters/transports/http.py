@@ -28,15 +28,23 @@ class HttpTransport:
         self._signer = signer
 
     def dispatch(self, payload: dict[str, Any]) -> Any:
-        # %20, not +: API Gateway checks SigV4 against the standard encoding.
-        query = urllib.parse.urlencode({'RideId': payload['RideId']},
-                                       quote_via=urllib.parse.quote)
-        return self._send('GET', f'{self._url}?{query}')
+        """`GET /unicorn?RideId=&RiderId=&Latitude=&Longitude=&RequestTime=`;
+        a 409 RideInProgress body is an answer (as the invoke path's result)."""
+        pickup = payload.get('PickupLocation') or {}
+        query = {'RideId': payload['RideId'], 'RiderId': payload.get('RiderId'),
+                 'Latitude': pickup.get('Latitude'), 'Longitude': pickup.get('Longitude'),
+                 'RequestTime': payload.get('RequestTime')}
+        return self._send('GET', self._url + _query(query), answers=(409,))
 
-    def release(self, ride_id: str) -> Any:
-        return self._send('POST', f'{self._url}/{urllib.parse.quote(ride_id)}/release')
+    def release(self, ride_id: str, rider_id: str | None = None) -> Any:
+        return self._send('POST', f'{self._url}/{urllib.parse.quote(ride_id)}/release'
+                          + _query({'RiderId': rider_id}))
 
-    def _send(self, method: str, url: str) -> Any:
+    def get_ride(self, ride_id: str, rider_id: str) -> Any:
+        return self._send('GET', f'{self._url}/{urllib.parse.quote(ride_id)}'
+                          + _query({'RiderId': rider_id}))
+
+    def _send(self, method: str, url: str, answers: tuple[int, ...] = ()) -> Any:
         headers = {'Accept': 'application/json'}
         if self._signer is not None:
             headers = self._signer.sign(method, url, headers)
@@ -45,13 +53,25 @@ class HttpTransport:
             with urllib.request.urlopen(request, timeout=self._timeout) as response:
                 return _decode(response.read())
         except urllib.error.HTTPError as error:
-            raise _http_error(error.code, error.read()) from None
+            body = error.read()
+            if error.code in answers:
+                return _decode(body)
+            raise _http_error(error.code, body) from None
         except (TimeoutError, socket.timeout):
             raise Retryable(FleetTimeout('the fleet did not answer in time')) from None
         except (urllib.error.URLError, ConnectionError) as error:
             if isinstance(getattr(error, 'reason', None), (TimeoutError, socket.timeout)):
                 raise Retryable(FleetTimeout('could not connect to the fleet in time')) from None
             raise Retryable(FleetError('could not reach the fleet')) from None
+
+
+def _query(values: dict[str, Any]) -> str:
+    """The query string of the values that are set; %20, not +, since API
+    Gateway checks SigV4 against the standard encoding."""
+    present = {name: value for name, value in values.items() if value is not None}
+    if not present:
+        return ''
+    return '?' + urllib.parse.urlencode(present, quote_via=urllib.parse.quote)
 
 
 def _decode(body: bytes) -> Any:

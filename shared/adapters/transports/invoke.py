@@ -32,8 +32,11 @@ class InvokeTransport:
     def dispatch(self, payload: dict[str, Any]) -> Any:
         return self._invoke(payload)
 
-    def release(self, ride_id: str) -> Any:
-        return self._invoke({'Action': 'Release', 'RideId': ride_id})
+    def release(self, ride_id: str, rider_id: str | None = None) -> Any:
+        return self._invoke(_with_rider({'Action': 'Release', 'RideId': ride_id}, rider_id))
+
+    def get_ride(self, ride_id: str, rider_id: str) -> Any:
+        return self._invoke({'Action': 'GetRide', 'RideId': ride_id, 'RiderId': rider_id})
 
     def _invoke(self, payload: dict[str, Any]) -> Any:
         try:
@@ -55,6 +58,10 @@ class InvokeTransport:
         if response.get('FunctionError'):
             raise _function_error(answer)
         return answer
+
+
+def _with_rider(payload: dict[str, Any], rider_id: str | None) -> dict[str, Any]:
+    return payload if rider_id is None else {**payload, 'RiderId': rider_id}
 
 
 def _decode(body: bytes) -> Any:
@@ -92,7 +99,10 @@ def _client_error(error: ClientError) -> WildRydesError | Retryable:
     if code == 'TooManyRequestsException' or status == 429:
         return Retryable(FleetBusy('the fleet is busy (throttled); try again shortly'))
     if code == 'ResourceNotFoundException':
-        return FleetError('the fleet function was not found; check REQUEST_UNICORN_ARN')
+        # A deploy fault: the log says what to check; the client is not told setting names.
+        log.error('the fleet function was not found; check REQUEST_UNICORN_ARN and its SSM '
+                  'parameter')
+        return FleetError('the fleet function was not found')
     if status >= 500:
         return Retryable(FleetError(f'Lambda failed to run the fleet ({code})'))
     return FleetError(f'Lambda refused to call the fleet ({code})')
