@@ -34,9 +34,11 @@ test: $(CHROMIUM) $(STAMP)
 
 # ruff (style, imports, likely bugs) and mypy (strict on the domain and the
 # Lambda wire protocol), both configured in pyproject.toml.
+STRICT_TYPED := shared/domain local_stack/wire.py
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
+	$(VENV)/bin/mypy --strict --follow-imports=silent $(STRICT_TYPED)
 
 # The browser tests drive Debian's Chromium. As root (CI, a fresh container)
 # it is installed here; otherwise make stops and says what to run.

@@ -24,9 +24,9 @@ machine should, and no web page the developer happens to visit:
   declared length past 8 MB is read away unbuffered by the endpoint).
 - Paths with control characters are a 400 `InvalidParameterValueException`
   (a function name cannot hold them; the log could be forged with them).
-- An invoke payload is handed on as UTF-8: `json` also reads UTF-16 and
-  UTF-32 (with or without a BOM) and UTF-8 with a BOM, which the runtime
-  would otherwise fail on after taking a sandbox.
+- An invoke payload is handed on byte for byte, as Lambda does: what a
+  payload in another encoding (UTF-16, UTF-32) gets is AWS's runtime client's
+  own answer (`Runtime.UnmarshalError`), and its sandbox is free again.
 """
 import io
 import json
@@ -129,8 +129,7 @@ class _TooLarge(Exception):
 
 def _bounded_body(environ):
     """Checks the body's size before any of it is read; a chunked body is
-    read here, at most up to the bound, and handed on with its length.
-    An invoke payload is handed on as UTF-8."""
+    read here, at most up to the bound, and handed on with its length."""
     invoke = environ.get('REQUEST_METHOD') == 'POST' and \
         wire.function_name_from_path(environ.get('PATH_INFO', '')) is not None
     limit = MAX_INVOKE_READ_BYTES if invoke else MAX_AWS_REQUEST_BYTES
@@ -152,26 +151,8 @@ def _bounded_body(environ):
         if not invoke:
             return
         body = environ['wsgi.input'].read(length) if length else b''
-    if invoke:
-        body = utf8_json(body)
     environ['wsgi.input'] = io.BytesIO(body)
     environ['CONTENT_LENGTH'] = str(len(body))
-
-
-def utf8_json(body: bytes) -> bytes:
-    """The same JSON document as UTF-8 without a BOM, when `json` reads
-    `body` in another encoding (UTF-16/32, with or without BOM, or UTF-8
-    with a BOM); anything else unchanged (invalid JSON is `wire`'s to refuse)."""
-    if not body:
-        return body
-    encoding = json.detect_encoding(body)
-    if encoding == 'utf-8':
-        return body
-    try:
-        text = body.decode(encoding)
-    except UnicodeDecodeError:
-        return body
-    return text.lstrip('\ufeff').encode('utf-8')
 
 
 def _read_at_most(stream, limit):
