@@ -59,6 +59,7 @@ class IdTokenVerifier:
         self.jwks_url = jwks_url
         self._fetch = fetch
         self._keys: KeySet | None = None
+        self._fetched_for: set[Any] = set()  # key ids the keys were fetched again for
         self._lock = threading.Lock()
         self._claims = jwt.JWTClaimsRegistry(
             iss={'essential': True, 'value': self.issuer},
@@ -82,7 +83,9 @@ class IdTokenVerifier:
     def _keys_for(self, token):
         kid = _key_id(token)
         with self._lock:
-            if self._keys is None or not _has_key(self._keys, kid):
+            if self._keys is None or (not _has_key(self._keys, kid)
+                                      and kid not in self._fetched_for):
+                self._fetched_for.add(kid)
                 self._keys = KeySet.import_key_set(self._fetch(self.jwks_url))
             return self._keys
 
