@@ -151,3 +151,25 @@ def test_a_second_request_while_riding_shows_the_ride_already_in_progress(
     expect(page.locator('#ride-id')).to_have_text(ride['RideId'])
     expect(page.get_by_role('status').first).to_contain_text('already have a ride')
     watch.assert_clean()
+
+
+def test_an_id_token_about_to_expire_is_refreshed_with_the_refresh_token(
+        open_page, rides_url, riders, api):
+    page, watch = open_page(rides_url, rider=riders.new())
+    before = page.evaluate("JSON.parse(sessionStorage.getItem('wildrydes.session')).idToken")
+    page.evaluate("""() => {
+      const session = JSON.parse(sessionStorage.getItem('wildrydes.session'));
+      session.expiresAt = Date.now();
+      sessionStorage.setItem('wildrydes.session', JSON.stringify(session));
+    }""")
+    page.reload()
+    page.wait_for_selector('#app[data-ready="true"]')
+    click_map(page, 0.5, 0.5)
+    with page.expect_request(lambda r: (r.headers.get('x-amz-target') or '').endswith(
+            '.InitiateAuth') and 'REFRESH_TOKEN_AUTH' in (r.post_data or '')):
+        request_button(page).click()
+    wait_for_arrival(page)
+    api.booked.append(page.locator('#ride-id').inner_text())
+    after = page.evaluate("JSON.parse(sessionStorage.getItem('wildrydes.session')).idToken")
+    assert after != before
+    watch.assert_clean()
