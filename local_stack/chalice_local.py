@@ -6,7 +6,9 @@ override when its ports are not the default ones: rides' dev config names
 the fleet's URL (`REQUEST_UNICORN_URL`, port 8001). This launcher runs
 Chalice's own CLI with the values of `LOCAL_STACK_STAGE_OVERRIDES` (JSON)
 merged over the stage's, and re-runs itself when Chalice's reloader restarts.
-It also ends with the process that started it, its reloader also watches
+It also checks tokens on Cognito routes and, when `LOCAL_STACK_THROTTLE`
+(JSON `{"rate": ..., "burst": ...}`) is set, throttles as a stage does
+(`local_stack.api_gateway`). It ends with the process that started it, its reloader also watches
 `vendor/shared` (a symlink to the project's `shared/`) and the folders in
 `LOCAL_STACK_WATCH_DIRS` (the stack names the project's `shared/`, which
 rides reaches without a symlink), and it accepts a burst of connections.
@@ -19,9 +21,16 @@ import os
 import signal
 import sys
 
+from local_stack import api_gateway
+
 OVERRIDES_VARIABLE = 'LOCAL_STACK_STAGE_OVERRIDES'
 WATCH_VARIABLE = 'LOCAL_STACK_WATCH_DIRS'
+THROTTLE_VARIABLE = 'LOCAL_STACK_THROTTLE'
 _PR_SET_PDEATHSIG = 1
+
+
+def _say(line):
+    print(f'authorizer {line}', flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -33,6 +42,9 @@ def main(argv: list[str] | None = None) -> int:
     _watch_through_symlinks(_project_dir(argv), [
         folder for folder in os.environ.get(WATCH_VARIABLE, '').split(os.pathsep) if folder])
     _accept_bursts()
+    api_gateway.install_cognito_authorizer(log=_say)
+    if os.environ.get(THROTTLE_VARIABLE):
+        api_gateway.install_throttle(*api_gateway.parse_throttle(os.environ[THROTTLE_VARIABLE]))
     # Chalice's reloader restarts the server by running sys.argv again.
     sys.argv = [sys.executable, '-m', 'local_stack.chalice_local', *argv]
     from chalice.cli import cli

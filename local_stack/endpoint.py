@@ -2,7 +2,9 @@
 every other AWS request to moto, in this process.
 
 boto3 finds it through `AWS_ENDPOINT_URL`, so every service shares one URL
-as with LocalStack. moto's `DomainDispatcherApplication` picks the service
+as with LocalStack. Cognito's verification codes, which AWS e-mails,
+are printed (`verification_codes`; `notices`, shown even with `--quiet`).
+moto's `DomainDispatcherApplication` picks the service
 from the request's SigV4 credential scope, which botocore always sends, so a
 signed request for any service lands on the right moto backend. One line is
 logged per request.
@@ -17,14 +19,17 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 
 from local_stack import console, wire
 from local_stack.guard import Guard
+from local_stack.verification_codes import VerificationCodes
 
 
 class Endpoint:
     """The WSGI application behind the endpoint."""
 
-    def __init__(self, runtime, log=None):
+    def __init__(self, runtime, log=None, notices=None):
         self.runtime = runtime
         self._log = console.escaped(log) if log else (lambda line: None)
+        self.verification_codes = VerificationCodes(
+            console.escaped(notices) if notices else (lambda line: None))
         self._moto = None
         self._moto_lock = threading.Lock()
         # moto's backends are not thread-safe: its TransactWriteItems checks
@@ -81,6 +86,14 @@ class Endpoint:
         environ['wsgi.input'] = io.BytesIO(body)
         operation = _operation(environ, body)
         status_seen = {}
+        cognito = self.verification_codes.operation(environ.get('HTTP_X_AMZ_TARGET'))
+        here = cognito and self.verification_codes.answer_here(cognito, body)
+        if here:
+            status, headers, answer = here
+            start_response(f'{status} {_REASONS.get(status, "")}'.strip(), headers)
+            self._log(f'aws    {status} {operation} (verification codes) '
+                      f'{(time.perf_counter() - started) * 1000:.1f} ms')
+            return [answer]
 
         def recording_start_response(status, headers, exc_info=None):
             status_seen['status'] = status.split(' ', 1)[0]
@@ -94,6 +107,8 @@ class Endpoint:
             finally:
                 if hasattr(result, 'close'):
                     result.close()
+        if cognito:
+            self.verification_codes.answered(cognito, body, status_seen.get('status', ''))
         self._log(f'aws    {status_seen.get("status", "?")} {operation} '
                   f'{(time.perf_counter() - started) * 1000:.1f} ms')
         return chunks

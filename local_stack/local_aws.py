@@ -51,7 +51,7 @@ def assemble(apps: Iterable[AppDirectory], options: Options,
     try:
         url = f'http://{HOST}:{listener.getsockname()[1]}'
         runtime = LambdaRuntime(apps, url, options, log=log)
-        endpoint = Endpoint(runtime, log=request_log)
+        endpoint = Endpoint(runtime, log=request_log, notices=log)
         server = EndpointServer(endpoint, HOST, listener=listener,
                                 page_ports=(options.rides_port,),
                                 moto_admin=options.moto_admin, log=request_log)

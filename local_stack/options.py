@@ -54,6 +54,9 @@ class Options:
     app_dirs: list[str] = _option([], 'another Chalice app for the runtime (repeatable)',
                                   flag='--app', metavar='DIR')
     log_requests: bool = _option(True, 'no line per AWS request', flag='--quiet')
+    throttle: bool = _option(True, "no stage throttling on rides' chalice local (the "
+                                   "stage's rate and burst, Project.rides_throttle)",
+                             flag='--no-throttle')
     moto_admin: bool = _option(False, "serve moto's admin routes (/moto-api/: reset, "
                                       'data.json); off by default, as any local process '
                                       'could wipe or read the state')

@@ -3,8 +3,11 @@
 The sequence is the deploy's own (`deploy.provision`): the fleet table, the
 SSM parameter holding `RequestUnicornInvoke`'s ARN (which rides reads at
 run time, as it does when deployed), the catalog loaded by invoking
-`LoadTable` through the endpoint, the rides topic. Here the fleet's
-functions need no deploy: the local runtime serves them already.
+`LoadTable` through the endpoint, the rides topic, the riders' user pool
+and app client with their SSM parameters. Here the fleet's functions need
+no deploy: the local runtime serves them already. Then, locally only, a
+demo rider (confirmed, e-mail verified) whom the banner names, so the page
+can be tried at once.
 """
 import boto3
 from botocore.config import Config
@@ -19,6 +22,9 @@ __all__ = ['FLEET_FUNCTION', 'LOADER_FUNCTION', 'ProvisioningFailed', 'aws_clien
 # LoadTable is idempotent: on a busy machine one of its DynamoDB calls can
 # go over its tight timeout, so it is tried again, a bounded number of times.
 LOAD_ATTEMPTS = 3
+# The demo rider: the pool's password policy holds (upper, lower, digit, symbol).
+DEMO_RIDER_EMAIL = 'rider@example.com'
+DEMO_RIDER_PASSWORD = 'Unicorn-rides-1'
 
 
 def aws_client(service, endpoint_url, read_timeout=70):
@@ -44,5 +50,20 @@ def provision(endpoint_url, fleet_app, rides_app):
         return made[service]
 
     provisioner = Provisioner(Project(fleet_app.stage), clients)
-    return provisioner.provision(lambda: fleet_app.function(FLEET_FUNCTION).arn, topic_arn,
-                                 load_attempts=LOAD_ATTEMPTS).as_dict()
+    result = provisioner.provision(lambda: fleet_app.function(FLEET_FUNCTION).arn, topic_arn,
+                                   load_attempts=LOAD_ATTEMPTS).as_dict()
+    create_rider(clients('cognito-idp'), result['user_pool_id'], DEMO_RIDER_EMAIL,
+                 DEMO_RIDER_PASSWORD)
+    result['demo_rider'] = {'email': DEMO_RIDER_EMAIL, 'password': DEMO_RIDER_PASSWORD}
+    return result
+
+
+def create_rider(cognito, user_pool_id: str, email: str, password: str) -> None:
+    """A confirmed rider with a verified e-mail and a permanent password,
+    made as an administrator would (no verification code, no e-mail)."""
+    cognito.admin_create_user(
+        UserPoolId=user_pool_id, Username=email, MessageAction='SUPPRESS',
+        UserAttributes=[{'Name': 'email', 'Value': email},
+                        {'Name': 'email_verified', 'Value': 'true'}])
+    cognito.admin_set_user_password(UserPoolId=user_pool_id, Username=email,
+                                    Password=password, Permanent=True)

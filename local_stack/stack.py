@@ -24,7 +24,8 @@ from local_stack.apps import AppDirectory
 from local_stack.local_aws import HOST, assemble
 from local_stack.options import Options
 from local_stack.runtime import base_environment
-from project.model import FLEET, RIDES, ROOT
+from local_stack.chalice_local import THROTTLE_VARIABLE
+from project.model import FLEET, RIDES, ROOT, Project
 
 PROJECT_ROOT = str(ROOT)
 FLEET_DIR = FLEET.directory
@@ -103,6 +104,14 @@ class Stack:
             fleet_url = f'{self.fleet_url}/unicorn'
             if app.stage_environment().get('REQUEST_UNICORN_URL') != fleet_url:
                 overrides['REQUEST_UNICORN_URL'] = fleet_url
+            # The page signs riders in at the local endpoint. The pool and
+            # client ids are made by provisioning, after this start: rides
+            # reads them from their SSM parameters, as on AWS when unset.
+            overrides['COGNITO_ENDPOINT_URL'] = f'{self.server.url}/'
+            if self.options.throttle:
+                throttle = Project(self.options.stage).rides_throttle
+                env[THROTTLE_VARIABLE] = json.dumps({'rate': throttle.rate_per_second,
+                                                     'burst': throttle.burst})
         if overrides:
             env['LOCAL_STACK_STAGE_OVERRIDES'] = json.dumps(overrides)
         env['LOCAL_STACK_WATCH_DIRS'] = str(SHARED_DIR)
@@ -163,7 +172,8 @@ def banner(info: dict[str, Any]) -> str:
             f'UNICORN_TRANSPORT={info["transport"]}), started in '
             f'{info["startup_seconds"]:.1f} s',
             f'  web page      {info["page_url"]}',
-            f'  rides API     {info["rides_url"]}   POST /ride, POST /ride/{{RideId}}/complete',
+            f'  rides API     {info["rides_url"]}   POST /ride, GET /ride/{{RideId}}, '
+            'POST /ride/{{RideId}}/complete (signed in), GET /config',
             f'  fleet API     {info["fleet_api_url"]}   GET /unicorn, '
             'POST /unicorn/{RideId}/release',
         ]
@@ -179,10 +189,17 @@ def banner(info: dict[str, Any]) -> str:
         lines += [f'  table         {made["table"]} ({made["loaded"].get("Loaded")} unicorns, '
                   'loaded by LoadTable)',
                   f'  topic         {made["topic_arn"]}',
-                  f'  parameter     {made["parameter"]} = {made["fleet_arn"]}']
+                  f'  parameter     {made["parameter"]} = {made["fleet_arn"]}',
+                  f'  user pool     {made["user_pool_id"]} (app client '
+                  f'{made["user_pool_client_id"]}); sign-up verification codes are '
+                  'printed here',
+                  f'  demo rider    {made["demo_rider"]["email"]}   password '
+                  f'{made["demo_rider"]["password"]}']
     lines.append('Try:')
     if info['rides_url']:
-        lines.append(f"  curl -s -X POST {info['rides_url']}/ride "
+        lines.append(f"  open {info['page_url']} and sign in as the demo rider; "
+                     "POST /ride needs the rider's ID token:")
+        lines.append(f"  curl -s -X POST {info['rides_url']}/ride -H \"Authorization: $ID_TOKEN\" "
                      f"-H 'Content-Type: application/json' -d '{PICKUP_EXAMPLE}'")
     function = info['fleet_arn'].rsplit(':', 1)[1] if info['provisioned'] else \
         next(iter(info['functions']), 'FUNCTION')

@@ -34,14 +34,18 @@ A `RunningStack` (and the runtime handle) has:
     fleet_arn      RequestUnicornInvoke's local ARN
     functions      {deployed name: ARN} of every function the runtime serves
     transport      'invoke' or 'http'
-    log_text()     everything the stack printed so far (for failure messages)
+    log_text()     everything the stack printed so far (for failure messages;
+                   sign-up verification codes are printed there)
+    user_pool_id, user_pool_client_id, demo_rider   the riders' pool
+    riders()       `local_stack.riders.Riders`: `.new()` is a signed-in rider
+                   with real tokens (`.id_token`, `.headers`)
     client(service), lambda_client()   boto3 clients for the endpoint
     aws_environment()   the env vars pointing boto3 at the endpoint
 It can also be read like a dict (`stack['rides_url']`), as `bench` does.
 
 Options (keywords of all three): any field of `local_stack.options.Options`
-(account_concurrency, warm_wait_ms, max_sandboxes, provision, stage, ...;
-autoreload is False by default here), and for the first two start_timeout
+(account_concurrency, warm_wait_ms, max_sandboxes, provision, stage,
+throttle, ...; autoreload is False by default here), and for the first two start_timeout
 (60 s) and extra_args (more `python -m local_stack` arguments).
 The stack's output goes to a temporary file (`log_text()`), removed on exit
 unless LOCAL_STACK_KEEP_LOGS is set. If the stack does not start,
@@ -102,6 +106,25 @@ class _Handle:
     def lambda_client(self, **config: Any) -> Any:
         return self.client('lambda', **config)
 
+    @property
+    def user_pool_id(self) -> str | None:
+        return (self.info.get('provisioned') or {}).get('user_pool_id')
+
+    @property
+    def user_pool_client_id(self) -> str | None:
+        return (self.info.get('provisioned') or {}).get('user_pool_client_id')
+
+    @property
+    def demo_rider(self) -> dict[str, str] | None:
+        """{'email', 'password'} of the rider the banner names."""
+        return (self.info.get('provisioned') or {}).get('demo_rider')
+
+    def riders(self) -> Any:
+        """`local_stack.riders.Riders` of the provisioned pool: `.new()`
+        makes a confirmed rider and signs it in (real tokens)."""
+        from local_stack.riders import Riders
+        return Riders(self.client('cognito-idp'), self.user_pool_id, self.user_pool_client_id)
+
 
 class RunningStack(_Handle):
     def __init__(self, info, process, log_path):
@@ -137,7 +160,8 @@ def port_is_free(port: int) -> bool:
 
 @contextmanager
 def local_stack(transport: str = 'invoke', *, chalice_local: bool = True,
-                provision: bool = True, autoreload: bool = False, start_timeout: float = 60,
+                provision: bool = True, autoreload: bool = False, throttle: bool = True,
+                start_timeout: float = 60,
                 extra_args: Iterable[str] = (), **options: Any) -> Iterator['RunningStack']:
     """The whole stack on free ports; see the module docstring."""
     attempts = 3  # a free port can be taken between picking and binding it
@@ -152,6 +176,8 @@ def local_stack(transport: str = 'invoke', *, chalice_local: bool = True,
             args.append('--no-provision')
         if not autoreload:
             args.append('--no-autoreload')
+        if not throttle:
+            args.append('--no-throttle')
         try:
             started = _start(args, start_timeout)
         except StackFailed as error:

@@ -11,7 +11,7 @@ import shutil
 import pytest
 from playwright.sync_api import sync_playwright
 
-from tests.browser.helpers import DESKTOP, RECORD_STATES, PageWatch, RidesApi
+from tests.browser.helpers import DESKTOP, RECORD_STATES, PageWatch, RiderBook, RidesApi, sign_in
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / 'test-artifacts' / 'screenshots'
@@ -46,19 +46,27 @@ def rides_url(stack):
     return stack.page_url
 
 
+@pytest.fixture(scope='session')
+def riders(stack):
+    """Riders of the stack's pool; `riders.new()` is one more, signed in."""
+    return RiderBook(stack)
+
+
 @pytest.fixture
-def api(rides_url):
-    client = RidesApi(rides_url)
+def api(rides_url, riders):
+    client = RidesApi(rides_url, riders)
     yield client
     client.complete_all()
 
 
 @pytest.fixture
-def open_page(browser):
-    """open_page(url, viewport=DESKTOP, **context options) -> (page, watch)."""
+def open_page(browser, riders):
+    """open_page(url, viewport=DESKTOP, rider=..., **context options) ->
+    (page, watch), signed in through the page's form as `rider` (by
+    default a new rider of the stack's pool; None: signed out)."""
     contexts = []
 
-    def open_(url, viewport=DESKTOP, **options):
+    def open_(url, viewport=DESKTOP, rider=..., **options):
         context = browser.new_context(viewport=viewport, **options)
         contexts.append(context)
         page = context.new_page()
@@ -67,6 +75,10 @@ def open_page(browser):
         watch = PageWatch(page)
         page.goto(url)
         page.wait_for_selector('#app[data-ready="true"]')
+        if rider is ...:
+            rider = riders.new()
+        if rider is not None:
+            sign_in(page, rider)
         return page, watch
 
     yield open_

@@ -3,6 +3,7 @@ names, a client for the rides API and a watch on what a page did."""
 import json
 
 import requests
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from tests.support import aws as aws_support
 
@@ -11,17 +12,35 @@ PHONE = {'width': 390, 'height': 844}
 CATALOG_NAMES = {unicorn['Name'] for unicorn in aws_support.catalog()}
 
 
+class RiderBook:
+    """Riders of one stack's pool (confirmed, signed in: real tokens), made
+    as tests need them and remembered, so that a ride can be ended by
+    whoever booked it."""
+
+    def __init__(self, stack):
+        self._riders = stack.riders()
+        self.all = []
+
+    def new(self):
+        rider = self._riders.new()
+        self.all.append(rider)
+        return rider
+
+
 class RidesApi:
     """The rides API over HTTP, for setting the scene around the page: book
-    every unicorn, and give them back afterwards."""
+    every unicorn, and give them back afterwards. Each ride is requested by
+    a rider of its own (one active ride per rider)."""
 
-    def __init__(self, base_url):
+    def __init__(self, base_url, riders):
         self.base_url = base_url
+        self.riders = riders
         self.booked = []
 
-    def post_ride(self, body):
+    def post_ride(self, body, rider=None):
+        rider = rider or self.riders.new()
         return requests.post(self.base_url + 'ride', data=json.dumps(body),
-                             headers={'Content-Type': 'application/json'}, timeout=30)
+                             headers=rider.headers, timeout=30)
 
     def book_every_unicorn(self):
         """Request rides until the fleet answers 503; the catalog is finite."""
@@ -34,16 +53,36 @@ class RidesApi:
         raise AssertionError(f'still dispatching after {len(self.booked)} rides')
 
     def complete(self, ride_id, attempts=3):
-        """End a ride; a slow machine may time the fleet out, so try again."""
+        """End a ride as its rider (any other rider is told 404); a slow
+        machine may time the fleet out, so try again."""
+        response = None
         for _ in range(attempts):
-            response = requests.post(f'{self.base_url}ride/{ride_id}/complete', timeout=30)
-            if response.status_code == 200:
-                return
-        raise AssertionError(f'ride {ride_id} could not be completed: {response.text}')
+            for rider in reversed(self.riders.all):
+                response = requests.post(f'{self.base_url}ride/{ride_id}/complete', data='{}',
+                                         headers=rider.headers, timeout=30)
+                if response.status_code == 200:
+                    return
+                if response.status_code != 404:
+                    break
+        raise AssertionError(f'ride {ride_id} could not be completed: '
+                             f'{response.text if response is not None else "no rider"}')
 
     def complete_all(self):
         while self.booked:
             self.complete(self.booked.pop())
+
+
+def sign_in(page, rider):
+    """Sign in on the page as a rider would: the form, by its labels."""
+    page.get_by_label('Email').fill(rider.email)
+    page.get_by_label('Password').fill(rider.password)
+    page.get_by_role('button', name='Sign in').click()
+    signed_in = page.get_by_role('button', name='Sign out')
+    try:
+        signed_in.wait_for()
+    except PlaywrightTimeout:
+        raise AssertionError('not signed in; the page says: '
+                             f'{page.locator("#account").inner_text()!r}') from None
 
 
 class PageWatch:

@@ -80,3 +80,37 @@ def test_the_files_are_read_once():
     import chalicelib.web as web
 
     assert web.built_page() is web.built_page()
+
+
+@pytest.fixture
+def configured_page(aws, rides_env):
+    """The page with the riders' pool published (as the rides stack does)."""
+    import boto3
+    ssm = boto3.client('ssm')
+    ssm.put_parameter(Name=rides_env['USER_POOL_ID_PARAMETER'], Type='String',
+                      Value='us-east-1_TestPool')
+    ssm.put_parameter(Name=rides_env['USER_POOL_CLIENT_ID_PARAMETER'], Type='String',
+                      Value='test-client')
+    module = rides_app()
+    import chalicelib.web as web
+    web.page_configuration.cache_clear()
+    try:
+        with Client(module.app, stage_name='dev', project_dir=str(RIDES_DIR)) as client:
+            yield client.http.get('/')
+    finally:
+        web.page_configuration.cache_clear()
+
+
+def test_the_policy_lets_the_page_call_exactly_the_configured_cognito_endpoint(configured_page):
+    assert _csp(configured_page)['connect-src'] == \
+        "'self' https://cognito-idp.us-east-1.amazonaws.com"
+
+
+def test_the_page_has_the_sign_in_controls_with_their_labels(page):
+    html = page.body.decode('utf-8')
+    for field, label in (('email', 'Email'), ('password', 'Password'),
+                         ('verification-code', 'Verification code')):
+        assert f'<label for="{field}">{label}</label>' in html
+    for button in ('Sign in', 'Sign up', 'Verify', 'Sign out', 'End ride'):
+        assert re.search(rf'<button[^>]*>{button}</button>', html), button
+    assert re.search(r'<div id="ride-controls" hidden>', html)  # until signed in

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.helpers import CATALOG_NAMES, PHONE, RidesApi
+from tests.browser.helpers import CATALOG_NAMES, PHONE, RiderBook, RidesApi, sign_in
 from tests.support import aws as aws_support
 from tests.support.apps import RIDES_DIR
 
@@ -55,7 +55,7 @@ def centre(box):
 
 
 def test_a_rider_sets_a_pickup_point_requests_and_a_unicorn_from_the_fleet_arrives(
-        open_page, rides_url, api, screenshot):
+        open_page, rides_url, api, stack, screenshot):
     page, watch = open_page(rides_url)
     button = request_button(page)
     expect(button).to_be_disabled()
@@ -99,12 +99,19 @@ def test_a_rider_sets_a_pickup_point_requests_and_a_unicorn_from_the_fleet_arriv
     expect(page.locator('#app')).to_have_attribute('data-state', 'idle')
 
     origin = '{0.scheme}://{0.netloc}'.format(urlsplit(rides_url))
-    assert [r.url for r in watch.requests if not r.url.startswith(origin + '/')] == []
+    # nothing but the rides API and the configured Cognito endpoint (the sign-in)
+    cognito = stack.aws_url + '/'
+    assert [r.url for r in watch.requests
+            if not r.url.startswith(origin + '/') and r.url != cognito] == []
+    assert [r.headers.get('x-amz-target') for r in watch.requests if r.url == cognito] == [
+        'AWSCognitoIdentityProviderService.InitiateAuth']
     watch.assert_clean()
 
 
 def test_the_keyboard_alone_sets_the_pickup_point_and_requests(open_page, rides_url, api, screenshot):
     page, watch = open_page(rides_url)
+    page.reload()  # signed in still, and the keyboard starts at the top of the page
+    page.wait_for_selector('#app[data-ready="true"]')
 
     page.keyboard.press('Tab')           # the skip link
     page.keyboard.press('Tab')
@@ -188,10 +195,11 @@ def failing_fleet():
 
 def test_when_the_fleet_fails_the_rider_reads_so_and_can_try_again(
         open_page, failing_fleet, screenshot):
-    refusal = RidesApi(failing_fleet.page_url).post_ride(
+    riders = RiderBook(failing_fleet)
+    refusal = RidesApi(failing_fleet.page_url, riders).post_ride(
         {'PickupLocation': {'Latitude': 47.61, 'Longitude': -122.34}})
     assert refusal.status_code == 502, refusal.text
-    page, watch = open_page(failing_fleet.page_url)
+    page, watch = open_page(failing_fleet.page_url, rider=riders.new())
     click_map(page, 0.6, 0.4)
 
     request_button(page).click()
@@ -240,7 +248,7 @@ def test_when_the_network_fails_the_rider_reads_why_and_can_retry(open_page, rid
 
 @pytest.mark.parametrize('stage_path', ['api/', 'api'], ids=['slash', 'no-slash'])
 def test_behind_a_stage_prefix_the_page_finds_the_api_beside_it(
-        open_page, browser, rides_url, api, screenshot, stage_path):
+        open_page, browser, rides_url, api, riders, screenshot, stage_path):
     """API Gateway serves the app under /api; here a route strips it again."""
     prefixed = re.compile('^' + re.escape(rides_url) + r'api(/.*)?$')
 
@@ -253,6 +261,13 @@ def test_behind_a_stage_prefix_the_page_finds_the_api_beside_it(
     try:
         context.route(prefixed, strip_stage)
         page = context.new_page()
+        # Signed in at the root first: the session (sessionStorage, per tab
+        # and origin) goes along. (Chromium refuses a loopback fetch from a
+        # document Playwright fulfils, so the prefixed page itself cannot
+        # reach the local Cognito endpoint; on AWS that endpoint is public.)
+        page.goto(rides_url)
+        page.wait_for_selector('#app[data-ready="true"]')
+        sign_in(page, riders.new())
         page.goto(rides_url + stage_path)
         page.wait_for_selector('#app[data-ready="true"]')
         assert page.evaluate('location.pathname') == '/' + stage_path

@@ -27,7 +27,6 @@ from testkit.catalog import make_unicorns
 from tests.support import aws as aws_support
 from tests.support.apps import FLEET_DIR, RIDES_DIR
 from tests.support.aws import held_unicorns
-from tests.support.riders import as_rider, new_rider
 
 pytestmark = pytest.mark.stack
 
@@ -44,7 +43,8 @@ def stack():
     # The stack's defaults: the fleet function scales out as on Lambda and
     # nothing throttles below the local account limit, so only the fleet's
     # availability is measured.
-    with testing.local_stack(transport='invoke') as running:
+    # Nor does the stage throttle (burst 100): this burst is 100 riders.
+    with testing.local_stack(transport='invoke', throttle=False) as running:
         yield running
 
 
@@ -98,14 +98,15 @@ def warm_up(stack, workers):
             range(workers)))
     assert all(answer['StatusCode'] == 200 and 'FunctionError' not in answer
                for answer in answers)
-    refused = requests.post(stack.rides_url + '/ride', json={}, headers=as_rider(),
-                            timeout=HTTP_TIMEOUT)
+    refused = requests.post(stack.rides_url + '/ride', json={},
+                            headers=stack.riders().new().headers, timeout=HTTP_TIMEOUT)
     assert refused.status_code == 400, refused.text
 
 
-def burst(base_url, path, count, body=None):
-    """`count` requests at the same moment (one thread each, bounded by the
-    pool), each from a rider of its own; [(status, JSON body)] in completion order.
+def burst(base_url, path, riders, body=None):
+    """One request per rider (signed-in `local_stack.riders.Rider`s) at the
+    same moment (one thread each, bounded by the pool); [(status, JSON
+    body)] in completion order.
 
     `chalice local` listens with Python's default backlog of 5, so 100
     connections opened at once are partly reset before the app sees them
@@ -114,11 +115,12 @@ def burst(base_url, path, count, body=None):
     once every connection is open: the app gets `count` concurrent requests.
     """
     address = urllib.parse.urlsplit(base_url)
+    count = len(riders)
     connect_in_turn = threading.Lock()
     all_connected = threading.Barrier(count, timeout=BURST_DEADLINE)
     payload = json.dumps(body).encode()
 
-    def one(_):
+    def one(index):
         connection = http.client.HTTPConnection(address.hostname, address.port,
                                                 timeout=HTTP_TIMEOUT)
         try:
@@ -126,7 +128,7 @@ def burst(base_url, path, count, body=None):
                 connection.connect()
                 time.sleep(CONNECT_GAP_SECONDS)
             all_connected.wait()
-            connection.request('POST', path, body=payload, headers=as_rider(new_rider()))
+            connection.request('POST', path, body=payload, headers=riders[index].headers)
             response = connection.getresponse()
             return response.status, json.loads(response.read())
         finally:
@@ -164,7 +166,9 @@ def assert_moto_kept_up(stack):
 def test_100_riders_and_20_unicorns_give_20_rides_and_80_clear_refusals(
         stack, fleet_store, published):
     warm_up(stack, 4)
-    results = burst(stack.rides_url, '/ride', RIDERS, PICKUP)
+    riders = stack.riders().many(RIDERS)
+    by_id = {rider.rider_id: rider for rider in riders}
+    results = burst(stack.rides_url, '/ride', riders, PICKUP)
     assert_moto_kept_up(stack)
 
     statuses = sorted(status for status, _ in results)
@@ -186,13 +190,13 @@ def test_100_riders_and_20_unicorns_give_20_rides_and_80_clear_refusals(
 
     # the rides end: every unicorn is free again
     completions = [requests.post(f"{stack.rides_url}/ride/{ride['RideId']}/complete",
-                                 headers=as_rider(ride['RiderId']), timeout=HTTP_TIMEOUT)
+                                 headers=by_id[ride['RiderId']].headers, timeout=HTTP_TIMEOUT)
                    for ride in rides]
     assert [response.status_code for response in completions] == [200] * FLEET_SIZE
     assert held_unicorns(fleet_store) == {}
 
     # and the fleet serves again: the next 20 riders at once all ride
-    again = burst(stack.rides_url, '/ride', FLEET_SIZE, PICKUP)
+    again = burst(stack.rides_url, '/ride', stack.riders().many(FLEET_SIZE), PICKUP)
     assert_moto_kept_up(stack)
 
     assert [status for status, _ in again] == [201] * FLEET_SIZE, (

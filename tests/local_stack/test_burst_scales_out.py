@@ -23,9 +23,9 @@ def test_48_riders_and_16_free_unicorns_give_16_rides_and_32_no_unicorn_availabl
     # rides' chalice local builds its clients once (a refused request), as a
     # person trying the page would; the fleet function is only as warm as
     # `make run` leaves it (one sandbox)
-    assert burst(stack.rides_url, '/ride', 1, {})[0][0] == 400
+    assert burst(stack.rides_url, '/ride', stack.riders().many(1), {})[0][0] == 400
 
-    results = burst(stack.rides_url, '/ride', RIDERS, PICKUP)
+    results = burst(stack.rides_url, '/ride', stack.riders().many(RIDERS), PICKUP)
 
     statuses = sorted(status for status, _ in results)
     refusals = [body['Code'] for status, body in results if status != 201]

@@ -11,7 +11,7 @@ import pytest
 import requests
 
 from local_stack import testing
-from tests.support.riders import as_rider, new_rider
+from tests.support.riders import new_rider
 
 pytestmark = pytest.mark.stack
 
@@ -28,13 +28,15 @@ def stack():
         yield running
 
 
-def request_ride(rides_url):
-    return requests.post(f'{rides_url}/ride', json=PICKUP, headers=as_rider(new_rider()),
+def request_ride(stack):
+    """POST /ride from a new rider of the stack's pool, signed in."""
+    return requests.post(f'{stack.rides_url}/ride', json=PICKUP,
+                         headers=stack.riders().new().headers,
                          timeout=30)
 
 
 def test_post_ride_answers_201_with_a_unicorn_from_the_catalog_through_lambda_invoke(stack):
-    answer = request_ride(stack.rides_url)
+    answer = request_ride(stack)
     assert answer.status_code == 201, answer.text
     ride = answer.json()
     assert ride['Unicorn']['Name'] in CATALOG_NAMES
@@ -91,7 +93,7 @@ def test_the_apps_run_with_their_own_stage_environment(stack):
 
 def test_over_http_transport_then_stopping_frees_every_port():
     with testing.local_stack(transport='http') as stack:
-        answer = request_ride(stack.rides_url)
+        answer = request_ride(stack)
         assert answer.status_code == 201, answer.text + stack.log_text()[-3000:]
         assert answer.json()['Unicorn']['Name'] in CATALOG_NAMES
         log = stack.log_text()

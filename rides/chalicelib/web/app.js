@@ -1,5 +1,9 @@
-/* Wild Rydes rider page: choose a pickup point on the map, request a unicorn,
- * watch it arrive. Talks only to the rides API beside the page (POST ride). */
+/* Wild Rydes rider page: sign in, choose a pickup point on the map, request a
+ * unicorn, watch it arrive, end the ride. Talks only to the rides API beside
+ * the page (GET config, POST ride, GET ride/{id}, POST ride/{id}/complete)
+ * and to the Cognito endpoint GET config names (AWS JSON 1.1, with fetch).
+ * The session (tokens, never the password) lives in sessionStorage, so it
+ * survives a reload and ends with the browser session. */
 (function () {
   'use strict';
 
@@ -9,6 +13,10 @@
   var STEP = 10, BIG_STEP = 50;              // keyboard crosshair steps, in viewBox units
   var REQUEST_TIMEOUT_MS = 30000;           // rides gives up on the fleet well before this
   var TRIP_MS = 2600;
+  var SESSION_KEY = 'wildrydes.session';    // {email, idToken, accessToken, refreshToken, expiresAt}
+  var RIDE_KEY = 'wildrydes.ride';          // the RideId of the rider's active ride
+  var REFRESH_MARGIN_MS = 60000;            // refresh an ID token this long before it expires
+  var COGNITO_TARGET = 'AWSCognitoIdentityProviderService.';
 
   var PLACES = [
     ['Pike Place Market', 47.6097, -122.3422], ['the Space Needle', 47.6205, -122.3493],
@@ -41,7 +49,13 @@
     hint: $('request-hint'), progress: $('progress'), status: $('status'), error: $('error'),
     ride: $('ride'), rideName: $('ride-name'), rideColor: $('ride-color'), rideSwatch: $('ride-swatch'),
     rideAvatar: document.querySelector('.ride-avatar'),
-    rideRating: $('ride-rating'), rideSpeed: $('ride-speed'), rideTime: $('ride-time'), rideId: $('ride-id')
+    rideRating: $('ride-rating'), rideSpeed: $('ride-speed'), rideTime: $('ride-time'), rideId: $('ride-id'),
+    endRide: $('end-ride-button'), rideControls: $('ride-controls'),
+    signInForm: $('sign-in-form'), email: $('email'), password: $('password'),
+    signInButton: $('sign-in-button'), signUpButton: $('sign-up-button'),
+    verifyForm: $('verify-form'), verifyText: $('verify-text'), code: $('verification-code'),
+    verifyButton: $('verify-button'), signedIn: $('signed-in'), signedInEmail: $('signed-in-email'),
+    signOut: $('sign-out-button'), accountStatus: $('account-status'), accountError: $('account-error')
   };
 
   var state = {
@@ -50,7 +64,11 @@
     busy: false,
     frame: 0,
     unicornAt: null,                                // {x, y, lift} while shown
-    trip: 0                                         // bumps on every request; stale trips stop
+    trip: 0,                                        // bumps on every request; stale trips stop
+    ride: null,                                     // the ride shown, while active
+    config: null,                                   // GET config: Region, UserPoolId, ...
+    session: null,                                  // see SESSION_KEY
+    pendingEmail: ''                                // signed up, not verified yet
   };
 
   // ---- geometry -----------------------------------------------------------
@@ -198,6 +216,11 @@
     if (status === 400 || status === 413) {
       return 'Wild Rydes could not accept this request: ' + (said || 'the request was not valid') + '.';
     }
+    if (status === 401) return 'Your session has expired. Please sign in again.';
+    if (status === 409) return 'You already have a ride in progress. End it before requesting another.';
+    if (status === 415) return 'Wild Rydes could not read this request: it must be sent as JSON.';
+    if (status === 429) return 'Wild Rydes is getting too many requests right now. Please wait a moment and try again.';
+    if (status === 404) return 'Wild Rydes could not find that ride. It may have ended already.';
     if (status === 504) return 'The unicorn fleet took too long to answer. Please try again.';
     if (status === 502) return 'The unicorn fleet had a problem answering. Please try again.';
     return 'Something went wrong on our side (HTTP ' + status + ')' + (said ? ': ' + said : '') + '. Please try again.';
@@ -231,18 +254,27 @@
     var timer = controller ? setTimeout(function () { controller.abort(); }, REQUEST_TIMEOUT_MS) : 0;
     var body = JSON.stringify({ PickupLocation: { Latitude: pickup.lat, Longitude: pickup.lng } });
 
-    fetch(apiUrl('ride'), {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json', 'Accept': 'application/json' },
-      body: body,
-      cache: 'no-store',
-      signal: controller ? controller.signal : undefined
+    authorized().then(function (token) {
+      return fetch(apiUrl('ride'), {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', 'Accept': 'application/json', 'Authorization': token },
+        body: body,
+        cache: 'no-store',
+        signal: controller ? controller.signal : undefined
+      });
     }).then(function (response) {
       return readJson(response).then(function (json) { return { status: response.status, ok: response.ok, body: json }; });
     }).then(function (answer) {
       if (trip !== state.trip) return;
       if (answer.ok && isRide(answer.body)) {
+        keepRide(answer.body.RideId);
         showRide(answer.body, pickup, trip);
+      } else if (answer.status === 401) {
+        sessionExpired();
+      } else if (answer.status === 409 && answer.body && typeof answer.body.RideId === 'string') {
+        setBusy(false);
+        keepRide(answer.body.RideId);
+        restoreRide('You already have a ride in progress — here it is. End it before requesting another.');
       } else if (answer.ok) {
         fail('Wild Rydes answered with something unexpected. Please try again.');
       } else {
@@ -250,6 +282,7 @@
       }
     }, function (error) {
       if (trip !== state.trip) return;
+      if (error && error.sessionExpired) { sessionExpired(); return; }
       fail(error && error.name === 'AbortError'
         ? 'Wild Rydes did not answer in time. Please try again.'
         : 'Could not reach Wild Rydes — check your connection and try again.');
@@ -272,7 +305,9 @@
     return (window.CSS && CSS.supports && CSS.supports('color', css)) ? css : '#e9d5ff';
   }
 
-  function showRide(ride, pickup, trip) {
+  // `note`: said once the unicorn is shown, instead of the arrival (a ride shown again).
+  function showRide(ride, pickup, trip, restored, note) {
+    state.ride = ride;
     var unicorn = ride.Unicorn;
     var coat = coatFor(unicorn.Color);
     ui.unicorn.style.setProperty('--coat', coat);
@@ -291,15 +326,15 @@
     var article = /^[aeiou]/i.test(unicorn.Color) ? 'an ' : 'a ';
     announce(unicorn.Name + ', ' + article + unicorn.Color + ' unicorn, is on the way to your pickup point.');
     reveal(ui.status);
-    animateUnicorn(pickup, trip, function () {
+    animateUnicorn(pickup, trip, restored, function () {
       ui.app.dataset.state = 'arrived';
       ui.unicorn.classList.add('arrived');
-      announce(unicorn.Name + ' has arrived at your pickup point. Enjoy the ride!');
+      announce(note || unicorn.Name + ' has arrived at your pickup point. Enjoy the ride!');
     });
   }
 
   // From the map corner farthest from the pickup point, along a gentle arc.
-  function animateUnicorn(to, trip, arrived) {
+  function animateUnicorn(to, trip, instantly, arrived) {
     var corners = [[70, 70], [VIEW.width - 70, 70], [70, VIEW.height - 70], [VIEW.width - 70, VIEW.height - 70]];
     var from = corners.reduce(function (best, c) {
       var d = Math.hypot(c[0] - to.x, c[1] - to.y);
@@ -311,7 +346,7 @@
     ui.unicorn.classList.remove('arrived');
     ui.unicorn.setAttribute('visibility', 'visible');
 
-    var duration = reducedMotion() ? 0 : TRIP_MS;
+    var duration = instantly || reducedMotion() ? 0 : TRIP_MS;
     var start = null;
     function at(t) {
       var u = 1 - t;
@@ -341,12 +376,299 @@
     state.frame = 0;
   }
 
+  // ---- riders: Cognito, called directly (AWS JSON 1.1) ----------------------
+  function cognito(operation, body) {
+    return fetch(state.config.CognitoEndpoint, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-amz-json-1.1', 'X-Amz-Target': COGNITO_TARGET + operation },
+      body: JSON.stringify(body),
+      cache: 'no-store',
+      credentials: 'omit'
+    }).then(function (response) {
+      return readJson(response).then(function (json) {
+        if (response.ok) return json || {};
+        var type = String((json && (json.__type || json.code)) || 'Error').split('#').pop();
+        var error = new Error(type);
+        error.type = type;
+        error.said = json && typeof json.message === 'string' ? json.message : '';
+        throw error;
+      });
+    });
+  }
+
+  function cognitoMessage(error) {
+    var type = error && error.type;
+    if (type === 'NotAuthorizedException' || type === 'UserNotFoundException') return 'That email and password do not match an account. Check them and try again.';
+    if (type === 'UsernameExistsException') return 'There is already an account with this email. Sign in instead.';
+    if (type === 'InvalidPasswordException') return 'That password is not strong enough: use at least 8 characters with upper and lower case letters, a number and a symbol.';
+    if (type === 'CodeMismatchException') return 'That verification code is not right. Check the email we sent and try again.';
+    if (type === 'ExpiredCodeException') return 'That verification code has expired. Sign up again to get a new one.';
+    if (type === 'TooManyRequestsException' || type === 'LimitExceededException') return 'Too many attempts. Please wait a moment and try again.';
+    if (type === 'InvalidParameterException') return 'Please enter a valid email address and password.';
+    if (error && error.name === 'TypeError') return 'Could not reach the sign-in service — check your connection and try again.';
+    return 'Signing in did not work right now. Please try again.';
+  }
+
+  function tokenClaims(token) {
+    try {
+      var part = String(token).split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
+      while (part.length % 4) part += '=';
+      return JSON.parse(atob(part));
+    } catch (e) { return {}; }
+  }
+
+  function saveSession(email, result, refreshToken) {
+    state.session = {
+      email: email, idToken: result.IdToken, accessToken: result.AccessToken,
+      refreshToken: refreshToken || result.RefreshToken,
+      expiresAt: (Number(tokenClaims(result.IdToken).exp) || 0) * 1000
+    };
+    try { sessionStorage.setItem(SESSION_KEY, JSON.stringify(state.session)); } catch (e) { /* private mode: this tab only */ }
+  }
+  function readSession() {
+    try {
+      var saved = JSON.parse(sessionStorage.getItem(SESSION_KEY) || 'null');
+      return saved && typeof saved.idToken === 'string' && typeof saved.refreshToken === 'string' ? saved : null;
+    } catch (e) { return null; }
+  }
+  function forgetSession() {
+    state.session = null;
+    try { sessionStorage.removeItem(SESSION_KEY); sessionStorage.removeItem(RIDE_KEY); } catch (e) { /* nothing kept */ }
+  }
+  function keepRide(rideId) {
+    try { sessionStorage.setItem(RIDE_KEY, rideId); } catch (e) { /* shown until reload only */ }
+  }
+  function keptRide() {
+    try { return sessionStorage.getItem(RIDE_KEY); } catch (e) { return null; }
+  }
+  function forgetRide() {
+    try { sessionStorage.removeItem(RIDE_KEY); } catch (e) { /* nothing kept */ }
+  }
+
+  // A valid ID token for the rides API, refreshed when it is about to expire.
+  function authorized() {
+    var session = state.session;
+    var expired = new Error('session expired');
+    expired.sessionExpired = true;
+    if (!session) return Promise.reject(expired);
+    if (Date.now() < session.expiresAt - REFRESH_MARGIN_MS) return Promise.resolve(session.idToken);
+    return cognito('InitiateAuth', {
+      ClientId: state.config.UserPoolClientId, AuthFlow: 'REFRESH_TOKEN_AUTH',
+      AuthParameters: { REFRESH_TOKEN: session.refreshToken }
+    }).then(function (answer) {
+      if (!answer.AuthenticationResult) throw expired;
+      saveSession(session.email, answer.AuthenticationResult, session.refreshToken);
+      return state.session.idToken;
+    }, function () { throw expired; });
+  }
+
+  function accountMessage(text) { ui.accountStatus.textContent = text; }
+  function accountError(text) { ui.accountError.textContent = text; }
+
+  function showSignedOut(message) {
+    ui.signInForm.hidden = false;
+    ui.verifyForm.hidden = true;
+    ui.signedIn.hidden = true;
+    ui.rideControls.hidden = true;
+    accountMessage(message || '');
+  }
+  function showVerify(email) {
+    state.pendingEmail = email;
+    ui.signInForm.hidden = true;
+    ui.verifyForm.hidden = false;
+    ui.verifyText.textContent = 'We sent a verification code to ' + email + '. Enter it here to finish signing up.';
+    ui.code.value = '';
+    ui.code.focus();
+  }
+  function showSignedIn() {
+    ui.signInForm.hidden = true;
+    ui.verifyForm.hidden = true;
+    ui.signedIn.hidden = false;
+    ui.signedInEmail.textContent = state.session.email;
+    ui.rideControls.hidden = false;
+    accountError('');
+    refreshButton();
+  }
+
+  function sessionExpired() {
+    forgetSession();
+    cancelAnimation();
+    state.trip++;
+    state.ride = null;
+    setBusy(false);
+    ui.ride.hidden = true;
+    showSignedOut();
+    accountError('Your session has expired. Please sign in again.');
+    ui.email.focus();
+  }
+
+  function formEmail() { return ui.email.value.trim().toLowerCase(); }
+
+  function busyAccount(busy) {
+    ui.signInButton.disabled = ui.signUpButton.disabled = ui.verifyButton.disabled = busy;
+  }
+
+  function signIn(event) {
+    if (event) event.preventDefault();
+    var email = formEmail(), password = ui.password.value;
+    accountError(''); accountMessage('');
+    if (!email || !password) { accountError('Enter your email and password to sign in.'); return; }
+    busyAccount(true);
+    cognito('InitiateAuth', {
+      ClientId: state.config.UserPoolClientId, AuthFlow: 'USER_PASSWORD_AUTH',
+      AuthParameters: { USERNAME: email, PASSWORD: password }
+    }).then(function (answer) {
+      if (!answer.AuthenticationResult) throw new Error('unexpected');
+      ui.password.value = '';
+      saveSession(email, answer.AuthenticationResult);
+      showSignedIn();
+      announce('Signed in. Set a pickup point on the map to request a unicorn.');
+      restoreRide();
+    }, function (error) {
+      if (error && error.type === 'UserNotConfirmedException') { showVerify(email); return; }
+      accountError(cognitoMessage(error));
+    }).then(function () { busyAccount(false); });
+  }
+
+  function signUp() {
+    var email = formEmail(), password = ui.password.value;
+    accountError(''); accountMessage('');
+    if (!email || !password) { accountError('Enter an email and a password to sign up.'); return; }
+    busyAccount(true);
+    cognito('SignUp', {
+      ClientId: state.config.UserPoolClientId, Username: email, Password: password,
+      UserAttributes: [{ Name: 'email', Value: email }]
+    }).then(function () {
+      ui.password.value = '';
+      showVerify(email);
+    }, function (error) {
+      accountError(cognitoMessage(error));
+    }).then(function () { busyAccount(false); });
+  }
+
+  function verify(event) {
+    event.preventDefault();
+    var code = ui.code.value.trim();
+    accountError('');
+    if (!code) { accountError('Enter the verification code from the email.'); return; }
+    busyAccount(true);
+    cognito('ConfirmSignUp', {
+      ClientId: state.config.UserPoolClientId, Username: state.pendingEmail, ConfirmationCode: code
+    }).then(function () {
+      ui.email.value = state.pendingEmail;
+      showSignedOut('Your email is verified. Sign in with your password to ride.');
+      ui.password.focus();
+    }, function (error) {
+      accountError(cognitoMessage(error));
+    }).then(function () { busyAccount(false); });
+  }
+
+  function signOut() {
+    var session = state.session;
+    if (session && session.accessToken) {
+      // Ends the rider's refresh tokens at Cognito too; signed out here whatever it answers.
+      cognito('GlobalSignOut', { AccessToken: session.accessToken }).catch(function () {});
+    }
+    forgetSession();
+    cancelAnimation();
+    state.trip++;
+    state.ride = null;
+    ui.ride.hidden = true;
+    ui.unicorn.setAttribute('visibility', 'hidden');
+    ui.route.setAttribute('d', '');
+    ui.app.dataset.state = 'idle';
+    clearError();
+    announce('');
+    showSignedOut('You are signed out.');
+  }
+
+  // ---- the rider's ride, after a reload or a 409 ------------------------------
+  function withToken(path, options) {
+    return authorized().then(function (token) {
+      options.headers = Object.assign({ 'Accept': 'application/json', 'Authorization': token }, options.headers || {});
+      options.cache = 'no-store';
+      return fetch(apiUrl(path), options);
+    }).then(function (response) {
+      return readJson(response).then(function (json) { return { status: response.status, ok: response.ok, body: json }; });
+    });
+  }
+
+  function restoreRide(message) {
+    var rideId = keptRide();
+    if (!rideId) return Promise.resolve();
+    var trip = ++state.trip;
+    return withToken('ride/' + encodeURIComponent(rideId), { method: 'GET' }).then(function (answer) {
+      if (trip !== state.trip) return;
+      if (answer.status === 401) { sessionExpired(); return; }
+      if (!answer.ok || !isRide(answer.body) || answer.body.Status !== 'active') { forgetRide(); return; }
+      var where = answer.body.PickupLocation || {};
+      if (typeof where.Latitude === 'number' && typeof where.Longitude === 'number') {
+        var xy = toXY(where.Latitude, where.Longitude);
+        setPickup(xy.x, xy.y);
+      }
+      state.trip = trip;
+      showRide(answer.body, state.pickup || { x: VIEW.width / 2, y: VIEW.height / 2 }, trip, true,
+               message || answer.body.Unicorn.Name + ' is with you: your ride is in progress.');
+    }, function (error) {
+      if (error && error.sessionExpired) sessionExpired();
+    });
+  }
+
+  function endRide() {
+    var ride = state.ride;
+    if (!ride) return;
+    ui.endRide.disabled = true;
+    clearError();
+    withToken('ride/' + encodeURIComponent(ride.RideId) + '/complete', {
+      method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}'
+    }).then(function (answer) {
+      if (answer.status === 401) { sessionExpired(); return; }
+      if (!answer.ok && answer.status !== 404) { showError(messageFor(answer.status, answer.body)); return; }
+      forgetRide();
+      cancelAnimation();
+      state.trip++;
+      state.ride = null;
+      ui.ride.hidden = true;
+      ui.unicorn.setAttribute('visibility', 'hidden');
+      ui.route.setAttribute('d', '');
+      ui.app.dataset.state = 'idle';
+      announce('Your ride has ended: ' + ride.Unicorn.Name + ' is free for the next rider. Thanks for riding with Wild Rydes!');
+    }, function (error) {
+      if (error && error.sessionExpired) { sessionExpired(); return; }
+      showError('Could not reach Wild Rydes — check your connection and try again.');
+    }).then(function () { ui.endRide.disabled = false; });
+  }
+
+  function start() {
+    return fetch(apiUrl('config'), { headers: { 'Accept': 'application/json' }, cache: 'no-store' })
+      .then(function (response) {
+        return readJson(response).then(function (json) {
+          if (!response.ok || !json || typeof json.CognitoEndpoint !== 'string' || !json.UserPoolClientId) throw new Error('config');
+          state.config = json;
+        });
+      }).then(function () {
+        state.session = readSession();
+        if (!state.session) { showSignedOut(); return; }
+        showSignedIn();
+        return restoreRide();
+      }, function () {
+        showSignedOut();
+        ui.signInButton.disabled = ui.signUpButton.disabled = true;
+        accountError('Signing in is not available right now. Please try again later.');
+      });
+  }
+
   // ---- wiring ----------------------------------------------------------------
   ui.map.addEventListener('click', onMapClick);
   ui.map.addEventListener('keydown', onMapKey);
   ui.map.addEventListener('focus', function () { drawCursor(); });
   ui.map.addEventListener('blur', function () { ui.map.classList.remove('keyboard'); ui.readout.textContent = ''; });
   ui.button.addEventListener('click', requestRide);
+  ui.endRide.addEventListener('click', endRide);
+  ui.signInForm.addEventListener('submit', signIn);
+  ui.signUpButton.addEventListener('click', signUp);
+  ui.verifyForm.addEventListener('submit', verify);
+  ui.signOut.addEventListener('click', signOut);
   window.addEventListener('resize', function () {
     drawCursor();
     if (state.pickup) place(ui.marker, state.pickup.x, state.pickup.y);
@@ -354,5 +676,5 @@
   });
   drawCursor();
   refreshButton();
-  ui.app.dataset.ready = 'true';
+  start().then(function () { ui.app.dataset.ready = 'true'; });
 }());
