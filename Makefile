@@ -83,3 +83,11 @@ package: $(STAMP) $(SCAN_STAMP)
 # DRY_RUN=1 prints every step without calling AWS.
 deploy: package
 	$(PY) -m deploy.deploy --stage $(STAGE) $(if $(ARTIFACT_BUCKET),--bucket $(ARTIFACT_BUCKET)) $(if $(DRY_RUN),--dry-run)
+
+# Deletes rides' stack, then the fleet's (waiting for each), then the zips
+# under s3://$(ARTIFACT_BUCKET)/wild-rydes/$(STAGE)/; says what it kept (the
+# prod table). Asks first unless YES=1; DRY_RUN=1 prints every step.
+# ROUTE=chalice tears down the `chalice deploy` route instead.
+ROUTE ?= package
+destroy: $(STAMP)
+	$(PY) -m deploy.destroy --stage $(STAGE) --route $(ROUTE) $(if $(ARTIFACT_BUCKET),--bucket $(ARTIFACT_BUCKET)) $(if $(YES),--yes) $(if $(DRY_RUN),--dry-run)
