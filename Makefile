@@ -80,9 +80,10 @@ package: $(STAMP) $(SCAN_STAMP)
 	$(PY) -m deploy.package --stage $(STAGE) $(if $(TRANSPORT),--transport $(TRANSPORT))
 
 # Deploys ride_fleet then rides (needs ARTIFACT_BUCKET and AWS credentials);
+# ALARM_EMAIL=you@example.com subscribes an address to the stage's alarms;
 # DRY_RUN=1 prints every step without calling AWS.
 deploy: package
-	$(PY) -m deploy.deploy --stage $(STAGE) $(if $(ARTIFACT_BUCKET),--bucket $(ARTIFACT_BUCKET)) $(if $(DRY_RUN),--dry-run)
+	$(PY) -m deploy.deploy --stage $(STAGE) $(if $(ARTIFACT_BUCKET),--bucket $(ARTIFACT_BUCKET)) $(if $(ALARM_EMAIL),--alarm-email $(ALARM_EMAIL)) $(if $(DRY_RUN),--dry-run)
 
 # Deletes rides' stack, then the fleet's (waiting for each), then the zips
 # under s3://$(ARTIFACT_BUCKET)/wild-rydes/$(STAGE)/; says what it kept (the
