@@ -12,7 +12,8 @@ import json
 import pathlib
 import subprocess
 import sys
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from project.model import ROOT, Project
 

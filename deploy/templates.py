@@ -4,15 +4,19 @@ Python so they cannot drift from the code that uses them.
 - Names come from the project model (`project.model`); the fleet table from
   `shared.adapters.fleet_schema.table_definition`, the same definition the tests,
   the local stack and `chalice deploy`'s provisioning create it from.
-- Each app's IAM policy is written once here, as statements whose
-  resources are small typed values. Each renders itself two ways:
-  * `Style.FILE`: `policy-<stage>.json` for plain `chalice deploy` (region
-    and account are `*` in the ARNs; names are exact),
+- Each function's IAM policy is written once here, as statements whose
+  resources are small typed values and which say which functions, route
+  and transport need them. Each renders itself two ways:
+  * `Style.FILE`: `policy-<stage>-<function>.json` for plain `chalice
+    deploy` (region and account are `*` in the ARNs; names are exact),
   * `Style.TEMPLATE`: the merge template's `Policies` for `chalice package`,
     where every resource is the stack's own (`Fn::Sub` with region,
     account, `Ref`).
-  Chalice gives each function its own role with the policy file in it;
-  the merge template replaces that policy in every role.
+  Chalice gives each function its own role with its own policy file in it
+  (`lambda_functions.<name>.iam_policy_file`); the merge template replaces
+  that policy in each role.
+- Observability (log groups, access logs, alarms) comes from
+  `deploy/observability.py`; checkov's explained skips from `deploy/scan.py`.
 
 `python -m deploy.templates --check` fails when a committed policy file
 differs from what this module generates; `--write` rewrites them.
@@ -38,7 +42,6 @@ from project.model import (
     LOADER_FUNCTION,
     RIDERS_AUTHORIZER,
     RIDES,
-    RIDES_FUNCTION,
     ROOT,
     STAGES,
     TRANSPORTS,
@@ -230,7 +233,6 @@ class Everything:
 
 
 DISPATCH = (FLEET_FUNCTION, API_HANDLER)  # the fleet's functions that dispatch and release
-RIDES_FUNCTIONS = (API_HANDLER, RIDES_FUNCTION)
 
 # Everything each function does at run time, by app.
 POLICIES: dict[AppEntry, tuple[Statement, ...]] = {
