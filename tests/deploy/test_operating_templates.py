@@ -201,6 +201,20 @@ def test_checkov_finds_nothing_unexplained_in_any_packaged_template(builds):
     assert failed == [], report
 
 
+@pytest.mark.skipif(not scan.SCAN_PYTHON.exists(), reason='checkov is installed by make package')
+def test_a_finding_without_a_skip_fails_the_scan(tmp_path):
+    """The check itself: an unencrypted topic is CKV_AWS_26, unless skipped."""
+    topic = {'Type': 'AWS::SNS::Topic', 'Properties': {'TopicName': 't'}}
+    bare = tmp_path / 'bare.json'
+    bare.write_text(json.dumps({'Resources': {'Topic': topic}}))
+    skipped = tmp_path / 'skipped.json'
+    skipped.write_text(json.dumps({'Resources': {'Topic': dict(
+        topic, **scan.skips(('CKV_AWS_26', 'a reason a reviewer would accept, for the test')))}}))
+
+    assert [check['check_id'] for check in scan.scan([bare])[0]] == ['CKV_AWS_26']
+    assert scan.scan([skipped])[0] == []
+
+
 # -- the http transport --------------------------------------------------------
 
 @pytest.fixture(scope='module')
