@@ -7,7 +7,7 @@ STAGE   ?= dev
 CHROMIUM := /usr/bin/chromium
 PYTEST_ARGS ?=
 
-.PHONY: install run test test-unit lint bench package deploy clean
+.PHONY: install run test test-unit lint bench package deploy destroy clean
 
 install: $(STAMP)
 
@@ -63,12 +63,34 @@ bench: $(STAMP)
 clean:
 	rm -rf build .pytest_cache .hypothesis
 
-# CloudFormation templates + zips for both apps in build/$(STAGE)/, linted.
-package: $(STAMP)
+# checkov, in its own venv: it pins boto3 and packaging (<24) to versions
+# the dev venv's pytest cannot take. Made on first `make package`.
+SCAN_VENV := .venv-scan
+CHECKOV_VERSION := 3.3.30
+SCAN_STAMP := $(SCAN_VENV)/.installed-$(CHECKOV_VERSION)
+
+$(SCAN_STAMP):
+	test -x $(SCAN_VENV)/bin/python || python3 -m venv $(SCAN_VENV)
+	$(SCAN_VENV)/bin/python -m pip install --quiet 'checkov==$(CHECKOV_VERSION)'
+	touch $(SCAN_STAMP)
+
+# CloudFormation templates + zips for both apps in build/$(STAGE)/, linted
+# (cfn-lint) and scanned (checkov). TRANSPORT=http: rides calls the fleet's API.
+TRANSPORT ?=
+package: $(STAMP) $(SCAN_STAMP)
 	$(PY) -m deploy.templates --check
-	$(PY) -m deploy.package --stage $(STAGE)
+	$(PY) -m deploy.package --stage $(STAGE) $(if $(TRANSPORT),--transport $(TRANSPORT))
 
 # Deploys ride_fleet then rides (needs ARTIFACT_BUCKET and AWS credentials);
+# ALARM_EMAIL=you@example.com subscribes an address to the stage's alarms;
 # DRY_RUN=1 prints every step without calling AWS.
 deploy: package
-	$(PY) -m deploy.deploy --stage $(STAGE) $(if $(ARTIFACT_BUCKET),--bucket $(ARTIFACT_BUCKET)) $(if $(DRY_RUN),--dry-run)
+	$(PY) -m deploy.deploy --stage $(STAGE) $(if $(ARTIFACT_BUCKET),--bucket $(ARTIFACT_BUCKET)) $(if $(ALARM_EMAIL),--alarm-email $(ALARM_EMAIL)) $(if $(DRY_RUN),--dry-run)
+
+# Deletes rides' stack, then the fleet's (waiting for each), then the zips
+# under s3://$(ARTIFACT_BUCKET)/wild-rydes/$(STAGE)/; says what it kept (the
+# prod table). Asks first unless YES=1; DRY_RUN=1 prints every step.
+# ROUTE=chalice tears down the `chalice deploy` route instead.
+ROUTE ?= package
+destroy: $(STAMP)
+	$(PY) -m deploy.destroy --stage $(STAGE) --route $(ROUTE) $(if $(ARTIFACT_BUCKET),--bucket $(ARTIFACT_BUCKET)) $(if $(YES),--yes) $(if $(DRY_RUN),--dry-run)

@@ -2,7 +2,7 @@
 templates with CloudFormation, ride_fleet first (it publishes the SSM
 parameter rides resolves), then rides; print the rides URL.
 
-    python -m deploy.deploy --stage dev --bucket my-bucket [--dry-run]
+    python -m deploy.deploy --stage dev --bucket my-bucket [--alarm-email ME] [--dry-run]
 
 What `aws cloudformation package` + `deploy` do, with boto3: upload each
 zip to S3 (named by its SHA-256, so an unchanged zip is not sent again),
@@ -24,6 +24,7 @@ from typing import Any, TextIO
 from botocore.exceptions import ClientError, WaiterError
 
 from deploy import package as packager
+from deploy.observability import ALARM_EMAIL
 from deploy.dry_run import DryRunAws
 from deploy.provision import Clients
 from project.model import APP_ENTRIES, RIDES, ROOT, STAGES, AppEntry, Project
@@ -36,8 +37,10 @@ FUNCTION_TYPES = ('AWS::Serverless::Function', 'AWS::Lambda::Function')
 
 class Deployer:
     def __init__(self, stage: str, bucket: str, build_root: str | pathlib.Path,
-                 clients: Clients, out: TextIO = sys.stdout, prefix: str | None = None) -> None:
+                 clients: Clients, out: TextIO = sys.stdout, prefix: str | None = None,
+                 alarm_email: str = '') -> None:
         self.project = Project(stage)
+        self.alarm_email = alarm_email
         self.stage = stage
         self.bucket = bucket
         self.build_root = pathlib.Path(build_root)
@@ -71,7 +74,8 @@ class Deployer:
         body = json.dumps(template, indent=1)
         (out_dir / 'packaged.json').write_text(body)
         self.say(f'  wrote {out_dir / "packaged.json"} (functions at {code_uri})')
-        return self.deploy_stack(self.project.stack_name(app), body, app)
+        return self.deploy_stack(self.project.stack_name(app), body, app,
+                                 self.parameters(template))
 
     def upload(self, zip_path: pathlib.Path, app: AppEntry) -> str:
         data = zip_path.read_bytes()
@@ -98,13 +102,20 @@ class Deployer:
         self._s3.put_object(Bucket=self.bucket, Key=key, Body=body.encode())
         return {'TemplateURL': f'https://{self.bucket}.s3.amazonaws.com/{key}'}
 
-    def deploy_stack(self, name: str, body: str, app: AppEntry) -> dict[str, str]:
+    def parameters(self, template: dict[str, Any]) -> list[dict[str, str]]:
+        """The stack parameters the template declares: the alarm e-mail."""
+        if ALARM_EMAIL not in template.get('Parameters', {}):
+            return []
+        return [{'ParameterKey': ALARM_EMAIL, 'ParameterValue': self.alarm_email}]
+
+    def deploy_stack(self, name: str, body: str, app: AppEntry,
+                     parameters: list[dict[str, str]] | None = None) -> dict[str, str]:
         change_type = self.change_set_type(name)
         change_set = 'deploy-' + datetime.datetime.now(datetime.timezone.utc).strftime('%Y%m%d%H%M%S')
         self.say(f'  create change set {change_set} ({change_type})')
         self._cfn.create_change_set(
             StackName=name, ChangeSetName=change_set, ChangeSetType=change_type,
-            Capabilities=CAPABILITIES, Tags=[{'Key': 'app',
+            Capabilities=CAPABILITIES, Parameters=parameters or [], Tags=[{'Key': 'app',
                                               'Value': self.project.app(app).app_name},
                                              {'Key': 'stage', 'Value': self.stage}],
             **self.template_source(name, body))
@@ -170,6 +181,8 @@ def main(argv: list[str] | None = None, out: TextIO = sys.stdout) -> None:
     parser.add_argument('--stage', default='dev', choices=STAGES)
     parser.add_argument('--bucket', help='S3 bucket for the zips (ARTIFACT_BUCKET)')
     parser.add_argument('--region', help="default: boto3's (AWS_REGION, ~/.aws/config)")
+    parser.add_argument('--alarm-email', default='',
+                        help="subscribe this address to the stage's alarms (ALARM_EMAIL)")
     parser.add_argument('--build', default=str(ROOT / 'build'), help='make package output')
     parser.add_argument('--dry-run', action='store_true', help='print the steps, call nothing')
     args = parser.parse_args(argv)
@@ -184,7 +197,8 @@ def main(argv: list[str] | None = None, out: TextIO = sys.stdout) -> None:
             parser.error('--bucket (make: ARTIFACT_BUCKET=...) is required')
         clients = boto3_clients(args.region)
     bucket = args.bucket or '<ARTIFACT_BUCKET>'
-    Deployer(args.stage, bucket, args.build, clients, out=out).deploy_all()
+    Deployer(args.stage, bucket, args.build, clients, out=out,
+             alarm_email=args.alarm_email).deploy_all()
 
 
 if __name__ == '__main__':

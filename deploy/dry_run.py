@@ -56,6 +56,10 @@ class DryRunAws:
         return {'Stacks': [{'StackName': StackName, 'StackStatus': 'CREATE_COMPLETE',
                             'Outputs': []}]}
 
+    def _s3_list_objects_v2(self, Bucket: str, Prefix: str = '', **kwargs: Any) -> dict[str, Any]:
+        """One stand-in object, so a dry teardown shows its delete."""
+        return {'Contents': [{'Key': f'{Prefix}<each uploaded object>'}], 'IsTruncated': False}
+
     def _cloudformation_execute_change_set(self, StackName: str,
                                            **kwargs: Any) -> dict[str, Any]:
         self.stacks.add(StackName)

@@ -1,7 +1,9 @@
 """`make package STAGE=dev`: both apps as CloudFormation (SAM) templates
-plus deployment zips in build/<stage>/<app>/, then cfn-lint on both.
+plus deployment zips in build/<stage>/<app>/, then cfn-lint and checkov on
+both (any finding fails; deploy/scan.py says how findings are skipped).
 
-    python -m deploy.package --stage dev [--out build] [--no-lint]
+    python -m deploy.package --stage dev [--out build] [--no-lint] [--no-scan]
+        [--transport invoke|http]
 
 Each app is `chalice package --merge-template build/<stage>/<app>.merge.json`;
 the merge template comes from deploy/templates.py (the table from the same
@@ -20,8 +22,8 @@ import sys
 import zipfile
 from typing import Iterator, Sequence
 
-from deploy import templates
-from project.model import APP_ENTRIES, ROOT, STAGES, AppEntry
+from deploy import scan, templates
+from project.model import APP_ENTRIES, ROOT, STAGES, TRANSPORTS, AppEntry
 
 TEMPLATE_NAME = 'sam.json'
 ZIP_NAME = 'deployment.zip'
@@ -33,11 +35,12 @@ def _bin(name: str) -> str:
     return str(candidate) if candidate.exists() else name
 
 
-def package_app(app: AppEntry, stage: str, out_root: str | pathlib.Path) -> pathlib.Path:
+def package_app(app: AppEntry, stage: str, out_root: str | pathlib.Path,
+                transport: str | None = None) -> pathlib.Path:
     """Run `chalice package`; returns build/<stage>/<app>/."""
     out_root = pathlib.Path(out_root).resolve()
     merge = templates.write_merge_template(
-        app, stage, out_root / stage / f'{app.folder}.merge.json')
+        app, stage, out_root / stage / f'{app.folder}.merge.json', transport)
     out_dir = out_root / stage / app.folder
     env = dict(os.environ)
     # chalice wants a region even to package; the template itself uses
@@ -88,9 +91,9 @@ def lint(template_paths: Sequence[str | pathlib.Path]) -> tuple[int, str]:
     return result.returncode, (result.stdout + result.stderr).strip()
 
 
-def package(stage: str, out_root: str | pathlib.Path,
-            run_lint: bool = True) -> dict[AppEntry, pathlib.Path]:
-    outputs = {app: package_app(app, stage, out_root) for app in APP_ENTRIES}
+def package(stage: str, out_root: str | pathlib.Path, run_lint: bool = True,
+            run_scan: bool = False, transport: str | None = None) -> dict[AppEntry, pathlib.Path]:
+    outputs = {app: package_app(app, stage, out_root, transport) for app in APP_ENTRIES}
     for app, out_dir in outputs.items():
         size = (out_dir / ZIP_NAME).stat().st_size
         print(f'{app.folder}: {out_dir / TEMPLATE_NAME} and {ZIP_NAME} ({size / 1024:.0f} KiB)')
@@ -100,6 +103,13 @@ def package(stage: str, out_root: str | pathlib.Path,
             print(report, file=sys.stderr)
             raise SystemExit(f'cfn-lint failed (exit {code})')
         print('cfn-lint: no errors, no warnings')
+    if run_scan:
+        failed, report = scan.scan([out / TEMPLATE_NAME for out in outputs.values()])
+        if failed:
+            print(report, file=sys.stderr)
+            raise SystemExit(f'checkov: {len(failed)} finding(s); fix each, or skip it in the '
+                             "resource's Metadata with its reason (deploy/scan.py)")
+        print('checkov: no findings (each skip has its reason in the template)')
     return outputs
 
 
@@ -108,8 +118,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument('--stage', default='dev', choices=STAGES)
     parser.add_argument('--out', default=str(ROOT / 'build'))
     parser.add_argument('--no-lint', action='store_true')
+    parser.add_argument('--no-scan', action='store_true', help='skip checkov')
+    parser.add_argument('--transport', choices=TRANSPORTS,
+                        help="how rides calls the fleet (default: the stage's setting)")
     args = parser.parse_args(argv)
-    package(args.stage, args.out, run_lint=not args.no_lint)
+    package(args.stage, args.out, run_lint=not args.no_lint, run_scan=not args.no_scan,
+            transport=args.transport)
 
 
 if __name__ == '__main__':

@@ -4,15 +4,19 @@ Python so they cannot drift from the code that uses them.
 - Names come from the project model (`project.model`); the fleet table from
   `shared.adapters.fleet_schema.table_definition`, the same definition the tests,
   the local stack and `chalice deploy`'s provisioning create it from.
-- Each app's IAM policy is written once here, as statements whose
-  resources are small typed values. Each renders itself two ways:
-  * `Style.FILE`: `policy-<stage>.json` for plain `chalice deploy` (region
-    and account are `*` in the ARNs; names are exact),
+- Each function's IAM policy is written once here, as statements whose
+  resources are small typed values and which say which functions, route
+  and transport need them. Each renders itself two ways:
+  * `Style.FILE`: `policy-<stage>-<function>.json` for plain `chalice
+    deploy` (region and account are `*` in the ARNs; names are exact),
   * `Style.TEMPLATE`: the merge template's `Policies` for `chalice package`,
     where every resource is the stack's own (`Fn::Sub` with region,
     account, `Ref`).
-  Chalice gives each function its own role with the policy file in it;
-  the merge template replaces that policy in every role.
+  Chalice gives each function its own role with its own policy file in it
+  (`lambda_functions.<name>.iam_policy_file`); the merge template replaces
+  that policy in each role.
+- Observability (log groups, access logs, alarms) comes from
+  `deploy/observability.py`; checkov's explained skips from `deploy/scan.py`.
 
 `python -m deploy.templates --check` fails when a committed policy file
 differs from what this module generates; `--write` rewrites them.
@@ -26,21 +30,24 @@ import json
 import pathlib
 import sys
 from dataclasses import dataclass
-from typing import Any, Callable, Protocol
+from typing import Any, Callable, Iterator, Protocol
 
+from deploy import observability, riders, scan, web_acl
 from project.model import (
+    API_HANDLER,
     APP_ENTRIES,
     CATALOG_PATH,
     FLEET,
     FLEET_FUNCTION,
+    LOADER_FUNCTION,
     RIDERS_AUTHORIZER,
     RIDES,
     ROOT,
     STAGES,
+    TRANSPORTS,
     AppEntry,
     Project,
 )
-from deploy import riders, web_acl
 from shared.adapters import fleet_schema
 
 APPS = APP_ENTRIES
@@ -54,6 +61,9 @@ USER_POOL = 'RidersUserPool'
 USER_POOL_CLIENT = 'RidersPageClient'
 USER_POOL_ID_PARAMETER = 'RidersUserPoolIdParameter'
 USER_POOL_CLIENT_ID_PARAMETER = 'RidersPageClientIdParameter'
+TOPIC_ARN_PARAMETER = 'RidesTopicArnParameter'
+FLEET_URL_PARAMETER = 'RequestUnicornUrlParameter'
+FLEET_API_ID_PARAMETER = 'RestApiIdParameter'
 WEB_ACL = 'RidersWebAcl'
 WEB_ACL_ASSOCIATION = 'RidersWebAclAssociation'
 # What Chalice's package calls the REST API (an AWS::Serverless::Api).
@@ -95,15 +105,17 @@ class PolicyResource(Protocol):
 
 
 @dataclass(frozen=True)
-class LogGroups:
-    """An app's CloudWatch Logs: `/aws/lambda/<app>-<stage>` plus `suffix`."""
+class LogGroup:
+    """One function's CloudWatch Logs group `/aws/lambda/<deployed name>`,
+    plus `suffix` (`:*` for its streams)."""
 
     app: AppEntry
+    function: str
     suffix: str = ''
 
     def render(self, project: Project, style: Style) -> Rendered:
-        prefix = f'/aws/lambda/{project.stack_name(self.app)}'
-        return _arn('logs', f'log-group:{prefix}{self.suffix}', style)
+        name = project.app(self.app).deployed_name(self.function)
+        return _arn('logs', f'log-group:/aws/lambda/{name}{self.suffix}', style)
 
 
 @dataclass(frozen=True)
@@ -148,11 +160,25 @@ class Parameter:
         return _arn('ssm', 'parameter' + self.name_of(project), style)
 
 
+ANY = None  # a Statement's functions / styles / transports: all of them
+
+
 @dataclass(frozen=True)
 class Statement:
+    """One Allow statement, and where it applies: which of the app's
+    functions (Chalice names) call it, in which route (Style) and with which
+    transport from rides to the fleet."""
+
     sid: str
     actions: tuple[str, ...]
     resources: tuple[PolicyResource, ...]
+    functions: tuple[str, ...] | None = ANY
+    styles: tuple[Style, ...] | None = ANY
+    transports: tuple[str, ...] | None = ANY
+
+    def applies(self, function: str, style: Style, transport: str) -> bool:
+        return all(allowed is ANY or value in allowed for allowed, value in (
+            (self.functions, function), (self.styles, style), (self.transports, transport)))
 
     def render(self, project: Project, style: Style) -> dict[str, Any]:
         rendered = [resource.render(project, style) for resource in self.resources]
@@ -160,49 +186,124 @@ class Statement:
                 'Resource': rendered if len(rendered) > 1 else rendered[0]}
 
 
-def _logs(app: AppEntry) -> tuple[Statement, ...]:
-    return (
-        Statement('Logs', ('logs:CreateLogGroup',), (LogGroups(app), LogGroups(app, '-*'))),
-        Statement('LogStreams', ('logs:CreateLogStream', 'logs:PutLogEvents'),
-                  (LogGroups(app, ':*'), LogGroups(app, '-*:*'))),
-    )
+@dataclass(frozen=True)
+class FunctionLogs:
+    """The statements writing one function's own logs (the Lambda runtime's)."""
+
+    app: AppEntry
+
+    def statements(self, function: str) -> tuple[Statement, ...]:
+        return (
+            Statement('Logs', ('logs:CreateLogGroup',), (LogGroup(self.app, function),)),
+            Statement('LogStreams', ('logs:CreateLogStream', 'logs:PutLogEvents'),
+                      (LogGroup(self.app, function, ':*'),)),
+        )
 
 
-# Everything each app does at run time.
+@dataclass(frozen=True)
+class FleetApi:
+    """rides' grant on exactly the fleet routes its http transport calls:
+    GET /unicorn and POST /unicorn/{ride_id}/release of the fleet's REST API
+    (its id published in SSM by the fleet's stack)."""
+
+    route: str
+
+    def render(self, project: Project, style: Style) -> Rendered:
+        stage = project.fleet.api_gateway_stage
+        if style is Style.FILE:
+            return _arn('execute-api', f'*/{stage}/{self.route}', style)
+        return {'Fn::Join': ['', [
+            {'Fn::Sub': 'arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:'},
+            '{{resolve:ssm:%s}}' % project.fleet_api_id_parameter, f'/{stage}/{self.route}']]}
+
+
+# X-Ray's write actions have no resource types (AWS Service Authorization
+# Reference), so their only Resource is "*". The packaged roles get them
+# from AWS's managed AWSXRayDaemonWriteAccess, as SAM itself attaches it;
+# a plain `chalice deploy` role has only its policy file, so there they
+# are the one statement of that file with "*".
+XRAY_ACTIONS = ('xray:PutTraceSegments', 'xray:PutTelemetryRecords')
+XRAY_MANAGED_POLICY = 'arn:${AWS::Partition}:iam::aws:policy/AWSXRayDaemonWriteAccess'
+
+
+@dataclass(frozen=True)
+class Everything:
+    def render(self, project: Project, style: Style) -> Rendered:
+        return '*'
+
+
+DISPATCH = (FLEET_FUNCTION, API_HANDLER)  # the fleet's functions that dispatch and release
+
+# Everything each function does at run time, by app.
 POLICIES: dict[AppEntry, tuple[Statement, ...]] = {
-    FLEET: _logs(FLEET) + (
-        Statement('FleetItems', ('dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem',
-                                 'dynamodb:Scan', 'dynamodb:UpdateItem'), (FleetTable(),)),
-        Statement('FleetIndexes', ('dynamodb:Query',),
+    FLEET: (
+        Statement('DispatchItems', ('dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'),
+                  (FleetTable(),), functions=DISPATCH),
+        Statement('DispatchIndexes', ('dynamodb:Query',),
                   (FleetTable(fleet_schema.SLOT_INDEX),
-                   FleetTable(fleet_schema.AVAILABILITY_INDEX))),
+                   FleetTable(fleet_schema.AVAILABILITY_INDEX)), functions=DISPATCH),
+        Statement('LoadItems', ('dynamodb:DeleteItem', 'dynamodb:PutItem',
+                                'dynamodb:Scan', 'dynamodb:UpdateItem'),
+                  (FleetTable(),), functions=(LOADER_FUNCTION,)),
     ),
-    RIDES: _logs(RIDES) + (
+    RIDES: (
         Statement('PublishRides', ('sns:Publish',), (RidesTopic(),)),
-        Statement('InvokeFleet', ('lambda:InvokeFunction',), (FleetFunction(),)),
-        # Only when REQUEST_UNICORN_ARN is empty (plain `chalice deploy`).
-        Statement('FindFleet', ('ssm:GetParameter',), (Parameter(lambda project: project.fleet_arn_parameter),)),
+        Statement('InvokeFleet', ('lambda:InvokeFunction',), (FleetFunction(),),
+                  transports=('invoke',)),
+        Statement('CallFleetApi', ('execute-api:Invoke',),
+                  (FleetApi('GET/unicorn'), FleetApi('POST/unicorn/*/release')),
+                  transports=('http',)),
+        # Only in the `chalice deploy` route, where REQUEST_UNICORN_ARN is
+        # empty and rides reads the ARN at run time; the package sets it.
+        Statement('FindFleet', ('ssm:GetParameter',),
+                  (Parameter(lambda project: project.fleet_arn_parameter),),
+                  styles=(Style.FILE,), transports=('invoke',)),
         # Only when USER_POOL_ID / USER_POOL_CLIENT_ID are empty (GET /config
         # after plain `chalice deploy`; the package sets them by Ref).
         Statement('FindRidersPool', ('ssm:GetParameter',),
                   (Parameter(lambda project: project.user_pool_id_parameter),
-                   Parameter(lambda project: project.user_pool_client_id_parameter))),
+                   Parameter(lambda project: project.user_pool_client_id_parameter)),
+                  functions=(API_HANDLER,), styles=(Style.FILE,)),
     ),
 }
+XRAY = Statement('Tracing', XRAY_ACTIONS, (Everything(),), styles=(Style.FILE,))
 
 
-def policy_document(app: AppEntry, stage: str, style: Style | str = Style.FILE) -> dict[str, Any]:
+def function_names(app: AppEntry) -> tuple[str, ...]:
+    """The app's functions, by their names in config.json."""
+    return ((API_HANDLER,) if app.rest_api else ()) + app.lambda_functions
+
+
+def policy_document(app: AppEntry, stage: str, style: Style | str = Style.FILE,
+                    function: str = API_HANDLER, transport: str | None = None) -> dict[str, Any]:
+    """One function's policy: its logs, what it calls, X-Ray in a file."""
     project, style = Project(stage), Style(style)
+    transport = transport or project.unicorn_transport
+    statements = FunctionLogs(app).statements(function) + tuple(
+        statement for statement in POLICIES[app] + (XRAY,)
+        if statement.applies(function, style, transport))
     return {'Version': '2012-10-17',
-            'Statement': [statement.render(project, style) for statement in POLICIES[app]]}
+            'Statement': [statement.render(project, style) for statement in statements]}
 
 
-def policy_file_path(app: AppEntry, stage: str) -> pathlib.Path:
-    return app.directory / '.chalice' / f'policy-{stage}.json'
+def policy_file_name(stage: str, function: str) -> str:
+    return f'policy-{stage}-{function}.json'
 
 
-def policy_file_text(app: AppEntry, stage: str) -> str:
-    return json.dumps(policy_document(app, stage, Style.FILE), indent=2) + '\n'
+def policy_file_path(app: AppEntry, stage: str, function: str = API_HANDLER) -> pathlib.Path:
+    return app.directory / '.chalice' / policy_file_name(stage, function)
+
+
+def policy_file_text(app: AppEntry, stage: str, function: str = API_HANDLER) -> str:
+    return json.dumps(policy_document(app, stage, Style.FILE, function), indent=2) + '\n'
+
+
+def policy_files() -> Iterator[tuple[AppEntry, str, str]]:
+    """(app, stage, function) of every committed policy file."""
+    for app in APPS:
+        for stage in STAGES:
+            for function in function_names(app):
+                yield app, stage, function
 
 
 # -- merge templates -------------------------------------------------------
@@ -218,9 +319,15 @@ def table_resource(project: Project) -> dict[str, Any]:
     the property names are the same."""
     properties = dict(fleet_schema.table_definition(project.table_name))
     properties['TimeToLiveSpecification'] = fleet_schema.ttl_specification()
+    findings = [scan.TABLE_NO_CMK]
+    if project.keeps_data:
+        properties['PointInTimeRecoverySpecification'] = {'PointInTimeRecoveryEnabled': True}
+    else:
+        findings.append(scan.DEV_NO_PITR)
+    policy = 'Retain' if project.keeps_data else 'Delete'
     return {'Type': 'AWS::DynamoDB::Table',
-            'DeletionPolicy': 'Delete', 'UpdateReplacePolicy': 'Delete',
-            'Properties': properties}
+            'DeletionPolicy': policy, 'UpdateReplacePolicy': policy,
+            'Properties': properties, **scan.skips(*findings)}
 
 
 def catalog_digest() -> str:
@@ -229,18 +336,34 @@ def catalog_digest() -> str:
     return hashlib.sha256(CATALOG.read_bytes()).hexdigest()
 
 
-def _functions_and_roles(app: AppEntry, project: Project,
-                         environment: dict[str, Any]) -> dict[str, Any]:
+def _functions_and_roles(app: AppEntry, project: Project, environment: dict[str, Any],
+                         transport: str | None = None) -> dict[str, Any]:
+    """Each function with its name, environment and checkov skips; each
+    role with that function's own policy, and X-Ray's managed one."""
     resources: dict[str, Any] = {}
-    policy = [{'PolicyName': project.stack_name(app),
-               'PolicyDocument': policy_document(app, project.stage, Style.TEMPLATE)}]
     for function in project.functions(app):
-        resources[function.logical_id] = {'Properties': {
-            'FunctionName': function.deployed_name,
-            'Environment': {'Variables': dict(environment)},
-        }}
-        resources[function.role_logical_id] = {'Properties': {'Policies': policy}}
+        policy = [{'PolicyName': function.deployed_name,
+                   'PolicyDocument': policy_document(app, project.stage, Style.TEMPLATE,
+                                                     function.name, transport)}]
+        resources[function.logical_id] = {
+            'Properties': {
+                'FunctionName': function.deployed_name,
+                'Environment': {'Variables': dict(environment)},
+            },
+            **scan.function_skips(project, function.logical_id,
+                                  reserved=function.reserved_concurrency is not None,
+                                  loader=function.name == project.loader_function.name),
+        }
+        resources[function.role_logical_id] = {'Properties': {
+            'Policies': policy, 'ManagedPolicyArns': [{'Fn::Sub': XRAY_MANAGED_POLICY}]}}
+    for name, log_group in observability.function_log_groups(app, project).items():
+        resources[name] = dict(log_group, **scan.skips(scan.LOGS_NO_KMS))
     return resources
+
+
+def _observability(app: AppEntry, project: Project) -> dict[str, Any]:
+    """The API's access logs and the app's alarms (deploy/observability.py)."""
+    return dict(observability.access_log_group(app, project), **observability.ALARMS[app](project))
 
 
 def _fleet_additions(project: Project) -> dict[str, Any]:
@@ -265,12 +388,29 @@ def _fleet_additions(project: Project) -> dict[str, Any]:
             'CatalogSha256': catalog_digest(),
         },
     }
+    resources.update(_observability(FLEET, project))
+    resources[FLEET_URL_PARAMETER] = _parameter(
+        project.fleet_url_parameter,
+        {'Fn::Sub': 'https://${%s}.execute-api.${AWS::Region}.${AWS::URLSuffix}/%s/unicorn'
+                    % (REST_API, project.fleet.api_gateway_stage)},
+        f"The fleet API's GET /unicorn, for {project.rides.app_name}'s http transport")
+    resources[FLEET_API_ID_PARAMETER] = _parameter(
+        project.fleet_api_id_parameter, {'Ref': REST_API},
+        f"The fleet's REST API, for {project.rides.app_name}'s execute-api:Invoke grant")
+    resources[REST_API] = {'Properties': dict(observability.rest_api_stage(),
+                                              MethodSettings=_method_settings(project)),
+                           **scan.skips(scan.NO_API_CACHE)}
+    topic = observability.alarm_topic(project)
+    resources.update(topic['Resources'])
     outputs = {
         'UnicornsTableName': {'Value': {'Ref': TABLE}},
+        'RequestUnicornUrl': {'Value': resources[FLEET_URL_PARAMETER]['Properties']['Value']},
+        'AlarmTopicArn': {'Value': {'Ref': observability.ALARM_TOPIC}},
         f'{fleet_function}Arn': {'Value': {'Fn::GetAtt': [fleet_function, 'Arn']}},
         ARN_PARAMETER: {'Value': {'Ref': ARN_PARAMETER}},
     }
-    return {'Resources': resources, 'Outputs': outputs}
+    return {'Parameters': topic['Parameters'], 'Conditions': topic['Conditions'],
+            'Resources': resources, 'Outputs': outputs}
 
 
 def _parameter(name: str, value: Rendered, description: str) -> dict[str, Any]:
@@ -298,17 +438,24 @@ def _rest_api(project: Project) -> dict[str, Any]:
     pool (Chalice writes the ARNs the app gave it, none at package time;
     the merge replaces that list) and the stage's throttling, which API
     Gateway applies to each method."""
-    throttle = project.rides_throttle
     authorizer = {'x-amazon-apigateway-authorizer': {
         'providerARNs': [{'Fn::GetAtt': [USER_POOL, 'Arn']}]}}
-    return {'Properties': {
-        'DefinitionBody': {'securityDefinitions': {RIDERS_AUTHORIZER: authorizer}},
-        'MethodSettings': [{
-            'ResourcePath': '/*', 'HttpMethod': '*',
-            'ThrottlingRateLimit': throttle.rate_per_second,
-            'ThrottlingBurstLimit': throttle.burst,
-        }],
-    }}
+    return {'Properties': dict(
+        observability.rest_api_stage(),
+        DefinitionBody={'securityDefinitions': {RIDERS_AUTHORIZER: authorizer}},
+        MethodSettings=_method_settings(project, project.rides_throttle)),
+        **scan.skips(scan.NO_API_CACHE)}
+
+
+def _method_settings(project: Project, throttle: Any = None) -> list[dict[str, Any]]:
+    """Every method of the stage: detailed CloudWatch metrics (per method,
+    so the p99 alarm can watch POST /ride) and, for rides, the throttling
+    API Gateway applies to each method."""
+    settings: dict[str, Any] = {'ResourcePath': '/*', 'HttpMethod': '*', 'MetricsEnabled': True}
+    if throttle is not None:
+        settings.update(ThrottlingRateLimit=throttle.rate_per_second,
+                        ThrottlingBurstLimit=throttle.burst)
+    return [settings]
 
 
 def _web_acl(project: Project) -> dict[str, Any]:
@@ -317,7 +464,8 @@ def _web_acl(project: Project) -> dict[str, Any]:
     RestAPI, so the association waits for it."""
     return {
         WEB_ACL: {'Type': 'AWS::WAFv2::WebACL',
-                  'Properties': web_acl.web_acl_settings(project)},
+                  'Properties': web_acl.web_acl_settings(project),
+                  **scan.skips(scan.WAF_NO_LOG4J)},
         WEB_ACL_ASSOCIATION: {'Type': 'AWS::WAFv2::WebACLAssociation', 'Properties': {
             'ResourceArn': {'Fn::Sub': 'arn:${AWS::Partition}:apigateway:${AWS::Region}::'
                                        '/restapis/${RestAPI}/stages/${RestAPI.Stage}'},
@@ -326,26 +474,43 @@ def _web_acl(project: Project) -> dict[str, Any]:
     }
 
 
-def _rides_additions(project: Project) -> dict[str, Any]:
+def _transport_environment(project: Project, transport: str) -> dict[str, Any]:
+    """How the packaged rides finds the fleet: its function's ARN (invoke,
+    the default) or its API's GET /unicorn URL (http), both resolved by
+    CloudFormation from what the fleet's stack published in SSM. (The URL
+    in config.json is the local stack's.)"""
+    if transport not in TRANSPORTS:
+        raise ValueError(f'unknown transport {transport!r}; one of {", ".join(TRANSPORTS)}')
+    if transport == 'http':
+        return {'UNICORN_TRANSPORT': 'http', 'REQUEST_UNICORN_ARN': '',
+                'REQUEST_UNICORN_URL': '{{resolve:ssm:%s}}' % project.fleet_url_parameter}
+    return {'UNICORN_TRANSPORT': 'invoke', 'REQUEST_UNICORN_ARN': ssm_reference(project),
+            'REQUEST_UNICORN_URL': ''}
+
+
+def _rides_additions(project: Project, transport: str | None = None) -> dict[str, Any]:
+    transport = transport or project.unicorn_transport
     resources = _functions_and_roles(RIDES, project, {
         'RIDES_SNS_TOPIC_ARN': {'Ref': TOPIC},
-        'REQUEST_UNICORN_ARN': ssm_reference(project),
-        # The packaged stack calls the fleet by direct invoke; the http
-        # transport's URL in config.json is the local stack's.
-        'UNICORN_TRANSPORT': 'invoke',
-        'REQUEST_UNICORN_URL': '',
+        **_transport_environment(project, transport),
         'USER_POOL_ID': {'Ref': USER_POOL},
         'USER_POOL_CLIENT_ID': {'Ref': USER_POOL_CLIENT},
         # Empty on AWS: the page calls the regional cognito-idp endpoint.
         'COGNITO_ENDPOINT_URL': '',
-    })
+    }, transport)
     resources[TOPIC] = {'Type': 'AWS::SNS::Topic',
-                        'Properties': {'TopicName': project.topic_name}}
+                        'Properties': {'TopicName': project.topic_name,
+                                       'KmsMasterKeyId': 'alias/aws/sns'}}
+    resources[TOPIC_ARN_PARAMETER] = _parameter(
+        project.topic_arn_parameter, {'Ref': TOPIC},
+        'The rides topic, for downstream subscribers')
     resources.update(_riders_pool(project))
+    resources.update(_observability(RIDES, project))
     resources[REST_API] = _rest_api(project)
     resources.update(_web_acl(project))
     outputs = {
         'RidesTopicArn': {'Value': {'Ref': TOPIC}},
+        TOPIC_ARN_PARAMETER: {'Value': {'Ref': TOPIC_ARN_PARAMETER}},
         'UserPoolId': {'Value': {'Ref': USER_POOL}},
         'UserPoolClientId': {'Value': {'Ref': USER_POOL_CLIENT}},
         'UserPoolArn': {'Value': {'Fn::GetAtt': [USER_POOL, 'Arn']}},
@@ -354,21 +519,18 @@ def _rides_additions(project: Project) -> dict[str, Any]:
     return {'Resources': resources, 'Outputs': outputs}
 
 
-# What each app's merge template adds to Chalice's package.
-ADDITIONS: dict[AppEntry, Callable[[Project], dict[str, Any]]] = {
-    FLEET: _fleet_additions,
-    RIDES: _rides_additions,
-}
+def merge_template(app: AppEntry, stage: str, transport: str | None = None) -> dict[str, Any]:
+    """What the app's merge template adds to Chalice's package; `transport`
+    (rides only) overrides the stage's `UNICORN_TRANSPORT` setting."""
+    project = Project(stage)
+    return _rides_additions(project, transport) if app == RIDES else _fleet_additions(project)
 
 
-def merge_template(app: AppEntry, stage: str) -> dict[str, Any]:
-    return ADDITIONS[app](Project(stage))
-
-
-def write_merge_template(app: AppEntry, stage: str, path: str | pathlib.Path) -> pathlib.Path:
+def write_merge_template(app: AppEntry, stage: str, path: str | pathlib.Path,
+                         transport: str | None = None) -> pathlib.Path:
     path = pathlib.Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(merge_template(app, stage), indent=2) + '\n')
+    path.write_text(json.dumps(merge_template(app, stage, transport), indent=2) + '\n')
     return path
 
 
@@ -380,14 +542,13 @@ def main(argv: list[str] | None = None) -> int:
     group.add_argument('--write', action='store_true', help='rewrite the policy files')
     args = parser.parse_args(argv)
     stale = []
-    for app in APPS:
-        for stage in STAGES:
-            path = policy_file_path(app, stage)
-            text = policy_file_text(app, stage)
-            if args.write:
-                path.write_text(text)
-            elif not path.exists() or path.read_text() != text:
-                stale.append(str(path.relative_to(ROOT)))
+    for app, stage, function in policy_files():
+        path = policy_file_path(app, stage, function)
+        text = policy_file_text(app, stage, function)
+        if args.write:
+            path.write_text(text)
+        elif not path.exists() or path.read_text() != text:
+            stale.append(str(path.relative_to(ROOT)))
     if stale:
         print('out of date (run python -m deploy.templates --write): ' + ', '.join(stale),
               file=sys.stderr)

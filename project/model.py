@@ -105,7 +105,13 @@ class ChaliceApp:
             timeout=float(config.lambda_timeout or DEFAULT_LAMBDA_TIMEOUT),
             memory_mb=int(config.lambda_memory_size or DEFAULT_LAMBDA_MEMORY_SIZE),
             environment={k: str(v) for k, v in config.environment_variables.items()},
-            reserved_concurrency=config.reserved_concurrency)
+            reserved_concurrency=config.reserved_concurrency,
+            log_retention_days=config.log_retention_in_days,
+            xray=bool(config.xray_enabled))
+
+    @property
+    def api_gateway_stage(self) -> str:
+        return str(self.chalice_config().api_gateway_stage)
 
     @property
     def api_handler(self) -> Function:
@@ -124,11 +130,24 @@ class Function:
     memory_mb: int
     environment: dict[str, str] = field(default_factory=dict)
     reserved_concurrency: int | None = None
+    log_retention_days: int | None = None
+    xray: bool = False
 
     @property
     def logical_id(self) -> str:
         """Its resource name in the package Chalice builds."""
         return API_HANDLER_LOGICAL_ID if self.name == API_HANDLER else self.name
+
+    @property
+    def log_group_logical_id(self) -> str:
+        """Its log group's resource name in that package (Chalice: `<name>_log_group`)."""
+        from chalice.utils import to_cfn_resource_name
+
+        return to_cfn_resource_name(f'{self.name}_log_group')
+
+    @property
+    def log_group_name(self) -> str:
+        return f'/aws/lambda/{self.deployed_name}'
 
     @property
     def role_logical_id(self) -> str:
@@ -197,6 +216,42 @@ class Project:
         return f'/{self.fleet.app_name}/{self.stage}/{FLEET_FUNCTION}Arn'
 
     @property
+    def fleet_url_parameter(self) -> str:
+        """The SSM parameter holding the fleet API's GET /unicorn URL (the
+        http transport's)."""
+        return f'/{self.fleet.app_name}/{self.stage}/RequestUnicornUrl'
+
+    @property
+    def fleet_api_id_parameter(self) -> str:
+        """The SSM parameter holding the fleet's REST API id, for rides'
+        `execute-api:Invoke` grant on exactly its routes."""
+        return f'/{self.fleet.app_name}/{self.stage}/RestApiId'
+
+    @property
+    def unicorn_transport(self) -> str:
+        """How the deployed rides calls the fleet: `invoke` or `http`."""
+        return UNICORN_TRANSPORT[self.stage]
+
+    @property
+    def log_retention_days(self) -> int:
+        """Every log group's retention at this stage (the functions' come
+        from config.json's `log_retention_in_days`)."""
+        return int(self.fleet.api_handler.log_retention_days or 0)
+
+    @property
+    def keeps_data(self) -> bool:
+        """prod keeps its table (PITR, Retain); dev may lose it."""
+        return self.stage == 'prod'
+
+    @property
+    def alarm_topic_name(self) -> str:
+        return f'{self.rides.app_name}-{self.stage}-alarms'
+
+    def alarm_topic_arn(self, region: str = LOCAL_REGION, account: str = LOCAL_ACCOUNT_ID,
+                        partition: str = 'aws') -> str:
+        return f'arn:{partition}:sns:{region}:{account}:{self.alarm_topic_name}'
+
+    @property
     def catalog_path(self) -> Path:
         return CATALOG_PATH
 
@@ -208,6 +263,12 @@ class Project:
     @property
     def topic_name(self) -> str:
         return f'{self.rides.app_name}-{self.stage}-rides'
+
+    @property
+    def topic_arn_parameter(self) -> str:
+        """Where downstream subscribers find the rides topic (the name the
+        original wild-rydes used)."""
+        return f'/{self.rides.app_name}/{self.stage}/SnsTopicArn'
 
     def topic_arn(self, region: str = LOCAL_REGION, account: str = LOCAL_ACCOUNT_ID,
                   partition: str = 'aws') -> str:
@@ -276,6 +337,13 @@ RIDES_REQUESTS_PER_IP = {
     'dev': IpRateLimit(requests=1000),
     'prod': IpRateLimit(requests=1000),
 }
+# How the deployed rides calls the fleet, per stage: `invoke` (lambda.invoke,
+# the default) or `http` (the fleet's IAM-authorized GET /unicorn).
+UNICORN_TRANSPORT = {
+    'dev': 'invoke',
+    'prod': 'invoke',
+}
+TRANSPORTS = ('invoke', 'http')
 # The name of rides' Cognito user pool authorizer (app.py and the template).
 RIDERS_AUTHORIZER = 'Riders'
 

@@ -12,6 +12,12 @@ from dataclasses import dataclass
 from shared.domain.retry import RetryPolicy
 
 API_GATEWAY_TIMEOUT_SECONDS = 29
+# Lambda's Init phase (a cold sandbox importing the function) may take up
+# to 10 s before the invocation's own timeout starts; past 10 s Lambda runs
+# Init again inside the invocation, under its timeout (AWS docs, "Lambda
+# execution environment lifecycle"). So a cold fleet invocation can last
+# Init + timeout = 13 s before it answers or fails.
+LAMBDA_INIT_MAX_SECONDS = 10
 
 
 @dataclass(frozen=True)
@@ -25,9 +31,17 @@ class CallBudget:
         return self.retry.attempts * per_attempt + self.retry.max_total_delay()
 
 
-# The fleet function's own Lambda timeout is 3 s, so a healthy invoke answers
-# well within 3.5 s; dispatch is idempotent per RideId, so a timed-out call
-# can be repeated safely.
+# The fleet function's own Lambda timeout is 3 s, so a healthy warm invoke
+# answers well within 3.5 s. A cold one may not: its Init can take up to
+# LAMBDA_INIT_MAX_SECONDS first. A read timeout covering Init + 3 s (13.5 s)
+# does not fit the ride path (the same Lambda client releases too), so the
+# 3.5 s read timeout stays and the retry that follows is what covers a slow
+# Init. It is safe: dispatch is idempotent per RideId, so an abandoned
+# invocation that finishes later holds the same lease the retry returns.
+# It is bounded: 3 attempts, 12.3 s at most, inside rides' 25 s; each retry
+# may start one more sandbox while the first still initialises, so a slow
+# Init costs at most `attempts` cold sandboxes per ride, never more. If every
+# attempt meets a slow Init the rider gets a clear 503/504 within the budget.
 FLEET_CALL = CallBudget(connect_timeout=0.5, read_timeout=3.5,
                         retry=RetryPolicy(attempts=3, base_delay=0.1, max_delay=0.4))
 # Releasing is the clean-up after a failed publish: one try, then the lease
@@ -47,6 +61,15 @@ DYNAMODB_CALL = CallBudget(connect_timeout=0.5, read_timeout=1.0,
                            retry=RetryPolicy(attempts=1))
 
 RIDE_PATH = (SSM_LOOKUP, FLEET_CALL, SNS_PUBLISH, FLEET_RELEASE)
+
+
+def cold_invoke_worst_case_seconds(fleet_timeout: float) -> float:
+    """How long one cold fleet invocation can run: Init, then its timeout."""
+    return LAMBDA_INIT_MAX_SECONDS + fleet_timeout
+
+
+def read_timeout_covers_a_cold_invoke(call: CallBudget, fleet_timeout: float) -> bool:
+    return call.read_timeout > cold_invoke_worst_case_seconds(fleet_timeout)
 
 
 def ride_path_worst_case_seconds() -> float:

@@ -10,11 +10,21 @@ timer answers FAILED shortly before the function's own deadline.
 `Delete` never fails: what the resource made (the table's items) goes with
 the table, and a failed delete would leave the stack stuck in
 DELETE_FAILED. Standard library only (what the Lambda runtime has).
+
+The function answers only CloudFormation: the `ResponseURL` must be https
+on an S3 host of the stack's partition (CloudFormation's pre-signed
+`cloudformation-custom-resource-response-*` bucket). Anything else (a
+`file://` URL, plain http, another host) is logged, never fetched, and the
+invocation fails with `UntrustedResponseURL`. For a local stand-in of S3,
+`AWS_ENDPOINT_URL_S3` (the SDKs' own setting) says where the checked
+URL's path and query are sent.
 """
 import json
 import logging
+import os
 import threading
 import time
+import urllib.parse
 import urllib.request
 from collections.abc import Callable
 from typing import Any
@@ -32,6 +42,65 @@ MAX_REASON = 1000
 # Answer FAILED this long before the function would be cut off.
 DEADLINE_MARGIN_SECONDS = 3.0
 PUT_ATTEMPTS = 3
+# The DNS suffix of each partition's S3 endpoints.
+PARTITION_DNS_SUFFIX = {
+    'aws': 'amazonaws.com',
+    'aws-us-gov': 'amazonaws.com',
+    'aws-cn': 'amazonaws.com.cn',
+}
+
+
+class UntrustedResponseURL(ValueError):
+    """The event's ResponseURL is not CloudFormation's S3 pre-signed URL."""
+
+
+def stack_partition(stack_id: str) -> str:
+    """`aws` from `arn:aws:cloudformation:...`."""
+    parts = str(stack_id).split(':')
+    return parts[1] if len(parts) > 5 and parts[0] == 'arn' else ''
+
+
+def is_s3_presigned_url(url: object, partition: str) -> bool:
+    """https, no credentials or port, on an S3 host of `partition`:
+    `<bucket>.s3[.-<region>].<suffix>` or `s3[.-<region>].<suffix>`."""
+    suffix = PARTITION_DNS_SUFFIX.get(partition)
+    if not suffix or not isinstance(url, str):
+        return False
+    try:
+        parsed = urllib.parse.urlsplit(url)
+        port = parsed.port
+    except ValueError:
+        return False
+    host = parsed.hostname or ''
+    if (parsed.scheme != 'https' or port not in (None, 443) or parsed.username
+            or parsed.password or not host.endswith('.' + suffix)):
+        return False
+    labels = host[:-len(suffix) - 1].split('.')
+    return any(label == 's3' or label.startswith('s3-') for label in labels) and all(labels)
+
+
+def check_response_url(event: Event) -> str:
+    """The event's ResponseURL, or `UntrustedResponseURL` (logged)."""
+    url = event.get('ResponseURL')
+    partition = stack_partition(event.get('StackId', ''))
+    if not is_s3_presigned_url(url, partition):
+        log.error('refused to answer a custom resource event: its ResponseURL is not '
+                  "an https S3 pre-signed URL of the stack's partition",
+                  extra={'response_url': str(url)[:200], 'partition': partition})
+        raise UntrustedResponseURL(
+            f'ResponseURL {str(url)[:200]!r} is not an https S3 pre-signed URL of partition '
+            f'{partition or "(none: StackId is not an ARN)"}; not answering it')
+    return str(url)
+
+
+def _destination(url: str) -> str:
+    """Where the checked URL goes: itself, or its path and query on the
+    local S3 stand-in named by AWS_ENDPOINT_URL_S3."""
+    local = os.environ.get('AWS_ENDPOINT_URL_S3')
+    if not local:
+        return url
+    parsed = urllib.parse.urlsplit(url)
+    return local.rstrip('/') + urllib.parse.urlunsplit(('', '', parsed.path, parsed.query, ''))
 
 
 def is_custom_resource_event(event: object) -> bool:
@@ -43,7 +112,10 @@ def handle(event: Event, context: Any, on_create_or_update: Callable[[], object]
            timeout: float = 10.0) -> Document:
     """Run `on_create_or_update()` for Create and Update (its JSON-able
     dict result becomes the response's `Data`), nothing for Delete; answer
-    CloudFormation either way. Returns the response document sent."""
+    CloudFormation either way. Returns the response document sent.
+    Raises `UntrustedResponseURL`, before any work, when the event's
+    ResponseURL is not CloudFormation's."""
+    check_response_url(event)
     responder = _Responder(event, timeout)
     watchdog = _watchdog(context, responder)
     try:
@@ -114,7 +186,7 @@ class _Responder:
             if self._sent is not None:
                 return self._sent
             document = response_document(self._event, status, reason, data)
-            _put(self._event['ResponseURL'], document, self._timeout)
+            _put(_destination(check_response_url(self._event)), document, self._timeout)
             self._sent = document
             return document
 

@@ -4,9 +4,12 @@
 which hands it the operation and its API parameters) to every client
 created from then on. Each call is attributed to the app whose
 `app.py` is the innermost such frame on the stack (rides calling the fleet
-in process counts as the fleet inside the fleet's handler), and recorded
-as the IAM (action, resource ARN) pairs it needs: a DynamoDB transaction,
-for instance, needs the item actions it is made of.
+in process counts as the fleet inside the fleet's handler), and within it
+to the entry point: the outermost function of that `app.py` in the same
+run of frames (a `@app.lambda_function` or a route, which
+`function_of` maps to the Lambda function that serves it). Each call is
+recorded as the IAM (action, resource ARN) pairs it needs: a DynamoDB
+transaction, for instance, needs the item actions it is made of.
 
 Calls made by test code itself (fixtures creating tables) have no app
 frame and are not recorded.
@@ -31,7 +34,7 @@ _TRANSACT = {'Put': 'PutItem', 'Update': 'UpdateItem', 'Delete': 'DeleteItem',
 class Recorder:
     def __init__(self):
         self._lock = threading.Lock()
-        self.calls = set()  # (app, action, resource)
+        self.calls = set()  # (app, entry point in app.py, action, resource)
         self._captures = []
 
     @contextlib.contextmanager
@@ -51,15 +54,16 @@ class Recorder:
             return {call for call in self.calls if app is None or call[0] == app}
 
     def before_call(self, model, params, context=None, **kwargs):
-        app = _calling_app()
-        if app is None:
+        caller = _calling_app()
+        if caller is None:
             return
+        app, entry = caller
         region = (context or {}).get('client_region') or 'us-east-1'
         try:
             needed = iam_requirements(model.service_model, model.name, params, region)
         except (KeyError, TypeError, ValueError):  # malformed on purpose (fault tests)
             needed = [(f'{model.service_model.endpoint_prefix}:{model.name}', '?')]
-        calls = {(app, action, resource) for action, resource in needed}
+        calls = {(app, entry, action, resource) for action, resource in needed}
         with self._lock:
             self.calls.update(calls)
             for captured in self._captures:
@@ -70,13 +74,34 @@ RECORDER = Recorder()
 
 
 def _calling_app():
+    """(app folder, name of the outermost function of its app.py in the
+    innermost run of frames from it), or None outside every app."""
     frame = sys._getframe(2)
-    while frame is not None:
-        app = _app_of(frame.f_code.co_filename)
-        if app:
-            return app
+    while frame is not None and not _app_of(frame.f_code.co_filename):
         frame = frame.f_back
-    return None
+    if frame is None:
+        return None
+    app, entry = _app_of(frame.f_code.co_filename), frame.f_code.co_name
+    while frame is not None:
+        other = _app_of(frame.f_code.co_filename)
+        if other and other != app:
+            break
+        if other == app:
+            entry = frame.f_code.co_name
+        frame = frame.f_back
+    return app, entry
+
+
+def function_of(chalice_app, entry):
+    """The Lambda function (its name in config.json) that runs `entry`, a
+    function of the app's app.py: a `@app.lambda_function`'s name, or the
+    REST API's handler for a route."""
+    from project.model import API_HANDLER
+
+    for function in chalice_app.pure_lambda_functions:
+        if function.func.__name__ == entry:
+            return function.name
+    return API_HANDLER
 
 
 @functools.lru_cache(maxsize=4096)

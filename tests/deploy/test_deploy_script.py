@@ -139,3 +139,18 @@ def test_make_deploy_packages_first_and_passes_the_dry_run_on():
     package_at = next(i for i, line in enumerate(lines) if '-m deploy.package --stage prod' in line)
     deploy_at = next(i for i, line in enumerate(lines) if '-m deploy.deploy --stage prod' in line)
     assert package_at < deploy_at and '--dry-run' in lines[deploy_at]
+
+
+def test_the_alarm_email_goes_to_the_fleet_stack_only_and_is_empty_by_default(builds, no_aws):
+    build_root = builds.outputs('dev')[templates.FLEET].parents[1]
+    runs = {}
+    for email in ('', 'oncall@example.com'):
+        out = io.StringIO()
+        argv = ['--stage', 'dev', '--dry-run', '--build', str(build_root)]
+        deployer.main(argv + (['--alarm-email', email] if email else []), out=out)
+        runs[email] = out.getvalue()
+
+    for email, text in runs.items():
+        fleet, rides = text.split('stack wild-rydes-dev', 1)
+        assert f"Parameters=[{{'ParameterKey': 'AlarmEmail', 'ParameterValue': '{email}'}}]" in fleet
+        assert 'Parameters=[]' in rides

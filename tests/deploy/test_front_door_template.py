@@ -117,7 +117,8 @@ def test_the_pool_and_client_ids_are_published_in_ssm_and_as_outputs(builds, sta
     project = Project(stage)
     parameters = {resource['Properties']['Name']: resource['Properties']['Value']
                   for resource in template['Resources'].values()
-                  if resource['Type'] == 'AWS::SSM::Parameter'}
+                  if resource['Type'] == 'AWS::SSM::Parameter'
+                  and resource['Properties']['Name'] != project.topic_arn_parameter}
 
     assert parameters == {
         f'/wild-rydes/{stage}/UserPoolId': {'Ref': templates.USER_POOL},
@@ -144,7 +145,7 @@ def test_every_method_of_the_rides_stage_is_throttled_as_the_model_says(builds, 
     throttle = Project(stage).rides_throttle
 
     assert api['MethodSettings'] == [{
-        'ResourcePath': '/*', 'HttpMethod': '*',
+        'ResourcePath': '/*', 'HttpMethod': '*', 'MetricsEnabled': True,
         'ThrottlingRateLimit': throttle.rate_per_second,
         'ThrottlingBurstLimit': throttle.burst}]
 

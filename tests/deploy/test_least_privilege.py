@@ -1,12 +1,14 @@
-"""Least privilege, proven: every AWS call an app makes is allowed by that
-app's packaged IAM policy, and the policy grants nothing the app does not use.
+"""Least privilege, proven per function: every AWS call a function makes is
+allowed by that function's packaged IAM policy, and the policy grants
+nothing the function does not use.
 
 The calls come from `tests/deploy/aws_calls.py` (a botocore `before-call`
-hook on every client): here, a workload that drives every code path that
-touches AWS; and, in the last test of the run, whatever the whole test
-suite made each app do. The policy is the one in the packaged template,
-with its references resolved the way CloudFormation would for moto's
-account and region.
+hook on every client, which also says which function of the app made the
+call): here, a workload that drives every code path that touches AWS; and,
+in the last test of the run, whatever the whole test suite made each
+function do. The policy is the one in the packaged template, with its
+references resolved the way CloudFormation would for moto's account and
+region.
 """
 import json
 import re
@@ -21,7 +23,7 @@ from project.model import Project
 from shared.adapters import aws_clients
 from shared.domain.errors import NoUnicornAvailable
 from tests.conftest import FLEET_FUNCTION_ARN
-from tests.deploy.aws_calls import ACCOUNT, RECORDER
+from tests.deploy.aws_calls import ACCOUNT, RECORDER, function_of
 from tests.deploy.packages import role_policies
 from tests.support import aws as aws_support
 from tests.support.apps import FLEET_DIR, RIDES_DIR
@@ -84,21 +86,29 @@ def grants(document):
 
 @pytest.fixture(scope='module')
 def packaged_policies(builds):
-    """{app: resolved policy document}; every role of an app has the same one."""
+    """{(app, function): its role's resolved policy document}: each function
+    has a role of its own, with one policy."""
     policies = {}
     for app in templates.APPS:
-        documents = {json.dumps(docs, sort_keys=True)
-                     for docs in role_policies(builds.template(app)).values()}
-        [only] = documents
-        [document] = json.loads(only)
-        policies[app] = resolve(document, references())
+        roles = role_policies(builds.template(app))
+        for function in Project('dev').functions(app):
+            [document] = roles[function.role_logical_id]
+            policies[app, function.name] = resolve(document, references())
     return policies
+
+
+def by_function(calls, chalice_app):
+    """{function name: {(action, resource)}} of recorded (app, entry, action, resource)."""
+    out = {}
+    for _, entry, action, resource in calls:
+        out.setdefault(function_of(chalice_app, entry), set()).add((action, resource))
+    return out
 
 
 def refused(calls, document):
     """The recorded (action, resource) pairs no statement allows."""
     allowed = grants(document)
-    return sorted((action, resource) for _, action, resource in calls
+    return sorted((action, resource) for action, resource in (call[-2:] for call in calls)
                   if not any(matches(g_action.lower(), action.lower()) and matches(g_resource, resource)
                              for _, g_action, g_resource in allowed))
 
@@ -108,24 +118,33 @@ def unused(calls, document):
     return sorted(grant for grant in grants(document)
                   if grant[1] not in LOG_ACTIONS and not any(
                       matches(grant[1].lower(), action.lower()) and matches(grant[2], resource)
-                      for _, action, resource in calls))
+                      for action, resource in (call[-2:] for call in calls)))
 
 
 # -- the policies' shape -----------------------------------------------------
 
 def policy_documents(builds):
-    for app in templates.APPS:
-        for stage in templates.STAGES:
-            yield f'{app.folder} policy-{stage}.json', json.loads(
-                templates.policy_file_path(app, stage).read_text())
+    for app, stage, function in templates.policy_files():
+        path = templates.policy_file_path(app, stage, function)
+        yield f'{app.folder} {path.name}', json.loads(path.read_text())
         for role, documents in role_policies(builds.template(app)).items():
             for document in documents:
                 yield f'{app.folder} packaged {role}', document
 
 
+def is_xray_in_a_policy_file(where, sid, action):
+    """X-Ray's write actions have no resource types (AWS Service Authorization
+    Reference: PutTraceSegments, PutTelemetryRecords), so "*" is their only
+    resource. A packaged role gets them from AWS's managed policy; a plain
+    `chalice deploy` role only has its file, so there they stand alone."""
+    return ('.json' in where and sid == 'Tracing' and action in templates.XRAY_ACTIONS)
+
+
 def test_no_policy_grants_any_action_or_a_whole_service_or_every_resource(builds):
     for where, document in policy_documents(builds):
-        for _, action, resource in grants(document):
+        for sid, action, resource in grants(document):
+            if is_xray_in_a_policy_file(where, sid, action):
+                continue
             service, _, name = action.partition(':')
             assert action != '*' and name and '*' not in name and '?' not in name, (where, action)
             if action not in LOG_ACTIONS:
@@ -140,7 +159,7 @@ def invoke(client, function, payload):
     return json.loads(json.dumps(client.lambda_.invoke(function, payload).payload))
 
 
-def test_the_fleet_needs_exactly_what_its_packaged_policy_grants(
+def test_each_fleet_function_needs_exactly_what_its_packaged_policy_grants(
         fleet_module, empty_fleet_table, packaged_policies):
     empty_fleet_table.put_unicorn({'Name': 'Retired', 'Color': 'Grey', 'DeviceId': 'd-0'}, 99)
     size = len(aws_support.catalog())
@@ -155,11 +174,27 @@ def test_the_fleet_needs_exactly_what_its_packaged_policy_grants(
             invoke(client, 'RequestUnicornInvoke', {'RideId': str(uuid.uuid4()), 'RiderId': 'r-1'})
         invoke(client, 'RequestUnicornInvoke', {'Action': 'Release', 'RideId': rides[0],
                                                 'RiderId': rides[0]})
+        # The same paths through the API handler (the http transport's).
         assert client.http.get('/unicorn').status_code == 200
+        freed = str(uuid.uuid4())
+        assert client.http.get(f'/unicorn?RideId={freed}&RiderId={freed}').status_code == 200
+        assert client.http.get(f'/unicorn?RideId={uuid.uuid4()}&RiderId=r-2').status_code == 503
+        assert client.http.get(f'/unicorn/{freed}?RiderId={freed}').status_code == 200
+        assert client.http.post(f'/unicorn/{rides[1]}/release?RiderId={rides[1]}').status_code == 200
 
     assert calls, 'the recorder saw no AWS call'
-    assert refused(calls, packaged_policies[FLEET]) == []
-    assert unused(calls, packaged_policies[FLEET]) == []
+    per_function = by_function(calls, fleet_module.app)
+    assert set(per_function) == set(templates.function_names(FLEET))
+    for function, used in per_function.items():
+        document = packaged_policies[FLEET, function]
+        assert refused(used, document) == [], function
+        assert unused(used, document) == [], function
+
+
+def test_only_loadtable_may_scan_or_delete_fleet_items(packaged_policies):
+    for function in templates.function_names(FLEET):
+        actions = {action for _, action, _ in grants(packaged_policies[FLEET, function])}
+        assert ({'dynamodb:Scan', 'dynamodb:DeleteItem'} <= actions) == (function == 'LoadTable')
 
 
 @pytest.fixture
@@ -188,11 +223,27 @@ def real_lambda_client(monkeypatch):
         yield server
 
 
+def packaged_environment_client(module, project_dir, variables):
+    """A Chalice test client whose functions see the stage's environment
+    with `variables` on top: what the packaged template sets."""
+    from chalice.config import Config
+
+    client = Client(module.app, stage_name='dev', project_dir=str(project_dir))
+    disk = json.loads((project_dir / '.chalice' / 'config.json').read_text())
+    client._chalice_config_obj = Config(
+        chalice_stage='dev', config_from_disk=disk, default_params={'project_dir': str(project_dir)},
+        user_provided_params={'environment_variables': variables})
+    return client
+
+
 def test_rides_needs_exactly_what_its_packaged_policy_grants(
         rides_module, rides_topic, fleet_arn_parameter, riders_pool_parameters,
         real_lambda_client, packaged_policies):
-    with RECORDER.capture() as calls, Client(
-            rides_module.app, stage_name='dev', project_dir=str(RIDES_DIR)) as client:
+    # As packaged: the fleet's ARN and the pool's ids set by CloudFormation.
+    packaged = {'REQUEST_UNICORN_ARN': FLEET_FUNCTION_ARN, 'USER_POOL_ID': f'{REGION}_Riders',
+                'USER_POOL_CLIENT_ID': 'page-client-id'}
+    with RECORDER.capture() as calls, packaged_environment_client(
+            rides_module, RIDES_DIR, packaged) as client:
         response = client.http.post('/ride', headers=as_rider(),
                                     body=json.dumps({'PickupLocation': {
                                         'Latitude': 47.6, 'Longitude': -122.3}}))
@@ -201,27 +252,53 @@ def test_rides_needs_exactly_what_its_packaged_policy_grants(
             response = client.http.get('/config')
             assert response.status_code == 200, response.body
 
-    assert refused(calls, packaged_policies[RIDES]) == []
-    pool_grants = [grant for grant in grants(packaged_policies[RIDES])
-                   if grant[0] == 'FindRidersPool']
-    assert len(pool_grants) == 2
-    assert unused(calls, packaged_policies[RIDES]) == (
-        [] if serves_page_configuration(rides_module.app) else sorted(pool_grants))
+    per_function = by_function(calls, rides_module.app)
+    assert set(per_function) == {'api_handler'}
+    document = packaged_policies[RIDES, 'api_handler']
+    assert refused(per_function['api_handler'], document) == []
+    # The package sets the pool's ids and the fleet's ARN: no SSM read at run time.
+    assert not [grant for grant in grants(document) if grant[1].startswith('ssm:')]
+    assert unused(per_function['api_handler'], document) == []
+
+
+def test_rides_reads_ssm_at_run_time_only_in_the_chalice_deploy_route():
+    for stage in templates.STAGES:
+        for function in templates.function_names(RIDES):
+            packaged = templates.policy_document(RIDES, stage, 'cfn', function)
+            from_file = json.loads(templates.policy_file_path(RIDES, stage, function).read_text())
+            assert not [grant for grant in grants(packaged) if grant[1].startswith('ssm:')]
+            assert ('ssm:GetParameter' in {grant[1] for grant in grants(from_file)})
 
 
 def test_a_call_outside_the_policy_is_caught(packaged_policies):
     """The check itself: a call the policy does not allow is reported."""
-    calls = {(FLEET, 'dynamodb:DeleteTable',
+    calls = {(FLEET, 'request_unicorn_invoke', 'dynamodb:DeleteTable',
               f'arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/wild-rydes-ride-fleet-dev-unicorns'),
-             (FLEET, 'dynamodb:GetItem', f'arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/other')}
+             (FLEET, 'request_unicorn_invoke', 'dynamodb:GetItem',
+              f'arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/other'),
+             (FLEET, 'request_unicorn_invoke', 'dynamodb:Scan',  # LoadTable's, not this one's
+              f'arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/wild-rydes-ride-fleet-dev-unicorns')}
 
-    assert len(refused(calls, packaged_policies[FLEET])) == 2
+    assert len(refused(calls, packaged_policies[FLEET, 'RequestUnicornInvoke'])) == 3
 
 
 # -- the whole suite (moved to the end of the run by conftest.py) ------------
 
-def test_every_aws_call_the_suite_made_was_allowed(packaged_policies):
+def file_policy(app, function):
+    """The `chalice deploy` route's policy of a function (region and account `*`)."""
+    return json.loads(templates.policy_file_path(app, 'dev', function).read_text())
+
+
+def test_every_aws_call_the_suite_made_was_allowed(packaged_policies, fleet_module, rides_module):
+    """The suite runs the apps with config.json's environment, the `chalice
+    deploy` route's: rides reads the fleet's ARN (and the pool's ids) from SSM
+    at run time there. So every call must be allowed by the function's policy
+    file, and every call but those reads by its packaged policy too."""
     if not RECORDER.snapshot():
         pytest.skip('no app made an AWS call in this run')
-    for app in templates.APPS:
-        assert refused(RECORDER.snapshot(app.folder), packaged_policies[app]) == [], app.folder
+    for app, module in ((FLEET, fleet_module), (RIDES, rides_module)):
+        for function, used in by_function(RECORDER.snapshot(app.folder), module.app).items():
+            assert refused(used, file_policy(app, function)) == [], (app.folder, function)
+            not_run_time_reads = {call for call in used if call[0] != 'ssm:GetParameter'}
+            assert refused(not_run_time_reads, packaged_policies[app, function]) == [], (
+                app.folder, function)

@@ -141,3 +141,68 @@ def test_only_cloudformation_events_are_taken_for_custom_resource_events(respons
     assert not custom_resource.is_custom_resource_event({})
     assert not custom_resource.is_custom_resource_event(None)
     assert not custom_resource.is_custom_resource_event({'RequestType': 'Create'})
+
+
+# CloudFormation's ResponseURL is a pre-signed S3 URL in the stack's partition
+# (AWS docs, "Custom resource request objects": "The response URL identifies a
+# presigned S3 bucket"), e.g. https://cloudformation-custom-resource-response-
+# useast1.s3.amazonaws.com/... ; nothing else is answered.
+@pytest.mark.parametrize('url, partition', [
+    ('https://cloudformation-custom-resource-response-useast1.s3.amazonaws.com/arn%3A?X-Amz-Signature=a',
+     'aws'),
+    ('https://cloudformation-custom-resource-response-euwest1.s3.eu-west-1.amazonaws.com/x?y=z', 'aws'),
+    ('https://cloudformation-custom-resource-response-uswest2.s3-us-west-2.amazonaws.com/x', 'aws'),
+    ('https://cloudformation-custom-resource-response-cnnorth1.s3.cn-north-1.amazonaws.com.cn/x',
+     'aws-cn'),
+    ('https://s3.us-gov-west-1.amazonaws.com/cloudformation-custom-resource-response-usgovwest1/x',
+     'aws-us-gov'),
+])
+def test_cloudformations_s3_pre_signed_urls_are_trusted(url, partition):
+    assert custom_resource.is_s3_presigned_url(url, partition)
+
+
+@pytest.mark.parametrize('url, partition', [
+    ('file:///etc/passwd', 'aws'),
+    ('http://cloudformation-custom-resource-response-useast1.s3.amazonaws.com/x', 'aws'),
+    ('https://169.254.169.254/latest/meta-data/', 'aws'),
+    ('https://attacker.example/s3.amazonaws.com', 'aws'),
+    ('https://s3.amazonaws.com.attacker.example/x', 'aws'),
+    ('https://lambda.us-east-1.amazonaws.com/x', 'aws'),
+    ('https://bucket.s3.amazonaws.com:8443/x', 'aws'),
+    ('https://user:pw@bucket.s3.amazonaws.com/x', 'aws'),
+    ('https://bucket.s3.cn-north-1.amazonaws.com.cn/x', 'aws'),  # another partition's
+    ('https://bucket.s3.amazonaws.com/x', 'aws-cn'),
+    ('https://bucket.s3.amazonaws.com/x', ''),  # StackId is no ARN
+    (None, 'aws'),
+])
+def test_any_other_response_url_is_untrusted(url, partition):
+    assert not custom_resource.is_s3_presigned_url(url, partition)
+
+
+def test_an_untrusted_response_url_is_logged_not_fetched_and_the_invocation_fails(
+        response_server, caplog):
+    ran = []
+    bad = event(response_server, 'Create', ResponseURL=response_server.url + '/steal')
+
+    with pytest.raises(custom_resource.UntrustedResponseURL, match='not an https S3 pre-signed URL'):
+        custom_resource.handle(bad, None, lambda: ran.append(1))
+
+    assert response_server.requests == []
+    assert ran == []  # no work either
+    assert 'refused to answer a custom resource event' in caplog.text
+
+
+def test_a_file_url_through_the_deployed_handler_fails_the_invocation_and_reads_nothing(
+        fleet_module, aws, response_server):
+    with pytest.raises(custom_resource.UntrustedResponseURL):
+        invoke(fleet_module, event(response_server, 'Delete', ResponseURL='file:///etc/passwd'))
+
+    assert response_server.requests == []
+
+
+def test_a_stack_in_another_partition_is_answered_only_on_that_partitions_s3(response_server):
+    china_stack = 'arn:aws-cn:cloudformation:cn-north-1:123456789012:stack/fleet/1'
+
+    with pytest.raises(custom_resource.UntrustedResponseURL):
+        custom_resource.handle(event(response_server, 'Delete', StackId=china_stack), None, dict)
+    assert response_server.requests == []

@@ -120,12 +120,13 @@ def test_rides_may_invoke_the_fleet_function_and_nothing_else(builds):
 
 
 @pytest.mark.parametrize('app', templates.APPS, ids=lambda app: app.folder)
-def test_every_role_carries_the_generated_policy_and_only_it(builds, app):
+def test_every_role_carries_its_own_functions_generated_policy_and_only_it(builds, app):
     policies = role_policies(builds.template(app))
 
     assert set(policies) == {function.role_logical_id for function in Project('dev').functions(app)}
-    for documents in policies.values():
-        assert documents == [templates.policy_document(app, 'dev', 'cfn')]
+    for function in Project('dev').functions(app):
+        assert policies[function.role_logical_id] == [
+            templates.policy_document(app, 'dev', 'cfn', function.name)]
 
 
 @pytest.mark.parametrize('app', templates.APPS, ids=lambda app: app.folder)

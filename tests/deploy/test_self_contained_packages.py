@@ -141,7 +141,8 @@ def test_the_fleet_package_loads_its_catalog_and_dispatches_on_its_own(
 
     with ResponseServer() as cloudformation:
         created, loaded, dispatched = run_packaged(
-            builds, templates.FLEET, lambda_runtime, dict(env, AWS_ENDPOINT_URL=moto_server),
+            builds, templates.FLEET, lambda_runtime,
+            dict(env, AWS_ENDPOINT_URL=moto_server, **cloudformation.environment),
             [['load_table', custom_resource_event(cloudformation.response_url(), 'Create')],
              ['load_table', {}],
              ['request_unicorn_invoke', {'RideId': ride_id, 'RiderId': 'rider-1'}]], tmp_path)
