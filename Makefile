@@ -6,6 +6,12 @@ STAMP   := $(VENV)/.installed
 STAGE   ?= dev
 CHROMIUM := /usr/bin/chromium
 PYTEST_ARGS ?=
+# checkov, in its own venv: it pins boto3 and packaging (<24) to versions
+# the dev venv's pytest cannot take. Made by the first `make package` or
+# `make test` (whose deploy tests scan the packaged templates with it).
+SCAN_VENV := .venv-scan
+CHECKOV_VERSION := 3.3.30
+SCAN_STAMP := $(SCAN_VENV)/.installed-$(CHECKOV_VERSION)
 
 .PHONY: install run test test-unit lint bench package deploy destroy clean
 
@@ -29,7 +35,7 @@ DEBUG ?=
 run: $(STAMP)
 	$(PY) -m local_stack $(if $(DEBUG),--debug $(DEBUG)) $(RUN_ARGS)
 
-test: $(CHROMIUM) $(STAMP)
+test: $(CHROMIUM) $(STAMP) $(SCAN_STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 # ruff (style, imports, likely bugs) and mypy (strict on the domain and the
@@ -62,12 +68,6 @@ bench: $(STAMP)
 
 clean:
 	rm -rf build .pytest_cache .hypothesis
-
-# checkov, in its own venv: it pins boto3 and packaging (<24) to versions
-# the dev venv's pytest cannot take. Made on first `make package`.
-SCAN_VENV := .venv-scan
-CHECKOV_VERSION := 3.3.30
-SCAN_STAMP := $(SCAN_VENV)/.installed-$(CHECKOV_VERSION)
 
 $(SCAN_STAMP):
 	test -x $(SCAN_VENV)/bin/python || python3 -m venv $(SCAN_VENV)
