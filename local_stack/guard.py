@@ -19,9 +19,10 @@ machine should, and no web page the developer happens to visit:
   unless the stack was started with `--moto-admin`.
 - Bodies are bounded before they are read: a declared Content-Length over
   16 MB is a 413 at once (nothing is read; a connection whose body was not
-  read to its end is closed after the answer, `keep_alive`); a chunked body is counted as it is read and stops at
-  the bound. An Invoke gets Lambda's own limits and errors from `wire` (a
-  declared length past 8 MB is read away unbuffered by the endpoint).
+  read to its end is closed after the answer, `keep_alive`); a chunked body
+  is counted as it is read and stops at the bound. An Invoke gets Lambda's
+  own limits and errors from `wire` (a declared length past 8 MB is read
+  away unbuffered by the endpoint).
 - Paths with control characters are a 400 `InvalidParameterValueException`
   (a function name cannot hold them; the log could be forged with them).
 - An invoke payload is handed on byte for byte, as Lambda does: what a
