@@ -90,7 +90,8 @@ class KeepAliveHandler(WSGIRequestHandler):
             length = _declared_length(environ)
             if length is None:  # where this body ends is unknown: nothing after it is read
                 self.close_connection, length = True, 0
-            body_stream = environ['wsgi.input'] = LimitedStream(self.rfile, length)
+            body_stream = environ['wsgi.input'] = LimitedStream(
+                self.rfile, length)  # type: ignore[arg-type]
         try:
             status, headers, body = _call(self.server.app, environ)
         except _DROPPED:
