@@ -80,9 +80,8 @@ class KeepAliveHandler(WSGIRequestHandler):
             pass  # the connection was ended under us (the server stopped)
 
     def run_wsgi(self) -> None:
-        if self.headers.get('Expect', '').lower().strip(' \t') == '100-continue':
-            self.wfile.write(b'HTTP/1.1 100 Continue\r\n\r\n')
-            self.wfile.flush()
+        if self.headers.get('Expect'):
+            self.wfile.flush()  # the `100 Continue` http.server wrote (`handle_expect_100`)
         self.environ = environ = self.make_environ()
         body_stream = environ['wsgi.input']
         chunked = bool(environ.get('wsgi.input_terminated'))

@@ -117,3 +117,20 @@ def _read_to_end(sock):
     while chunk := sock.recv(65536):
         data += chunk
     return data
+
+
+def test_a_client_that_expects_100_continue_gets_it_once_then_the_answer(endpoint):
+    body = b'{}'
+    with socket.create_connection(('127.0.0.1', endpoint.port), timeout=10) as sock:
+        sock.sendall(b'POST / HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nExpect: 100-continue\r\n'
+                     b'Content-Type: application/x-amz-json-1.0\r\n'
+                     b'X-Amz-Target: DynamoDB_20120810.ListTables\r\n'
+                     b'Authorization: AWS4-HMAC-SHA256 Credential=testing/20240101/us-east-1/'
+                     b'dynamodb/aws4_request, SignedHeaders=host, Signature=0\r\n'
+                     b'Content-Length: %d\r\n\r\n' % (endpoint.port, len(body)))
+        interim = sock.recv(65536)
+        assert interim == b'HTTP/1.1 100 Continue\r\n\r\n'
+        sock.sendall(body)
+        answer = sock.recv(65536)
+    assert answer.startswith(b'HTTP/1.1 200')
+    assert b'TableNames' in answer
