@@ -118,7 +118,7 @@ def measure(settings, tick=lambda: None):
 
 
 def render(section):
-    """Markdown for section 6."""
+    """Markdown for section 7."""
     if section.get('status') == 'skipped':
         return f'## 7. Local Lambda runtime\n\nSkipped: {section["reason"]}\n'
     warm, cold = section['warm'], section['coldstart']

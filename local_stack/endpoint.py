@@ -15,10 +15,11 @@ import threading
 import time
 from urllib.parse import parse_qs
 
-from werkzeug.serving import WSGIRequestHandler, make_server
+from werkzeug.serving import make_server
 
 from local_stack import console, wire
 from local_stack.guard import Guard
+from local_stack.keep_alive import ConnectionRegistry, KeepAliveHandler
 from local_stack.verification_codes import VerificationCodes
 
 
@@ -193,7 +194,7 @@ _REASONS = {200: 'OK', 202: 'Accepted', 204: 'No Content', 400: 'Bad Request',
             500: 'Internal Server Error'}
 
 
-class _QuietHandler(WSGIRequestHandler):
+class _QuietHandler(KeepAliveHandler):
     """The endpoint logs its own line per request."""
 
     def log_request(self, *args, **kwargs):
@@ -222,6 +223,7 @@ class EndpointServer:
             raise OSError(f'port {port} on {host} is in use; stop what uses it or choose '
                           'another port') from None
         self._server.daemon_threads = True
+        self._server.connections = ConnectionRegistry()  # type: ignore[attr-defined]
         self.host, self.port = host, self._server.socket.getsockname()[1]
         self.url = f'http://{host}:{self.port}'
         self._thread = threading.Thread(target=self._server.serve_forever,
@@ -238,3 +240,4 @@ class EndpointServer:
             self._server.shutdown()
             self._thread.join(timeout=5)
         self._server.server_close()
+        self._server.connections.close_all()  # keep-alive connections end too

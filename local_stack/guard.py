@@ -18,10 +18,11 @@ machine should, and no web page the developer happens to visit:
 - moto's admin routes (`/moto-api/...`: data.json, reset, ...) answer 404
   unless the stack was started with `--moto-admin`.
 - Bodies are bounded before they are read: a declared Content-Length over
-  16 MB is a 413 at once (nothing is read; werkzeug closes the connection
-  after every answer); a chunked body is counted as it is read and stops at
-  the bound. An Invoke gets Lambda's own limits and errors from `wire` (a
-  declared length past 8 MB is read away unbuffered by the endpoint).
+  16 MB is a 413 at once (nothing is read; a connection whose body was not
+  read to its end is closed after the answer, `keep_alive`); a chunked body
+  is counted as it is read and stops at the bound. An Invoke gets Lambda's
+  own limits and errors from `wire` (a declared length past 8 MB is read
+  away unbuffered by the endpoint).
 - Paths with control characters are a 400 `InvalidParameterValueException`
   (a function name cannot hold them; the log could be forged with them).
 - An invoke payload is handed on byte for byte, as Lambda does: what a
@@ -62,8 +63,8 @@ class Guard:
 
     def __call__(self, environ, start_response):
         refusal = self._refusal(environ)
-        if refusal is not None:  # its body is never read (werkzeug ends every connection
-            self._log_refusal(environ, refusal[0])  # after one answer: no keep-alive)
+        if refusal is not None:  # its body is never read (`keep_alive` then ends
+            self._log_refusal(environ, refusal[0])  # the connection after the answer)
             return _answer(start_response, *refusal)
         origin = environ.get('HTTP_ORIGIN')
         if origin is not None and _is_preflight(environ):  # only the page's origin is here

@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import json
 import select
+import socket
 import threading
 import time
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from io import BufferedIOBase
+from typing import Callable
 
 from local_stack import wire
 
@@ -67,8 +69,12 @@ class RuntimeApi:
     sandbox's `GET .../next` is already waiting when an invocation comes:
     the invoking thread then answers it and reads the client's outcome on
     that same keep-alive connection itself (`run`), with no hand-over to the
-    server's thread and back. An invocation that comes while no `next`
-    waits is queued for the server's thread, which answers the next one."""
+    server's thread and back. After the outcome the runtime client asks for
+    its next invocation at once, on that connection; the connection stays
+    with the invokers (`_Handler.next_unread`), and the next invoker reads
+    that `GET .../next` itself: a warm invocation takes no thread hand-over
+    at all. An invocation that comes while no `next` waits is queued for
+    the server's thread, which answers the next one."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -99,13 +105,29 @@ class RuntimeApi:
                 self._queued = invocation
         if handler is None:
             return invocation.done.wait(timeout)
+        kept = False
         try:
             handler.serve(invocation, timeout)
+            kept = self._keep(handler, invocation)
         finally:
-            handler.release()
+            if not kept:
+                handler.release()
         if not invocation.done.is_set() and handler.saw_end_of_stream:
             invocation.done.wait(EXIT_GRACE_SECONDS)  # the process ended: its exit status
         return invocation.done.is_set()
+
+    def _keep(self, handler: _Handler, invocation: Invocation) -> bool:
+        """After a clean outcome, park the connection for the next invoker,
+        which reads the runtime's coming `GET .../next` itself."""
+        if not invocation.done.is_set() or handler.saw_end_of_stream or \
+                handler.close_connection:
+            return False
+        with self._lock:
+            if self._closed or self._parked is not None:
+                return False
+            handler.next_unread = True
+            self._parked = handler
+            return True
 
     def park(self, handler: _Handler) -> Invocation | None:
         """A `GET .../next` arrived: a queued invocation to answer now, or
@@ -173,8 +195,10 @@ class _Server(ThreadingHTTPServer):
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = 'HTTP/1.1'  # keep-alive, as the runtime client expects
-    disable_nagle_algorithm = True  # headers and body leave at once, not 40 ms apart
+    disable_nagle_algorithm = True  # an answer leaves at once, not 40 ms later
+    wbufsize = 64 * 1024  # status, headers and body leave in one write (`flush`)
     saw_end_of_stream = False
+    next_unread = False  # the runtime's `GET .../next` is on the connection, not read yet
 
     @property
     def api(self) -> RuntimeApi:
@@ -187,6 +211,7 @@ class _Handler(BaseHTTPRequestHandler):
         if self.path != f'{PREFIX}/invocation/next':
             return self._answer(HTTPStatus.NOT_FOUND, {'errorMessage': 'unknown path'})
         self._released = threading.Event()
+        self.next_unread = False
         invocation = self.api.park(self)
         if invocation is not None:
             return self._send_invocation(invocation)
@@ -205,18 +230,13 @@ class _Handler(BaseHTTPRequestHandler):
         deadline = None if timeout is None else time.monotonic() + timeout
         sock = self.connection
         try:
+            while self.next_unread and not invocation.done.is_set():
+                if not self._read_when_ready(sock, deadline, self._take_next):
+                    return
             self._send_invocation(invocation)
             while not invocation.done.is_set():
-                remaining = None if deadline is None else deadline - time.monotonic()
-                if remaining is not None and remaining <= 0:
+                if not self._read_when_ready(sock, deadline, self._serve_one_post):
                     return
-                readable, _, _ = select.select([sock], [], [], 0.05 if remaining is None
-                                               else min(remaining, 0.05))
-                if readable:
-                    sock.settimeout(None if remaining is None else max(remaining, 0.001))
-                    if not self._serve_one_post():
-                        self.saw_end_of_stream = True
-                        return
         except (OSError, ValueError):
             self.saw_end_of_stream = True
             self.close_connection = True
@@ -226,12 +246,59 @@ class _Handler(BaseHTTPRequestHandler):
             except OSError:
                 pass
 
+    def _read_when_ready(self, sock: socket.socket, deadline: float | None,
+                         serve_one: Callable[[], bool]) -> bool:
+        """Wait (up to `deadline`) for the runtime's next request and serve
+        it with `serve_one`; False when the deadline passed or the stream
+        ended (then `saw_end_of_stream`)."""
+        remaining = None if deadline is None else deadline - time.monotonic()
+        if remaining is not None and remaining <= 0:
+            return False
+        readable, _, _ = select.select([sock], [], [], 0.05 if remaining is None
+                                       else min(remaining, 0.05))
+        if not readable:
+            return True
+        self.connection.settimeout(None if remaining is None else max(remaining, 0.001))
+        if not serve_one():
+            self.saw_end_of_stream = True
+            return False
+        return True
+
+    def _take_next(self) -> bool:
+        """Read the runtime's `GET .../next` (answered by `_send_invocation`);
+        anything else gets its answer and the next request is awaited."""
+        request = self._read_request()
+        if request is None:
+            return False
+        method, path, _, _ = request
+        if method == 'GET' and path == f'{PREFIX}/invocation/next':
+            self.next_unread = False
+        elif method == 'GET':
+            self._answer(HTTPStatus.NOT_FOUND, {'errorMessage': 'unknown path'})
+        else:
+            self._answer(HTTPStatus.BAD_REQUEST, {'errorMessage': 'no invocation is running'})
+        return True
+
     def _serve_one_post(self) -> bool:
         """Read one request from the runtime and answer it; False at the end
         of the stream (the process is gone)."""
+        request = self._read_request()
+        if request is None:
+            return False
+        method, path, headers, body = request
+        if method != 'POST':
+            self._answer(HTTPStatus.BAD_REQUEST, {'errorMessage': 'one invocation at a time'})
+            return True
+        status, answer = self.api.posted(path, headers.get(ERROR_TYPE_HEADER.lower()), body)
+        self._answer(status, answer)
+        return True
+
+    def _read_request(self) -> tuple[str, str, dict[str, str], bytes] | None:
+        """(method, path, lower-cased headers, body), or None at the end of
+        the stream."""
         line = self.rfile.readline(65537)
         if not line:
-            return False
+            return None
         method, path = (line.decode('latin-1').split() + ['', ''])[:2]
         headers: dict[str, str] = {}
         while True:
@@ -240,13 +307,7 @@ class _Handler(BaseHTTPRequestHandler):
                 break
             key, _, value = header.decode('latin-1').partition(':')
             headers[key.strip().lower()] = value.strip()
-        body = _read_body(self.rfile, headers)
-        if method != 'POST':
-            self._answer(HTTPStatus.BAD_REQUEST, {'errorMessage': 'one invocation at a time'})
-            return True
-        status, answer = self.api.posted(path, headers.get(ERROR_TYPE_HEADER.lower()), body)
-        self._answer(status, answer)
-        return True
+        return method, path, headers, _read_body(self.rfile, headers)
 
     def _send_invocation(self, invocation: Invocation) -> None:
         invocation.deadline_ms = max(invocation.deadline_ms, int(time.time() * 1000))
@@ -257,6 +318,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header('Content-Length', str(len(invocation.payload)))
         self.end_headers()
         self.wfile.write(invocation.payload)
+        self.wfile.flush()
 
     def do_POST(self) -> None:  # noqa: N802 - http.server's naming
         headers = {key.lower(): value for key, value in self.headers.items()}
@@ -271,6 +333,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header('Content-Length', str(len(data)))
         self.end_headers()
         self.wfile.write(data)
+        self.wfile.flush()
 
 
 def _read_body(stream: BufferedIOBase, headers: dict[str, str]) -> bytes:
