@@ -33,7 +33,8 @@ import os
 import pathlib
 import subprocess
 import sys
-from typing import Any, Callable, TextIO
+from collections.abc import Callable
+from typing import Any, TextIO
 
 from deploy import web_acl
 from deploy.dry_run import DryRunAws

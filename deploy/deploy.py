@@ -24,8 +24,8 @@ from typing import Any, TextIO
 from botocore.exceptions import ClientError, WaiterError
 
 from deploy import package as packager
-from deploy.observability import ALARM_EMAIL
 from deploy.dry_run import DryRunAws
+from deploy.observability import ALARM_EMAIL
 from deploy.provision import Clients
 from project.model import APP_ENTRIES, RIDES, ROOT, STAGES, AppEntry, Project
 
@@ -111,7 +111,7 @@ class Deployer:
     def deploy_stack(self, name: str, body: str, app: AppEntry,
                      parameters: list[dict[str, str]] | None = None) -> dict[str, str]:
         change_type = self.change_set_type(name)
-        change_set = 'deploy-' + datetime.datetime.now(datetime.timezone.utc).strftime('%Y%m%d%H%M%S')
+        change_set = 'deploy-' + datetime.datetime.now(datetime.UTC).strftime('%Y%m%d%H%M%S')
         self.say(f'  create change set {change_set} ({change_type})')
         self._cfn.create_change_set(
             StackName=name, ChangeSetName=change_set, ChangeSetType=change_type,
@@ -152,7 +152,7 @@ class Deployer:
             if any(text in reason for text in NO_CHANGES):
                 self._cfn.delete_change_set(StackName=name, ChangeSetName=change_set)
                 return False
-            raise SystemExit(f'change set {change_set} of {name} failed: {reason}')
+            raise SystemExit(f'change set {change_set} of {name} failed: {reason}') from None
         return True
 
     def stack_outputs(self, name: str) -> dict[str, str]:

@@ -8,8 +8,9 @@ the `dev` stage's configuration names them.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from types import SimpleNamespace
-from typing import Any, Callable, TextIO
+from typing import Any, TextIO
 
 from botocore.exceptions import ClientError
 

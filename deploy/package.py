@@ -20,7 +20,7 @@ import pathlib
 import subprocess
 import sys
 import zipfile
-from typing import Iterator, Sequence
+from collections.abc import Iterator, Sequence
 
 from deploy import scan, templates
 from project.model import APP_ENTRIES, ROOT, STAGES, TRANSPORTS, AppEntry

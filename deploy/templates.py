@@ -29,8 +29,9 @@ import hashlib
 import json
 import pathlib
 import sys
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator, Protocol
+from typing import Any, Protocol
 
 from deploy import observability, riders, scan, web_acl
 from project.model import (
@@ -77,7 +78,7 @@ __all__ = ['APPS', 'ARN_PARAMETER', 'CATALOG', 'FLEET', 'LOADER', 'RIDES', 'ROOT
 Rendered = Any  # a string, or a CloudFormation intrinsic function (a dict)
 
 
-class Style(str, enum.Enum):
+class Style(enum.StrEnum):
     """Where a policy goes."""
 
     FILE = 'file'      # .chalice/policy-<stage>.json, for `chalice deploy`

@@ -8,7 +8,7 @@ import subprocess
 import threading
 import time
 from collections import deque
-from typing import Iterable
+from collections.abc import Iterable
 
 
 class ChildFailed(RuntimeError):

@@ -2,7 +2,7 @@
 (a function name, a path, a message) is printed escaped, so control
 characters cannot end a line early, forge another one or drive the
 terminal (ANSI escapes)."""
-from typing import Callable
+from collections.abc import Callable
 
 
 def escape(text: str) -> str:

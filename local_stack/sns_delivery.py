@@ -22,9 +22,9 @@ order), as SNS does. Each delivery is one escaped console line:
 import base64
 import json
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timezone
-from typing import Callable, Optional
+from datetime import UTC, datetime
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -38,7 +38,7 @@ UNSIGNED = base64.b64encode(b'not signed: delivered by the local stack').decode(
 
 
 class SnsDelivery:
-    def __init__(self, endpoint_url: str, log: Optional[Callable[[str], None]] = None):
+    def __init__(self, endpoint_url: str, log: Callable[[str], None] | None = None):
         self.endpoint_url = endpoint_url
         self._log = console.escaped(log) if log else (lambda line: None)
         self._deliveries = ThreadPoolExecutor(max_workers=1, thread_name_prefix='sns-delivery')
@@ -107,7 +107,7 @@ class SnsDelivery:
 
 
 def sns_event(subscription_arn: str, topic_arn: str, message_id: str, message: str,
-              subject: Optional[str], message_attributes: Optional[dict]) -> dict:
+              subject: str | None, message_attributes: dict | None) -> dict:
     """The event SNS invokes a subscribed Lambda function with."""
     region = topic_arn.split(':')[3]
     return {'Records': [{
@@ -120,7 +120,7 @@ def sns_event(subscription_arn: str, topic_arn: str, message_id: str, message: s
             'TopicArn': topic_arn,
             'Subject': subject or None,
             'Message': message,
-            'Timestamp': datetime.now(timezone.utc).strftime('%Y-%m-%dT%H:%M:%S.%f')[:-3] + 'Z',
+            'Timestamp': datetime.now(UTC).strftime('%Y-%m-%dT%H:%M:%S.%f')[:-3] + 'Z',
             'SignatureVersion': '1',
             'Signature': UNSIGNED,
             'SigningCertUrl': f'https://sns.{region}.amazonaws.com/'

@@ -12,9 +12,9 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from types import ModuleType
-from typing import Callable, Dict, Iterable, List, Tuple
 
 from botocore.exceptions import ClientError
 
@@ -27,7 +27,7 @@ READ_TIMEOUT_SECONDS = 30
 
 
 def subscribe_declared(apps: Iterable[AppDirectory], endpoint_url: str,
-                       log: Callable[[str], None]) -> List[Tuple[str, str]]:
+                       log: Callable[[str], None]) -> list[tuple[str, str]]:
     """Subscribe every SNS handler of `apps`; [(function ARN, topic ARN)]."""
     log = console.escaped(log)
     made = []
@@ -49,7 +49,7 @@ def subscribe_declared(apps: Iterable[AppDirectory], endpoint_url: str,
     return made
 
 
-def sns_topics(app_module: ModuleType) -> Dict[str, str]:
+def sns_topics(app_module: ModuleType) -> dict[str, str]:
     """{name in the app: topic} of every `@app.on_sns_message`, the topic as
     written (a name, or an ARN)."""
     from chalice.app import SNSEventConfig

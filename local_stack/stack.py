@@ -15,16 +15,16 @@ import socket
 import sys
 import threading
 import time
-from pathlib import Path
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from local_stack import children, provision, sns_subscriptions
-from local_stack.sns_delivery import SnsDelivery
 from local_stack.apps import AppDirectory
+from local_stack.chalice_local import THROTTLE_VARIABLE
 from local_stack.local_aws import HOST, assemble
 from local_stack.options import Options
 from local_stack.runtime import base_environment
-from local_stack.chalice_local import THROTTLE_VARIABLE
+from local_stack.sns_delivery import SnsDelivery
 from project.model import FLEET, RIDES, ROOT, Project
 
 PROJECT_ROOT = str(ROOT)
@@ -84,7 +84,7 @@ class Stack:
                 self.provisioned = provision.provision(self.server.url, self.fleet, self.rides)
             sns_subscriptions.subscribe_declared(self.runtime_apps(), self.server.url, self._out)
             children.wait_until_listening(
-                zip(self.children, (options.fleet_port, options.rides_port)), HOST)
+                zip(self.children, (options.fleet_port, options.rides_port), strict=True), HOST)
         except BaseException:
             self.stop()
             raise

@@ -13,9 +13,10 @@ A new app is one more `AppEntry` in `APP_ENTRIES`.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING
 
 # Chalice itself is imported where it is used, not here: the bench's
 # cold-start probe imports this module in the interpreter it times.

@@ -114,7 +114,7 @@ def test_the_fleet_stack_is_complete_before_rides_is_deployed_and_the_url_is_pri
         ('wait', 'stack_create_complete'),
     ]
     assert out.getvalue().rstrip().endswith('rides URL: https://wild-rydes-dev.example/api/')
-    for stack, body in aws.bodies.items():
+    for body in aws.bodies.values():
         uris = {resource['Properties']['CodeUri'] for resource in body['Resources'].values()
                 if resource['Type'] == 'AWS::Serverless::Function'}
         [uri] = uris

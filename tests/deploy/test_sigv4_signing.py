@@ -14,6 +14,7 @@ import pytest
 
 from shared import budget, wiring
 from shared.adapters.transports.http import HttpTransport, SigV4Signer
+from shared.domain.errors import FleetError
 from tests.support.loopback import LoopbackServer, QuietHandler
 
 SECRET = 'testing'  # the credentials below use it
@@ -102,10 +103,10 @@ def test_the_signer_adds_a_sigv4_authorization_header_for_execute_api():
                                    '?RideId=r-1', {'Accept': 'application/json'})
 
     match = AUTH.match(headers['Authorization'])
-    today = datetime.datetime.now(datetime.timezone.utc).strftime('%Y%m%d')
+    today = datetime.datetime.now(datetime.UTC).strftime('%Y%m%d')
     assert match['key'] == 'AKIDEXAMPLE'
     assert match['scope'] in {f'{today}/us-east-1/execute-api/aws4_request'} | {
-        f'{(datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(minutes=1)).strftime("%Y%m%d")}'
+        f'{(datetime.datetime.now(datetime.UTC) - datetime.timedelta(minutes=1)).strftime("%Y%m%d")}'
         '/us-east-1/execute-api/aws4_request'}
     assert 'host' in match['signed'].split(';') and 'x-amz-date' in match['signed'].split(';')
     assert re.fullmatch(r'\d{8}T\d{6}Z', headers['X-Amz-Date'])
@@ -123,7 +124,7 @@ def test_a_dispatch_and_a_release_carry_signatures_the_api_accepts(fleet_api):
 def test_a_wrong_secret_is_refused_so_the_check_is_real(fleet_api):
     transport = HttpTransport(fleet_api.unicorn_url, budget.FLEET_CALL, signer=signer('not-the-secret'))
 
-    with pytest.raises(Exception):
+    with pytest.raises(FleetError):
         transport.dispatch({'RideId': 'r-1'})
     assert [check['valid'] for check in fleet_api.checked] == [False]
 

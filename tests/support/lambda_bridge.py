@@ -23,7 +23,7 @@ class InProcessLambda:
         try:
             result = self._client.lambda_.invoke(name, event).payload
             body, error = json.dumps(result), None
-        except Exception as exc:  # what Lambda's runtime does with it
+        except Exception as exc:  # noqa: BLE001 - what Lambda's runtime does with any error
             body = json.dumps({'errorMessage': str(exc), 'errorType': type(exc).__name__,
                                'stackTrace': traceback.format_tb(exc.__traceback__)})
             error = 'Unhandled'
