@@ -15,8 +15,8 @@ from __future__ import annotations
 import json
 import queue
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from local_stack.pool import Throttled
 from local_stack.sandbox import Outcome

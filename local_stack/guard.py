@@ -32,7 +32,7 @@ machine should, and no web page the developer happens to visit:
 import io
 import json
 import re
-from typing import Callable, Iterable, Optional
+from collections.abc import Callable, Iterable
 
 from local_stack import console, wire
 
@@ -54,7 +54,7 @@ class Guard:
     """WSGI middleware in front of the endpoint application."""
 
     def __init__(self, app: Callable, *, page_ports: Iterable[int] = (),
-                 moto_admin: bool = False, log: Optional[Callable[[str], None]] = None):
+                 moto_admin: bool = False, log: Callable[[str], None] | None = None):
         self.app = app
         self._log = console.escaped(log) if log else (lambda line: None)
         self.page_origins = {f'http://{host}:{port}' for port in page_ports

@@ -9,8 +9,8 @@ server on that port.
 from __future__ import annotations
 
 import socket
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Callable, Iterable
 
 from local_stack.apps import AppDirectory
 from local_stack.endpoint import Endpoint, EndpointServer

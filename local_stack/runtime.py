@@ -16,7 +16,7 @@ import os
 import threading
 import time
 import traceback
-from typing import Callable, Iterable
+from collections.abc import Callable, Iterable
 
 from local_stack import ACCOUNT_ID, REGION, discovery, function_arn, lambda_logs, wire
 from local_stack.apps import AppDirectory, FunctionSpec, Registry

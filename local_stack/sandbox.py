@@ -19,7 +19,7 @@ import subprocess
 import sys
 import threading
 import time
-from typing import Callable
+from collections.abc import Callable
 
 from local_stack import lambda_logs, wire
 from local_stack.runtime_api import Invocation, RuntimeApi

@@ -20,8 +20,8 @@ import re
 import signal
 import time
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Iterable
 from urllib.parse import parse_qs
 
 # What Lambda accepts in one request: 6 MB synchronously, 1 MB for Event.

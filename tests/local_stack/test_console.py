@@ -1,6 +1,7 @@
 """What the local stack prints about a request is one printable line, whatever
 the request carried."""
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from local_stack.console import escape
 

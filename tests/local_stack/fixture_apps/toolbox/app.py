@@ -9,7 +9,6 @@ import sys
 import time
 
 from chalice import Chalice
-
 from chalicelib import answers
 
 app = Chalice(app_name='toolbox')
