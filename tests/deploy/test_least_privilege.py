@@ -19,7 +19,7 @@ import pytest
 from chalice.test import Client
 
 from deploy import templates
-from project.model import Project
+from project.model import ChaliceApp, Project
 from shared.adapters import aws_clients
 from shared.domain.errors import NoUnicornAvailable
 from tests.conftest import FLEET_FUNCTION_ARN
@@ -229,7 +229,7 @@ def packaged_environment_client(module, project_dir, variables):
     from chalice.config import Config
 
     client = Client(module.app, stage_name='dev', project_dir=str(project_dir))
-    disk = json.loads((project_dir / '.chalice' / 'config.json').read_text())
+    disk = ChaliceApp(project_dir).config
     client._chalice_config_obj = Config(
         chalice_stage='dev', config_from_disk=disk, default_params={'project_dir': str(project_dir)},
         user_provided_params={'environment_variables': variables})
