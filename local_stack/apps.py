@@ -36,7 +36,7 @@ class AppDirectory(ChaliceApp):
         (the project's `shared/` when no `vendor/` symlink reaches it)."""
         super().__init__(app_dir, stage)
         self.extra_sources = [Path(folder) for folder in extra_sources]
-        self._fingerprint = (0.0, None)
+        self._fingerprint: tuple[float, str | None] = (0.0, None)
         self._fingerprint_lock = threading.Lock()
 
     def function(self, function_name, handler=''):

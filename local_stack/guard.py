@@ -158,7 +158,8 @@ def _bounded_body(environ):
 
 def _read_at_most(stream, limit):
     """The whole stream, or None as soon as it holds more than `limit` bytes."""
-    parts, size = [], 0
+    parts: list[bytes] = []
+    size = 0
     while True:
         data = stream.read(READ_CHUNK)
         if not data:
