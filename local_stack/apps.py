@@ -24,6 +24,7 @@ class FunctionSpec(Function):
     """A function as the runtime serves it: the project model's, plus its
     handler, `app.<python name>` as Chalice deploys it."""
 
+    app: 'AppDirectory'  # the same field, narrowed: the runtime asks it for its fingerprint
     handler: str = ''
 
 

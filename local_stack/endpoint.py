@@ -13,9 +13,10 @@ import io
 import json
 import threading
 import time
+from typing import cast
 from urllib.parse import parse_qs
 
-from werkzeug.serving import make_server
+from werkzeug.serving import ThreadedWSGIServer, make_server
 
 from local_stack import console, wire
 from local_stack.guard import Guard
@@ -216,14 +217,17 @@ class EndpointServer:
         if listener is not None:
             port = listener.getsockname()[1]
         try:
-            self._server = make_server(host, port, app, threaded=True,
-                                       request_handler=_QuietHandler,
-                                       fd=None if listener is None else listener.fileno())
+            # threaded=True: werkzeug makes a ThreadedWSGIServer
+            self._server = cast(ThreadedWSGIServer, make_server(
+                host, port, app, threaded=True, request_handler=_QuietHandler,
+                fd=None if listener is None else listener.fileno()))
         except SystemExit:  # werkzeug's answer to a busy port, after printing why
             raise OSError(f'port {port} on {host} is in use; stop what uses it or choose '
                           'another port') from None
         self._server.daemon_threads = True
-        self._server.connections = ConnectionRegistry()  # type: ignore[attr-defined]
+        self._connections = ConnectionRegistry()
+        # where `KeepAliveHandler` finds it (werkzeug's server has no such attribute)
+        self._server.connections = self._connections  # type: ignore[attr-defined]
         self.host, self.port = host, self._server.socket.getsockname()[1]
         self.url = f'http://{host}:{self.port}'
         self._thread = threading.Thread(target=self._server.serve_forever,
@@ -240,4 +244,4 @@ class EndpointServer:
             self._server.shutdown()
             self._thread.join(timeout=5)
         self._server.server_close()
-        self._server.connections.close_all()  # keep-alive connections end too
+        self._connections.close_all()  # keep-alive connections end too
