@@ -11,9 +11,11 @@ logged per request.
 """
 import io
 import json
+import socket
 import threading
 import time
-from typing import cast
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import parse_qs
 
 from werkzeug.serving import ThreadedWSGIServer, make_server
@@ -23,16 +25,22 @@ from local_stack.guard import Guard
 from local_stack.keep_alive import ConnectionRegistry, KeepAliveHandler
 from local_stack.verification_codes import VerificationCodes
 
+if TYPE_CHECKING:
+    from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
+
+    from local_stack.runtime import LambdaRuntime
+
 
 class Endpoint:
     """The WSGI application behind the endpoint."""
 
-    def __init__(self, runtime, log=None, notices=None):
+    def __init__(self, runtime: 'LambdaRuntime', log: Callable[[str], None] | None = None,
+                 notices: Callable[[str], None] | None = None) -> None:
         self.runtime = runtime
         self._log = console.escaped(log) if log else (lambda line: None)
         self.verification_codes = VerificationCodes(
             console.escaped(notices) if notices else (lambda line: None))
-        self._moto = None
+        self._moto: Any = None  # moto's DomainDispatcherApplication, once imported
         self._moto_lock = threading.Lock()
         # moto's backends are not thread-safe: its TransactWriteItems checks
         # conditions and then writes without isolation, so two overlapping
@@ -40,7 +48,7 @@ class Endpoint:
         # writes; taking moto's requests one at a time does the same here.
         self._one_aws_request_at_a_time = threading.Lock()
 
-    def moto(self):
+    def moto(self) -> Any:
         """moto's server application, imported on first use (it is slow to import)."""
         with self._moto_lock:
             if self._moto is None:
@@ -48,7 +56,7 @@ class Endpoint:
                 self._moto = DomainDispatcherApplication(create_backend_app)
             return self._moto
 
-    def warm_up(self, services=('dynamodb', 'ssm', 'sns')):
+    def warm_up(self, services: Iterable[str] = ('dynamodb', 'ssm', 'sns')) -> None:
         """Build moto's per-service apps ahead of the first request (SSM's
         takes about a second, holding moto's dispatch lock); run it in a
         thread while other things start."""
@@ -60,7 +68,8 @@ class Endpoint:
             with dispatcher.lock:
                 dispatcher.app_instances.setdefault(service, app)
 
-    def __call__(self, environ, start_response):
+    def __call__(self, environ: 'WSGIEnvironment',
+                 start_response: 'StartResponse') -> Iterable[bytes]:
         started = time.perf_counter()
         path = environ.get('PATH_INFO', '')
         name = wire.function_name_from_path(path)
@@ -210,8 +219,9 @@ class EndpointServer:
     """The endpoint served on a loopback port, in a background thread, behind
     `guard.Guard` (Host, Origin, body bounds, moto's admin routes)."""
 
-    def __init__(self, app, host='127.0.0.1', port=4566, listener=None, *, page_ports=(),
-                 moto_admin=False, log=None):
+    def __init__(self, app: 'WSGIApplication', host: str = '127.0.0.1', port: int = 4566,
+                 listener: socket.socket | None = None, *, page_ports: Iterable[int] = (),
+                 moto_admin: bool = False, log: Callable[[str], None] | None = None) -> None:
         """`listener`: a socket already bound to `host` (its port wins)."""
         app = Guard(app, page_ports=page_ports, moto_admin=moto_admin, log=log)
         if listener is not None:
@@ -234,11 +244,11 @@ class EndpointServer:
                                         kwargs={'poll_interval': 0.1},
                                         name='aws-endpoint', daemon=True)
 
-    def start(self):
+    def start(self) -> 'EndpointServer':
         self._thread.start()
         return self
 
-    def stop(self):
+    def stop(self) -> None:
         """Stop serving and release the port."""
         if self._thread.is_alive():
             self._server.shutdown()
