@@ -35,7 +35,8 @@ class TokenBucket:
     """API Gateway's throttle: `rate` tokens a second, at most `burst` held;
     a request takes one or is refused. Thread-safe."""
 
-    def __init__(self, rate: float, burst: int, clock: Callable[[], float] = time.monotonic):
+    def __init__(self, rate: float, burst: int,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.rate, self.burst, self._clock = float(rate), int(burst), clock
         self._tokens = float(burst)
         self._last = clock()

@@ -10,6 +10,7 @@ import hashlib
 import os
 import threading
 import time
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, fields
 from pathlib import Path
 
@@ -24,6 +25,7 @@ class FunctionSpec(Function):
     """A function as the runtime serves it: the project model's, plus its
     handler, `app.<python name>` as Chalice deploys it."""
 
+    app: 'AppDirectory'  # the same field, narrowed: the runtime asks it for its fingerprint
     handler: str = ''
 
 
@@ -31,20 +33,21 @@ class AppDirectory(ChaliceApp):
     """One Chalice project directory at one stage, with a fingerprint of its
     source so the runtime sees code changes."""
 
-    def __init__(self, app_dir, stage='dev', extra_sources=()):
+    def __init__(self, app_dir: str | Path, stage: str = 'dev',
+                 extra_sources: Iterable[str | Path] = ()) -> None:
         """`extra_sources`: folders outside the app whose code it imports
         (the project's `shared/` when no `vendor/` symlink reaches it)."""
         super().__init__(app_dir, stage)
         self.extra_sources = [Path(folder) for folder in extra_sources]
-        self._fingerprint = (0.0, None)
+        self._fingerprint: tuple[float, str | None] = (0.0, None)
         self._fingerprint_lock = threading.Lock()
 
-    def function(self, function_name, handler=''):
+    def function(self, function_name: str, handler: str = '') -> FunctionSpec:
         spec = super().function(function_name)
         return FunctionSpec(**{f.name: getattr(spec, f.name) for f in fields(spec)},
                             handler=handler or f'app.{function_name}')
 
-    def source_files(self):
+    def source_files(self) -> Iterator[Path]:
         """What a deployment package of this app holds: app.py, chalicelib/
         and vendor/ (whose symlinks, such as vendor/shared, are followed),
         and the `extra_sources` folders."""
@@ -57,7 +60,7 @@ class AppDirectory(ChaliceApp):
                     if not name.endswith(('.pyc', '.pyo')):
                         yield Path(root) / name
 
-    def source_fingerprint(self):
+    def source_fingerprint(self) -> str:
         """Changes whenever a source file is edited, added or removed.
         Cached for a fraction of a second: invocations ask on every call."""
         with self._fingerprint_lock:
@@ -81,15 +84,16 @@ class Registry:
     the registry back to an app whose source changed since it was last read,
     so a function added while the stack runs is found."""
 
-    def __init__(self, apps, discover):
+    def __init__(self, apps: Iterable[AppDirectory],
+                 discover: Callable[[AppDirectory], dict[str, str]]) -> None:
         """`discover(app)` returns {function name: handler} of the app."""
         self.apps = list(apps)
         self._discover = discover
         self._lock = threading.Lock()
-        self._functions = {}       # deployed name -> FunctionSpec
-        self._read_at = {}         # app dir -> source fingerprint when read
+        self._functions: dict[str, FunctionSpec] = {}  # by deployed name
+        self._read_at: dict[Path, str] = {}  # app dir -> source fingerprint when read
 
-    def load(self):
+    def load(self) -> 'Registry':
         """Read every app, concurrently (each read imports the app in a process)."""
         threads = [threading.Thread(target=self._read, args=(app,), daemon=True)
                    for app in self.apps]
@@ -99,7 +103,7 @@ class Registry:
             thread.join()
         return self
 
-    def _read(self, app):
+    def _read(self, app: AppDirectory) -> None:
         fingerprint = app.source_fingerprint()
         names = self._discover(app)
         with self._lock:
@@ -111,7 +115,7 @@ class Registry:
                 self._functions[spec.deployed_name] = spec
             self._read_at[app.app_dir] = fingerprint
 
-    def lookup(self, deployed_name):
+    def lookup(self, deployed_name: str) -> FunctionSpec | None:
         with self._lock:
             spec = self._functions.get(deployed_name)
         if spec is not None:
@@ -123,7 +127,7 @@ class Registry:
         with self._lock:
             return self._functions.get(deployed_name)
 
-    def functions(self):
+    def functions(self) -> list[FunctionSpec]:
         with self._lock:
             return sorted(self._functions.values(), key=lambda spec: spec.deployed_name)
 

@@ -15,13 +15,20 @@ rides reaches without a symlink), and it accepts a burst of connections.
 
     python -m local_stack.chalice_local --project-dir rides local --port 8000
 """
+from __future__ import annotations
+
 import ctypes
 import json
 import os
 import signal
 import sys
+from collections.abc import Iterable, Iterator, MutableMapping
+from typing import TYPE_CHECKING, Any
 
 from local_stack import api_gateway
+
+if TYPE_CHECKING:
+    from chalice.app import Chalice
 
 OVERRIDES_VARIABLE = 'LOCAL_STACK_STAGE_OVERRIDES'
 WATCH_VARIABLE = 'LOCAL_STACK_WATCH_DIRS'
@@ -29,7 +36,7 @@ THROTTLE_VARIABLE = 'LOCAL_STACK_THROTTLE'
 _PR_SET_PDEATHSIG = 1
 
 
-def _say(line):
+def _say(line: str) -> None:
     print(f'authorizer {line}', flush=True)
 
 
@@ -51,20 +58,23 @@ def main(argv: list[str] | None = None) -> int:
     return cli.main(args=argv, prog_name='chalice', obj={})
 
 
-def _override_stage_environment(overrides):
+def _override_stage_environment(overrides: dict[str, str]) -> None:
     from chalice.cli.factory import CLIFactory
 
     load = CLIFactory.load_chalice_app
 
-    def load_with_overrides(self, environment_variables=None, *args, **kwargs):
+    def load_with_overrides(self: CLIFactory,
+                            environment_variables: MutableMapping[str, Any] | None = None,
+                            *args: Any, **kwargs: Any) -> Chalice:
         if environment_variables is not None:
             environment_variables = {**environment_variables, **overrides}
         return load(self, environment_variables, *args, **kwargs)
 
-    CLIFactory.load_chalice_app = load_with_overrides
+    # Chalice has no hook for it: its method is wrapped, for this process only
+    CLIFactory.load_chalice_app = load_with_overrides  # type: ignore[method-assign]
 
 
-def _project_dir(argv):
+def _project_dir(argv: list[str]) -> str:
     for index, arg in enumerate(argv):
         if arg == '--project-dir' and index + 1 < len(argv):
             return os.path.realpath(argv[index + 1])
@@ -73,7 +83,7 @@ def _project_dir(argv):
     return os.path.realpath(os.getcwd())
 
 
-def _watch_through_symlinks(project_dir, extra_dirs=()):
+def _watch_through_symlinks(project_dir: str, extra_dirs: Iterable[str] = ()) -> None:
     """Chalice's reloader walks the project without following symlinks, so
     an edit to `shared/` (reached through `vendor/shared`) would not restart
     the server. Walk through them, and walk `extra_dirs` with the project
@@ -83,16 +93,18 @@ def _watch_through_symlinks(project_dir, extra_dirs=()):
 
     walk = OSUtils.walk
 
-    def walk_following_links(self, path, followlinks=True):
+    def walk_following_links(self: OSUtils, path: str,
+                             followlinks: bool = True) -> Iterator[tuple[str, list[str], list[str]]]:
         yield from walk(self, path, followlinks=True)
         if os.path.realpath(path) == project_dir:
             for folder in extra_dirs:
                 yield from walk(self, folder, followlinks=True)
 
-    OSUtils.walk = walk_following_links
+    # Chalice has no option for it: its method is replaced, in its own process only
+    OSUtils.walk = walk_following_links  # type: ignore[method-assign]
 
 
-def _accept_bursts():
+def _accept_bursts() -> None:
     """Chalice's server listens with Python's default backlog of 5, so a
     burst of riders connecting at once would be partly reset; API Gateway
     queues them instead."""
@@ -101,7 +113,7 @@ def _accept_bursts():
     ThreadedHTTPServer.request_queue_size = 128
 
 
-def _end_with_parent():
+def _end_with_parent() -> None:
     """SIGINT when the parent dies (Linux), so no server outlives the stack
     even when the stack is killed outright; SIGINT lets Chalice's reloader
     stop its own worker first."""

@@ -8,7 +8,8 @@ import subprocess
 import threading
 import time
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from pathlib import Path
 
 
 class ChildFailed(RuntimeError):
@@ -16,10 +17,11 @@ class ChildFailed(RuntimeError):
 
 
 class Child:
-    def __init__(self, label, command, env, cwd, out):
+    def __init__(self, label: str, command: list[str], env: dict[str, str], cwd: str | Path,
+                 out: Callable[[str], None]) -> None:
         self.label = label
         self._out = out
-        self._recent = deque(maxlen=40)
+        self._recent: deque[str] = deque(maxlen=40)
         self.process = subprocess.Popen(
             command, env=env, cwd=str(cwd), stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
@@ -27,7 +29,9 @@ class Child:
                                         name=f'{label}-output')
         self._reader.start()
 
-    def _copy_output(self):
+    def _copy_output(self) -> None:
+        if self.process.stdout is None:  # never: stdout is a pipe
+            return
         for raw in self.process.stdout:
             line = raw.decode('utf-8', 'replace').rstrip('\n')
             self._recent.append(line)

@@ -11,27 +11,36 @@ logged per request.
 """
 import io
 import json
+import socket
 import threading
 import time
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import parse_qs
 
-from werkzeug.serving import make_server
+from werkzeug.serving import ThreadedWSGIServer, make_server
 
 from local_stack import console, wire
 from local_stack.guard import Guard
 from local_stack.keep_alive import ConnectionRegistry, KeepAliveHandler
 from local_stack.verification_codes import VerificationCodes
 
+if TYPE_CHECKING:
+    from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
+
+    from local_stack.runtime import LambdaRuntime
+
 
 class Endpoint:
     """The WSGI application behind the endpoint."""
 
-    def __init__(self, runtime, log=None, notices=None):
+    def __init__(self, runtime: 'LambdaRuntime', log: Callable[[str], None] | None = None,
+                 notices: Callable[[str], None] | None = None) -> None:
         self.runtime = runtime
         self._log = console.escaped(log) if log else (lambda line: None)
         self.verification_codes = VerificationCodes(
             console.escaped(notices) if notices else (lambda line: None))
-        self._moto = None
+        self._moto: Any = None  # moto's DomainDispatcherApplication, once imported
         self._moto_lock = threading.Lock()
         # moto's backends are not thread-safe: its TransactWriteItems checks
         # conditions and then writes without isolation, so two overlapping
@@ -39,7 +48,7 @@ class Endpoint:
         # writes; taking moto's requests one at a time does the same here.
         self._one_aws_request_at_a_time = threading.Lock()
 
-    def moto(self):
+    def moto(self) -> Any:
         """moto's server application, imported on first use (it is slow to import)."""
         with self._moto_lock:
             if self._moto is None:
@@ -47,7 +56,7 @@ class Endpoint:
                 self._moto = DomainDispatcherApplication(create_backend_app)
             return self._moto
 
-    def warm_up(self, services=('dynamodb', 'ssm', 'sns')):
+    def warm_up(self, services: Iterable[str] = ('dynamodb', 'ssm', 'sns')) -> None:
         """Build moto's per-service apps ahead of the first request (SSM's
         takes about a second, holding moto's dispatch lock); run it in a
         thread while other things start."""
@@ -59,7 +68,8 @@ class Endpoint:
             with dispatcher.lock:
                 dispatcher.app_instances.setdefault(service, app)
 
-    def __call__(self, environ, start_response):
+    def __call__(self, environ: 'WSGIEnvironment',
+                 start_response: 'StartResponse') -> Iterable[bytes]:
         started = time.perf_counter()
         path = environ.get('PATH_INFO', '')
         name = wire.function_name_from_path(path)
@@ -209,35 +219,39 @@ class EndpointServer:
     """The endpoint served on a loopback port, in a background thread, behind
     `guard.Guard` (Host, Origin, body bounds, moto's admin routes)."""
 
-    def __init__(self, app, host='127.0.0.1', port=4566, listener=None, *, page_ports=(),
-                 moto_admin=False, log=None):
+    def __init__(self, app: 'WSGIApplication', host: str = '127.0.0.1', port: int = 4566,
+                 listener: socket.socket | None = None, *, page_ports: Iterable[int] = (),
+                 moto_admin: bool = False, log: Callable[[str], None] | None = None) -> None:
         """`listener`: a socket already bound to `host` (its port wins)."""
         app = Guard(app, page_ports=page_ports, moto_admin=moto_admin, log=log)
         if listener is not None:
             port = listener.getsockname()[1]
         try:
-            self._server = make_server(host, port, app, threaded=True,
-                                       request_handler=_QuietHandler,
-                                       fd=None if listener is None else listener.fileno())
+            # threaded=True: werkzeug makes a ThreadedWSGIServer
+            self._server = cast(ThreadedWSGIServer, make_server(
+                host, port, app, threaded=True, request_handler=_QuietHandler,
+                fd=None if listener is None else listener.fileno()))
         except SystemExit:  # werkzeug's answer to a busy port, after printing why
             raise OSError(f'port {port} on {host} is in use; stop what uses it or choose '
                           'another port') from None
         self._server.daemon_threads = True
-        self._server.connections = ConnectionRegistry()  # type: ignore[attr-defined]
+        self._connections = ConnectionRegistry()
+        # where `KeepAliveHandler` finds it (werkzeug's server has no such attribute)
+        self._server.connections = self._connections  # type: ignore[attr-defined]
         self.host, self.port = host, self._server.socket.getsockname()[1]
         self.url = f'http://{host}:{self.port}'
         self._thread = threading.Thread(target=self._server.serve_forever,
                                         kwargs={'poll_interval': 0.1},
                                         name='aws-endpoint', daemon=True)
 
-    def start(self):
+    def start(self) -> 'EndpointServer':
         self._thread.start()
         return self
 
-    def stop(self):
+    def stop(self) -> None:
         """Stop serving and release the port."""
         if self._thread.is_alive():
             self._server.shutdown()
             self._thread.join(timeout=5)
         self._server.server_close()
-        self._server.connections.close_all()  # keep-alive connections end too
+        self._connections.close_all()  # keep-alive connections end too

@@ -33,8 +33,12 @@ import io
 import json
 import re
 from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
 
 from local_stack import console, wire
+
+if TYPE_CHECKING:
+    from wsgiref.types import StartResponse, WSGIEnvironment
 
 # The largest request any AWS service used here documents: "A single call to
 # BatchWriteItem can transmit up to 16MB of data over the network" (DynamoDB
@@ -54,14 +58,15 @@ class Guard:
     """WSGI middleware in front of the endpoint application."""
 
     def __init__(self, app: Callable, *, page_ports: Iterable[int] = (),
-                 moto_admin: bool = False, log: Callable[[str], None] | None = None):
+                 moto_admin: bool = False, log: Callable[[str], None] | None = None) -> None:
         self.app = app
         self._log = console.escaped(log) if log else (lambda line: None)
         self.page_origins = {f'http://{host}:{port}' for port in page_ports
                              for host in ('127.0.0.1', 'localhost')}
         self.moto_admin = moto_admin
 
-    def __call__(self, environ, start_response):
+    def __call__(self, environ: 'WSGIEnvironment',
+                 start_response: 'StartResponse') -> Iterable[bytes]:
         refusal = self._refusal(environ)
         if refusal is not None:  # its body is never read (`keep_alive` then ends
             self._log_refusal(environ, refusal[0])  # the connection after the answer)
@@ -158,7 +163,8 @@ def _bounded_body(environ):
 
 def _read_at_most(stream, limit):
     """The whole stream, or None as soon as it holds more than `limit` bytes."""
-    parts, size = [], 0
+    parts: list[bytes] = []
+    size = 0
     while True:
         data = stream.read(READ_CHUNK)
         if not data:

@@ -9,11 +9,14 @@ no deploy: the local runtime serves them already. Then, locally only, a
 demo rider (confirmed, e-mail verified) whom the banner names, so the page
 can be tried at once.
 """
+from typing import Any
+
 import boto3
 from botocore.config import Config
 
 from deploy.provision import Provisioner, ProvisioningFailed
 from local_stack import REGION
+from local_stack.apps import AppDirectory
 from project.model import FLEET_FUNCTION, LOADER_FUNCTION, Project
 
 __all__ = ['FLEET_FUNCTION', 'LOADER_FUNCTION', 'ProvisioningFailed', 'aws_client',
@@ -27,7 +30,7 @@ DEMO_RIDER_EMAIL = 'rider@example.com'
 DEMO_RIDER_PASSWORD = 'Unicorn-rides-1'
 
 
-def aws_client(service, endpoint_url, read_timeout=70):
+def aws_client(service: str, endpoint_url: str, read_timeout: float = 70) -> Any:
     """A boto3 client for the local endpoint, with dummy credentials."""
     return boto3.session.Session(
         aws_access_key_id='testing', aws_secret_access_key='testing', region_name=REGION,
@@ -36,13 +39,14 @@ def aws_client(service, endpoint_url, read_timeout=70):
                            connect_timeout=2))
 
 
-def provision(endpoint_url, fleet_app, rides_app):
+def provision(endpoint_url: str, fleet_app: AppDirectory,
+              rides_app: AppDirectory) -> dict[str, Any]:
     """Create every resource and load the fleet; returns what was made."""
     topic_arn = rides_app.stage_environment().get('RIDES_SNS_TOPIC_ARN')
     if not topic_arn:
         raise ProvisioningFailed(f'{rides_app.app_dir.name}/.chalice/config.json sets no '
                                  f'RIDES_SNS_TOPIC_ARN for stage {rides_app.stage}')
-    made = {}
+    made: dict[str, Any] = {}
 
     def clients(service):
         if service not in made:
@@ -58,7 +62,7 @@ def provision(endpoint_url, fleet_app, rides_app):
     return result
 
 
-def create_rider(cognito, user_pool_id: str, email: str, password: str) -> None:
+def create_rider(cognito: Any, user_pool_id: str, email: str, password: str) -> None:
     """A confirmed rider with a verified e-mail and a permanent password,
     made as an administrator would (no verification code, no e-mail)."""
     cognito.admin_create_user(

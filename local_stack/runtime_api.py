@@ -87,7 +87,7 @@ class RuntimeApi:
         self.init_failed = threading.Event()
         self.settled = threading.Event()     # ready, or init failed (set by the sandbox too)
         self._server = _Server(('127.0.0.1', 0), _Handler)
-        self._server.api = self  # type: ignore[attr-defined]
+        self._server.api = self
         self.address = f'127.0.0.1:{self._server.server_port}'
         self._thread = threading.Thread(target=self._server.serve_forever,
                                         kwargs={'poll_interval': 0.2},
@@ -188,6 +188,7 @@ EXIT_GRACE_SECONDS = 5
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    api: RuntimeApi  # set once made, before it serves
 
     def handle_error(self, request: object, client_address: object) -> None:
         pass  # a sandbox killed mid-request (timeout, stop): nothing to report
@@ -199,10 +200,11 @@ class _Handler(BaseHTTPRequestHandler):
     wbufsize = 64 * 1024  # status, headers and body leave in one write (`flush`)
     saw_end_of_stream = False
     next_unread = False  # the runtime's `GET .../next` is on the connection, not read yet
+    server: _Server
 
     @property
     def api(self) -> RuntimeApi:
-        return self.server.api  # type: ignore[attr-defined, no-any-return]
+        return self.server.api
 
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002
         pass

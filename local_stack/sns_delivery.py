@@ -25,6 +25,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
+from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -38,12 +39,12 @@ UNSIGNED = base64.b64encode(b'not signed: delivered by the local stack').decode(
 
 
 class SnsDelivery:
-    def __init__(self, endpoint_url: str, log: Callable[[str], None] | None = None):
+    def __init__(self, endpoint_url: str, log: Callable[[str], None] | None = None) -> None:
         self.endpoint_url = endpoint_url
         self._log = console.escaped(log) if log else (lambda line: None)
         self._deliveries = ThreadPoolExecutor(max_workers=1, thread_name_prefix='sns-delivery')
-        self._lambda = None
-        self._original_publish = None
+        self._lambda: Any = None  # a boto3 Lambda client, made at the first delivery
+        self._original_publish: Callable[..., None] | None = None
 
     def install(self) -> 'SnsDelivery':
         """From now on, moto's SNS delivers `lambda` subscriptions here."""
@@ -72,18 +73,20 @@ class SnsDelivery:
             delivery._deliveries.submit(delivery._invoke, subscription.endpoint,
                                         subscription.topic_arn, message_id, event)
 
-        Subscription.publish = publish
+        # moto has no hook for this: its method is replaced, and put back by `uninstall`
+        Subscription.publish = publish  # type: ignore[method-assign]
         return self
 
     def uninstall(self) -> None:
         """moto's own delivery again; deliveries not yet made are dropped."""
         if self._original_publish is not None:
             from moto.sns.models import Subscription
-            Subscription.publish = self._original_publish
+            Subscription.publish = self._original_publish  # type: ignore[method-assign]
             self._original_publish = None
         self._deliveries.shutdown(wait=False, cancel_futures=True)
 
-    def _invoke(self, function, topic_arn, message_id, event):
+    def _invoke(self, function: str, topic_arn: str, message_id: str,
+                event: dict[str, Any]) -> None:
         if self._lambda is None:
             self._lambda = provision.aws_client('lambda', self.endpoint_url, read_timeout=10)
         payload = json.dumps(event).encode()
@@ -133,7 +136,7 @@ def sns_event(subscription_arn: str, topic_arn: str, message_id: str, message: s
     }]}
 
 
-def _name(arn):
+def _name(arn: str) -> str:
     """The last part of an ARN (a topic, queue or function name)."""
     parts = arn.split(':')
     if len(parts) >= 7 and parts[2] == 'lambda':

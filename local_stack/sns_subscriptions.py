@@ -80,7 +80,7 @@ def _declared_topics(app, endpoint_url, log):
     return json.loads(lines[-1])
 
 
-def main(argv=None) -> int:
+def main(argv: list[str] | None = None) -> int:
     """The app's SNS topics as one JSON line, last on stdout (the app may
     print while it is imported)."""
     app_dir = os.path.abspath((argv or sys.argv[1:])[0])

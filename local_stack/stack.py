@@ -21,9 +21,10 @@ from typing import Any
 from local_stack import children, provision, sns_subscriptions
 from local_stack.apps import AppDirectory
 from local_stack.chalice_local import THROTTLE_VARIABLE
-from local_stack.local_aws import HOST, assemble
+from local_stack.endpoint import EndpointServer
+from local_stack.local_aws import HOST, LocalAws, assemble
 from local_stack.options import Options
-from local_stack.runtime import base_environment
+from local_stack.runtime import LambdaRuntime, base_environment
 from local_stack.sns_delivery import SnsDelivery
 from project.model import FLEET, RIDES, ROOT, Project
 
@@ -41,10 +42,14 @@ class Stack:
         self.fleet = AppDirectory(FLEET_DIR, options.stage, extra_sources=[SHARED_DIR])
         self.rides = AppDirectory(RIDES_DIR, options.stage, extra_sources=[SHARED_DIR])
         self.extra_apps = [AppDirectory(path, options.stage) for path in options.app_dirs]
-        self.aws = self.server = self.runtime = self.sns_delivery = None
-        self.children = []
-        self.provisioned = None
-        self.startup_seconds = None
+        # set by `start`, in this order
+        self.aws: LocalAws | None = None
+        self.server: EndpointServer | None = None
+        self.runtime: LambdaRuntime | None = None
+        self.sns_delivery: SnsDelivery | None = None
+        self.children: list[children.Child] = []
+        self.provisioned: dict[str, Any] | None = None
+        self.startup_seconds: float | None = None
         self._stopped = False
 
     def runtime_apps(self) -> list[AppDirectory]:
@@ -59,9 +64,10 @@ class Stack:
         started = time.perf_counter()
         options = self.options
         request_log = self._out if options.log_requests else None
-        self.aws = assemble(self.runtime_apps(), options, log=self._out, request_log=request_log)
-        self.server, self.runtime = self.aws.server, self.aws.runtime
-        warming = threading.Thread(target=self.aws.endpoint.warm_up, daemon=True,
+        aws = self.aws = assemble(self.runtime_apps(), options, log=self._out,
+                                  request_log=request_log)
+        server, runtime = self.server, self.runtime = aws.server, aws.runtime
+        warming = threading.Thread(target=aws.endpoint.warm_up, daemon=True,
                                    name='moto-warm-up')
         if options.provision:
             warming.start()
@@ -71,18 +77,18 @@ class Stack:
                     _require_free(port)
                 self.children = [self._chalice_local('fleet', self.fleet, options.fleet_port),
                                  self._chalice_local('rides', self.rides, options.rides_port)]
-            self.aws.start()
-            self.sns_delivery = SnsDelivery(self.server.url, log=self._out).install()
+            aws.start()
+            self.sns_delivery = SnsDelivery(server.url, log=self._out).install()
             if options.provision:
                 # the first ride should not wait for the fleet function's cold
                 # start, nor provisioning for LoadTable's
-                self.runtime.prewarm([self.fleet.deployed_name(provision.FLEET_FUNCTION),
+                runtime.prewarm([self.fleet.deployed_name(provision.FLEET_FUNCTION),
                                       self.fleet.deployed_name(provision.LOADER_FUNCTION)])
                 # moto answers slowly while it builds a service (SSM: ~1 s of
                 # CPU); the fleet's DynamoDB timeouts are tight, so wait.
                 warming.join(timeout=60)
-                self.provisioned = provision.provision(self.server.url, self.fleet, self.rides)
-            sns_subscriptions.subscribe_declared(self.runtime_apps(), self.server.url, self._out)
+                self.provisioned = provision.provision(server.url, self.fleet, self.rides)
+            sns_subscriptions.subscribe_declared(self.runtime_apps(), server.url, self._out)
             children.wait_until_listening(
                 # no children without chalice local: nothing to wait for
                 zip(self.children, (options.fleet_port, options.rides_port), strict=False), HOST)
@@ -92,14 +98,19 @@ class Stack:
         self.startup_seconds = time.perf_counter() - started
         return self
 
-    def _chalice_local(self, label, app, port):
+    def _started(self) -> LocalAws:
+        if self.aws is None:
+            raise RuntimeError('the stack has not been started')
+        return self.aws
+
+    def _chalice_local(self, label: str, app: AppDirectory, port: int) -> children.Child:
         env = {key: value for key, value in os.environ.items()
                if not key.startswith(('AWS_', 'CHALICE_', 'LOCAL_STACK_'))
                and key not in ('UNICORN_TRANSPORT', 'PYTHONPATH')}
-        local = base_environment(self.server.url)
+        local = base_environment(self._started().url)
         del local['AWS_EXECUTION_ENV']  # chalice local is not a Lambda sandbox
         env.update(local, PYTHONPATH=PROJECT_ROOT)
-        overrides = {}
+        overrides: dict[str, str] = {}
         if app is self.rides:
             env['UNICORN_TRANSPORT'] = self.options.transport
             fleet_url = f'{self.fleet_url}/unicorn'
@@ -108,7 +119,7 @@ class Stack:
             # The page signs riders in at the local endpoint. The pool and
             # client ids are made by provisioning, after this start: rides
             # reads them from their SSM parameters, as on AWS when unset.
-            overrides['COGNITO_ENDPOINT_URL'] = f'{self.server.url}/'
+            overrides['COGNITO_ENDPOINT_URL'] = f'{self._started().url}/'
             if self.options.throttle:
                 throttle = Project(self.options.stage).rides_throttle
                 env[THROTTLE_VARIABLE] = json.dumps({'rate': throttle.rate_per_second,
@@ -132,9 +143,10 @@ class Stack:
 
     def info(self) -> dict[str, Any]:
         """What is where, as the test helper and the banner use it."""
+        aws = self._started()
         fleet_arn = self.fleet.function(provision.FLEET_FUNCTION).arn
         return {
-            'aws_url': self.server.url,
+            'aws_url': aws.url,
             'rides_url': self.rides_url if self.options.chalice_local else None,
             'page_url': f'{self.rides_url}/' if self.options.chalice_local else None,
             'fleet_api_url': self.fleet_url if self.options.chalice_local else None,
@@ -142,7 +154,7 @@ class Stack:
             'fleet_arn': fleet_arn,
             'transport': self.options.transport,
             'stage': self.options.stage,
-            'functions': {spec.deployed_name: spec.arn for spec in self.runtime.functions()},
+            'functions': {spec.deployed_name: spec.arn for spec in aws.runtime.functions()},
             'provisioned': self.provisioned,
             'startup_seconds': self.startup_seconds,
             'pids': [os.getpid()] + [child.process.pid for child in self.children],
@@ -218,7 +230,7 @@ def banner(info: dict[str, Any]) -> str:
     return '\n'.join(lines)
 
 
-def _require_free(port):
+def _require_free(port: int) -> None:
     """A busy port would look like a server that started: refuse it first."""
     with socket.socket() as sock:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

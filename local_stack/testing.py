@@ -62,9 +62,13 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from local_stack import REGION
+
+if TYPE_CHECKING:
+    from local_stack.endpoint import EndpointServer
+    from local_stack.runtime import LambdaRuntime
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DUMMY_CREDENTIALS = {'AWS_ACCESS_KEY_ID': 'testing', 'AWS_SECRET_ACCESS_KEY': 'testing'}
@@ -77,14 +81,21 @@ class StackFailed(RuntimeError):
 class _Handle:
     """URLs of a running stack, plus boto3 clients pointed at it."""
 
-    def __init__(self, info, log_path=None):
+    def __init__(self, info: dict[str, Any], log_path: str | None = None) -> None:
         self.info = info
         self.log_path = log_path
-        for key in ('aws_url', 'rides_url', 'page_url', 'fleet_api_url', 'fleet_url',
-                    'fleet_arn', 'functions', 'transport'):
-            setattr(self, key, info.get(key))
+        self.aws_url: str = info['aws_url']  # every handle has these two
+        self.functions: dict[str, str] = info['functions']
+        # None without `chalice local`
+        self.rides_url: str | None = info.get('rides_url')
+        self.page_url: str | None = info.get('page_url')
+        self.fleet_api_url: str | None = info.get('fleet_api_url')
+        self.fleet_url: str | None = info.get('fleet_url')
+        # None for the runtime alone
+        self.fleet_arn: str | None = info.get('fleet_arn')
+        self.transport: str | None = info.get('transport')
 
-    def __getitem__(self, key):
+    def __getitem__(self, key: str) -> Any:
         return self.info[key]
 
     def log_text(self) -> str:
@@ -124,13 +135,30 @@ class _Handle:
         """`local_stack.riders.Riders` of the provisioned pool: `.new()`
         makes a confirmed rider and signs it in (real tokens)."""
         from local_stack.riders import Riders
-        return Riders(self.client('cognito-idp'), self.user_pool_id, self.user_pool_client_id)
+        pool, client = self.user_pool_id, self.user_pool_client_id
+        if pool is None or client is None:
+            raise StackFailed('no user pool: this stack was started with provision=False')
+        return Riders(self.client('cognito-idp'), pool, client)
 
 
 class RunningStack(_Handle):
-    def __init__(self, info, process, log_path):
+    """The stack in its child process, whose files are in `workdir`."""
+
+    def __init__(self, info: dict[str, Any], process: subprocess.Popen[bytes], log_path: str,
+                 workdir: str) -> None:
         super().__init__(info, log_path)
         self.process = process
+        self.workdir = workdir
+
+
+class RuntimeHandle(_Handle):
+    """`lambda_runtime`'s handle: also the runtime and the endpoint's server."""
+
+    def __init__(self, info: dict[str, Any], runtime: 'LambdaRuntime',
+                 server: 'EndpointServer') -> None:
+        super().__init__(info)
+        self.runtime = runtime
+        self.server = server
 
 
 def free_ports(count: int) -> list[int]:
@@ -193,11 +221,11 @@ def local_stack(transport: str = 'invoke', *, chalice_local: bool = True,
         _cleanup(started)
 
 
-def _arguments(options):
+def _arguments(options: dict[str, Any]) -> list[str]:
     """`python -m local_stack` arguments for `Options` fields given as keywords."""
     from local_stack.options import Options
     known = Options.__dataclass_fields__
-    args = []
+    args: list[str] = []
     for name, value in options.items():
         if name not in known or isinstance(value, (bool, list)):
             raise TypeError(f'local_stack() does not take {name}={value!r}')
@@ -210,7 +238,7 @@ def local_endpoint(**options: Any) -> Any:
     return local_stack(chalice_local=False, **options)
 
 
-def _start(args, start_timeout):
+def _start(args: list[str], start_timeout: float) -> RunningStack:
     workdir = tempfile.mkdtemp(prefix='local-stack-')
     ready_file = os.path.join(workdir, 'ready.json')
     log_path = os.path.join(workdir, 'stack.log')
@@ -234,12 +262,10 @@ def _start(args, start_timeout):
         time.sleep(0.05)
     with open(ready_file) as handle:
         info = json.load(handle)
-    stack = RunningStack(info, process, log_path)
-    stack.workdir = workdir
-    return stack
+    return RunningStack(info, process, log_path, workdir)
 
 
-def _stop(process, timeout=20):
+def _stop(process: subprocess.Popen[bytes], timeout: float = 20) -> None:
     """SIGTERM (the stack stops its children and releases its ports), then
     SIGKILL to the whole process group if it takes too long."""
     if process.poll() is None:
@@ -255,7 +281,7 @@ def _stop(process, timeout=20):
     process.wait(timeout=5)
 
 
-def _cleanup(stack):
+def _cleanup(stack: RunningStack) -> None:
     keep = os.environ.get('LOCAL_STACK_KEEP_LOGS')
     if keep:
         return
@@ -272,7 +298,7 @@ def _cleanup(stack):
 
 @contextmanager
 def lambda_runtime(app_dirs: Iterable[str | Path], log: Callable[[str], None] | None = None,
-                   **options: Any) -> Iterator[_Handle]:
+                   **options: Any) -> Iterator[RuntimeHandle]:
     """Endpoint + runtime for `app_dirs`, in this process (a thread)."""
     from local_stack.apps import AppDirectory
     from local_stack.local_aws import assemble
@@ -283,10 +309,9 @@ def lambda_runtime(app_dirs: Iterable[str | Path], log: Callable[[str], None] | 
                    log=log, request_log=log)
     try:
         aws.start()
-        handle = _Handle({'aws_url': aws.url,
-                          'functions': {s.deployed_name: s.arn for s in aws.runtime.functions()}})
-        handle.runtime = aws.runtime
-        handle.server = aws.server
-        yield handle
+        yield RuntimeHandle(
+            {'aws_url': aws.url,
+             'functions': {s.deployed_name: s.arn for s in aws.runtime.functions()}},
+            aws.runtime, aws.server)
     finally:
         aws.stop()
