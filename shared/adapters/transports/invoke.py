@@ -4,7 +4,9 @@ What a caller owns when it skips API Gateway: a function that raises still
 answers HTTP 200, with the failure in `FunctionError` and the payload
 `{"errorMessage", "errorType", "stackTrace"}`; throttling, a missing
 function and timeouts arrive as botocore exceptions. Each becomes a domain
-error here; the stack trace is logged, never passed on.
+error here; the stack trace is logged, never passed on. The fleet's expected
+answers ("no unicorn available", "ride not found") come as a result
+`{"Code", "Message"}` and become the same domain errors.
 """
 import json
 import logging
@@ -57,6 +59,10 @@ class InvokeTransport:
         answer = _decode(body)
         if response.get('FunctionError'):
             raise _function_error(answer)
+        refusal = errors.refusal_in(answer)
+        if refusal is not None:  # the fleet's own "no", answered as a result
+            log.info('the fleet refused', extra={'error_code': answer['Code']})
+            raise refusal
         return answer
 
 
