@@ -8,6 +8,7 @@ error here; the stack trace is logged, never passed on. The fleet's expected
 answers ("no unicorn available", "ride not found") come as a result
 `{"Code", "Message"}` and become the same domain errors.
 """
+import base64
 import json
 import logging
 from typing import Any
@@ -16,6 +17,7 @@ from botocore.exceptions import (ClientError, ConnectionClosedError,
                                  ConnectTimeoutError, EndpointConnectionError,
                                  ReadTimeoutError)
 
+from shared import logs
 from shared.domain import errors
 from shared.domain.errors import FleetBusy, FleetError, FleetTimeout, WildRydesError
 from shared.domain.retry import Retryable
@@ -46,6 +48,7 @@ class InvokeTransport:
                 FunctionName=self._function,
                 InvocationType='RequestResponse',
                 Payload=json.dumps(payload).encode(),
+                **_client_context(),
             )
             body = response['Payload'].read()
         except ReadTimeoutError:
@@ -64,6 +67,16 @@ class InvokeTransport:
             log.info('the fleet refused', extra={'error_code': answer['Code']})
             raise refusal
         return answer
+
+
+def _client_context() -> dict[str, str]:
+    """Our request id for the fleet's log, in the ClientContext's `custom`
+    (base64 JSON, as Lambda takes it); nothing when there is none."""
+    request_id = logs.current_request_id()
+    if not request_id:
+        return {}
+    context = {'custom': {logs.CALLER_REQUEST_ID_KEY: request_id}}
+    return {'ClientContext': base64.b64encode(json.dumps(context).encode()).decode()}
 
 
 def _with_rider(payload: dict[str, Any], rider_id: str | None) -> dict[str, Any]:
