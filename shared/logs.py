@@ -88,7 +88,10 @@ def _http_invocation(request: Any, get_response: Callable[[Any], Any]) -> Any:
     route = f"{request.method} {request.context.get('resourcePath')}"
     start_http_request(route, request, request.lambda_context)
     _started_invocation(route, (request.headers or {}).get(CALLER_REQUEST_ID_HEADER.lower()))
-    return get_response(request)
+    try:
+        return get_response(request)
+    finally:
+        _ended_invocation()
 
 
 def _lambda_invocation(event: Any, get_response: Callable[[Any], Any]) -> Any:
@@ -100,7 +103,15 @@ def _lambda_invocation(event: Any, get_response: Callable[[Any], Any]) -> Any:
     custom = getattr(getattr(event.context, 'client_context', None), 'custom', None)
     _started_invocation(function, custom.get(CALLER_REQUEST_ID_KEY)
                         if isinstance(custom, dict) else None)
-    return get_response(event)
+    try:
+        return get_response(event)
+    finally:
+        _ended_invocation()
+
+
+def _ended_invocation() -> None:
+    from shared import metrics
+    metrics.flush()
 
 
 def _started_invocation(function: str, caller_request_id: object) -> None:

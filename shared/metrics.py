@@ -11,7 +11,8 @@ Namespace `WildRydes`, dimension `stage` on every metric, plus:
     ColdStart        + function          (Count)   the first invocation of a sandbox
 
 Powertools is imported on the first metric, not at import time, so a
-handler that emits nothing does not pay for it.
+handler that emits nothing does not pay for it. Metrics are written when the
+invocation ends (`flush`, from the middleware in `shared.logs`).
 """
 import functools
 import os
@@ -54,13 +55,35 @@ def count(name: str, **dimensions: str) -> None:
 
 
 def emit(name: str, unit: str, value: float, **dimensions: str) -> None:
-    """One metric, written at once as one EMF line (its own dimension set)."""
-    from aws_lambda_powertools.metrics import MetricUnit, single_metric
+    """One metric, kept with the others of its dimension set until the
+    invocation ends (`flush`): one EMF line per dimension set, not per metric."""
+    from aws_lambda_powertools.metrics import MetricUnit
 
-    with single_metric(name=name, unit=MetricUnit[unit], value=value, namespace=NAMESPACE,
-                       default_dimensions={'stage': stage()}) as metric:
-        for key, dimension in dimensions.items():
-            metric.add_dimension(name=key, value=dimension)
+    _batch(tuple(sorted(dimensions.items()))).add_metric(
+        name=name, unit=MetricUnit[unit], value=value)
+
+
+def flush() -> None:
+    """Write what this invocation measured, one EMF line per dimension set."""
+    for batch in _batches.values():
+        if batch.metric_set:
+            batch.flush_metrics()
+
+
+_batches: dict[tuple[tuple[str, str], ...], Any] = {}
+
+
+def _batch(dimensions: tuple[tuple[str, str], ...]) -> Any:
+    """Powertools' EMF provider for one dimension set, made once per sandbox
+    (making one is most of the cost of a metric)."""
+    batch = _batches.get(dimensions)
+    if batch is None:
+        from aws_lambda_powertools.metrics.provider.cloudwatch_emf.cloudwatch import (
+            AmazonCloudWatchEMFProvider)
+        batch = AmazonCloudWatchEMFProvider(namespace=NAMESPACE)
+        batch.set_default_dimensions(stage=stage(), **dict(dimensions))
+        _batches[dimensions] = batch
+    return batch
 
 
 def cold_start(function: str | None) -> bool:
