@@ -1,9 +1,11 @@
-"""In process: which EMF metrics a ride writes, with which dimensions."""
+"""In process: which EMF metrics a ride writes, with which dimensions, and
+the caller's request id the fleet logs."""
 import json
+import uuid
 
 import pytest
 
-from shared import metrics
+from shared import logs, metrics
 from tests.logging.lambda_events import api_gateway_event
 
 
@@ -67,3 +69,22 @@ def test_a_malformed_ride_request_is_rejected_as_a_bad_request(rides_lambda, emf
 ])
 def test_the_stage_dimension_comes_from_the_deployed_function_name(env, stage):
     assert metrics.stage(env) == stage
+
+
+def test_the_fleet_logs_the_caller_request_id_it_gets_in_the_http_header(fleet_client, log_lines):
+    ride_id = str(uuid.uuid4())
+
+    response = fleet_client.http.get(f'/unicorn?RideId={ride_id}&RiderId=r-1',
+                                     headers={logs.CALLER_REQUEST_ID_HEADER: 'rides-request-1'})
+
+    assert response.status_code == 200
+    entries = [entry for _, entry in log_lines()]
+    assert entries and {entry['caller_request_id'] for entry in entries} == {'rides-request-1'}
+
+
+def test_an_overlong_caller_request_id_is_not_logged(fleet_client, log_lines):
+    response = fleet_client.http.get('/unicorn',
+                                     headers={logs.CALLER_REQUEST_ID_HEADER: 'x' * 1000})
+
+    assert response.status_code == 200
+    assert all('caller_request_id' not in entry for _, entry in log_lines())
