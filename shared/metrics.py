@@ -16,6 +16,7 @@ invocation ends (`flush`, from the middleware in `shared.logs`).
 """
 import functools
 import os
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -59,17 +60,22 @@ def emit(name: str, unit: str, value: float, **dimensions: str) -> None:
     invocation ends (`flush`): one EMF line per dimension set, not per metric."""
     from aws_lambda_powertools.metrics import MetricUnit
 
-    _batch(tuple(sorted(dimensions.items()))).add_metric(
-        name=name, unit=MetricUnit[unit], value=value)
+    with _lock:
+        _batch(tuple(sorted(dimensions.items()))).add_metric(
+            name=name, unit=MetricUnit[unit], value=value)
 
 
 def flush() -> None:
     """Write what this invocation measured, one EMF line per dimension set."""
-    for batch in _batches.values():
-        if batch.metric_set:
-            batch.flush_metrics()
+    with _lock:
+        for batch in _batches.values():
+            if batch.metric_set:
+                batch.flush_metrics()
 
 
+# A threaded server (chalice local) runs invocations side by side in one
+# process: a flush must not serialize a batch another thread is adding to.
+_lock = threading.Lock()
 _batches: dict[tuple[tuple[str, str], ...], Any] = {}
 
 
@@ -78,8 +84,7 @@ def _batch(dimensions: tuple[tuple[str, str], ...]) -> Any:
     (making one is most of the cost of a metric)."""
     batch = _batches.get(dimensions)
     if batch is None:
-        from aws_lambda_powertools.metrics.provider.cloudwatch_emf.cloudwatch import (
-            AmazonCloudWatchEMFProvider)
+        from aws_lambda_powertools.metrics.provider.cloudwatch_emf.cloudwatch import AmazonCloudWatchEMFProvider
         batch = AmazonCloudWatchEMFProvider(namespace=NAMESPACE)
         batch.set_default_dimensions(stage=stage(), **dict(dimensions))
         _batches[dimensions] = batch
