@@ -2,7 +2,7 @@
 by botocore's Stubber, next to the bare handler doing the same AWS calls."""
 import logging
 import os
-from contextlib import contextmanager
+from contextlib import contextmanager, redirect_stdout
 
 from bench import stubs, targets
 from bench.environment import bench_environment
@@ -39,6 +39,14 @@ def quiet_json_logs():
                 handler.setStream(stream)
 
 
+@contextmanager
+def quiet_metrics():
+    """Powertools prints each EMF metric line to stdout: formatted (part of
+    the cost), written to /dev/null."""
+    with open(os.devnull, 'w') as devnull, redirect_stdout(devnull):
+        yield
+
+
 def _path(target):
     module = targets.load_module(target)
     for service in ('fleet', 'rides'):  # services built on earlier clients
@@ -67,7 +75,7 @@ def measure(pairs, rounds, warmup, tick):
     """For each (project, bare) pair of target keys: summaries and the
     ratio of medians. Paths of a pair alternate within one loop."""
     results = {}
-    with patched_environ(bench_environment()), quiet_json_logs():
+    with patched_environ(bench_environment()), quiet_json_logs(), quiet_metrics():
         uninstall = targets.install_auto_stub(prequeue=False)
         from shared.adapters import aws_clients
         aws_clients.reset()

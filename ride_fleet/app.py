@@ -13,7 +13,7 @@ from chalice import Chalice, IAMAuthorizer, Response
 from shared import logs, wiring
 from shared.adapters import custom_resource
 from shared.domain.catalog import load_fleet, read_catalog
-from shared.domain.errors import InvalidRequest, RideInProgress, answered_as
+from shared.domain.errors import EXPECTED_ANSWERS, InvalidRequest, answered_as
 from shared.domain.fleet import Fleet
 from shared.domain.parsing import parse_unicorn_request
 
@@ -31,14 +31,16 @@ def fleet() -> Fleet:
 
 @app.lambda_function(name='RequestUnicornInvoke')
 def request_unicorn_invoke(event, context):
-    """Direct invoke. Domain errors are raised, so the caller finds them in
-    `FunctionError`, with the error's class name as `errorType`; a rider
-    who already has a ride is an expected answer, returned as
-    `{"Code": "RideInProgress", "Message", "RideId"}`."""
+    """Direct invoke. An expected answer is a result, not a function
+    error: `{"Code": "NoUnicornAvailable" | "NotFoundError", "Message"}`, or
+    `{"Code": "RideInProgress", "Message", "RideId"}` (see EXPECTED_ANSWERS).
+    Only a fault raises, so the caller finds it in `FunctionError` and
+    Lambda's `Errors` metric counts it; a malformed payload is one (the
+    caller's bug), raised as InvalidRequest."""
     try:
         return _serve(event)
-    except RideInProgress as busy:
-        return busy.to_body()
+    except EXPECTED_ANSWERS as answer:
+        return answer.to_body()
 
 
 @app.route('/unicorn', methods=['GET'], authorizer=IAMAuthorizer())

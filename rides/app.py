@@ -15,7 +15,7 @@ import os
 from chalice import Chalice, CognitoUserPoolAuthorizer, Response
 from chalicelib.web import web
 
-from shared import logs, wiring
+from shared import logs, metrics, wiring
 from shared.domain.errors import answered_as
 from shared.domain.parsing import parse_json_body, require_json_content_type
 from shared.domain.rides import RideService
@@ -59,6 +59,7 @@ def config():
 
 @app.route('/ride', methods=['POST'], authorizer=riders)
 @json_errors
+@metrics.counted_ride_request
 def request_ride():
     rider = _rider()
     if rider is None:
@@ -88,6 +89,7 @@ def complete_ride(ride_id):
 
 
 @app.lambda_function(name='RequestRideInvoke')
+@metrics.counted_ride_request
 def request_ride_invoke(event, context):
     """Direct invoke: the payload is the body of `POST /ride` plus the
     `RiderId` (the caller is trusted through IAM to name the rider)."""

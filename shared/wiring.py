@@ -41,9 +41,14 @@ def ride_service_from_environment(env: Environment | None = None) -> RideService
     env = os.environ if env is None else env
     publisher = RidePublisher(aws_clients.sns_client(), _required(env, 'RIDES_SNS_TOPIC_ARN'),
                               budget.SNS_PUBLISH.retry)
-    fleet = FleetClient(_transport(env), dispatch_retry=budget.FLEET_CALL.retry,
+    fleet = FleetClient(_measured(_transport(env), env), dispatch_retry=budget.FLEET_CALL.retry,
                         release_retry=budget.FLEET_RELEASE.retry)
     return RideService(fleet, publisher)
+
+
+def _measured(transport: FleetTransport, env: Environment) -> FleetTransport:
+    from shared.adapters.transports.measured import MeasuredTransport
+    return MeasuredTransport(transport, env.get('UNICORN_TRANSPORT') or 'invoke')
 
 
 def _transport(env: Environment) -> FleetTransport:

@@ -127,9 +127,28 @@ _PASSED_THROUGH: dict[str, type[WildRydesError]] = {
 }
 
 
+# The fleet's expected answers: business outcomes, not faults. Its direct
+# invoke returns them as a result `{"Code", "Message"}` (RideInProgress adds
+# its `RideId`), never as a raised error, so the fleet function's `Errors`
+# metric counts only bugs, timeouts and crashes.
+EXPECTED_ANSWERS: tuple[type[WildRydesError], ...] = (NoUnicornAvailable, RideNotFound, RideInProgress)
+
+
 def passed_through(error_type: object) -> bool:
     """Whether the fleet's error of this type reaches the rider as it is."""
     return error_type in _PASSED_THROUGH
+
+
+def refusal_in(answer: object) -> WildRydesError | None:
+    """The fleet's expected "no" carried as a result (`{"Code", "Message"}`),
+    rebuilt as the domain error rides answers with; None for anything else.
+    RideInProgress is left to the caller, which needs its RideId."""
+    if not isinstance(answer, dict) or set(answer) != {'Code', 'Message'}:
+        return None
+    code, message = answer['Code'], answer['Message']
+    if code not in _PASSED_THROUGH or not isinstance(message, str):
+        return None
+    return _PASSED_THROUGH[code](message)
 
 
 def from_fleet(error_type: object, message: str) -> WildRydesError:

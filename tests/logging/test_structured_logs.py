@@ -3,44 +3,15 @@ request id and ride id; one ride is followed across both services by its
 ride id; nothing secret and no raw event reaches a log line at INFO."""
 import json
 import logging
-import pathlib
 import uuid
 
-import pytest
-
 from shared import logs
+from tests.logging.lambda_events import api_gateway_event
 from tests.support.riders import as_rider
 
-EVENTS = pathlib.Path(__file__).parents[1] / 'events'
 FIELDS = {'level', 'message', 'function', 'request_id', 'ride_id'}
 SECRET = 'Bearer eyJhbGciOiJIUzI1NiJ9.c2VjcmV0LXRva2Vu.Zm9v'
 SECURITY_TOKEN = 'IQoJb3JpZ2luX2VjEXAMPLESESSIONTOKEN'
-
-
-class LambdaContext:
-    aws_request_id = '0d5e3c1a-0000-4000-8000-0000000000aa'
-    function_name = 'wild-rydes-dev-APIHandler'
-    memory_limit_in_mb = 256
-
-    def get_remaining_time_in_millis(self):
-        return 25_000
-
-
-def api_gateway_event(body=None, **headers):
-    event = json.loads((EVENTS / 'post_ride_apigw.json').read_text())
-    event['headers'].update(headers)
-    event['multiValueHeaders'].update({name: [value] for name, value in headers.items()})
-    if body is not None:
-        event['body'] = json.dumps(body)
-    return event
-
-
-@pytest.fixture
-def rides_lambda(rides, rides_module, rides_env, monkeypatch):
-    """rides' Lambda handler, as API Gateway calls it, in its stage environment."""
-    for name, value in rides_env.items():
-        monkeypatch.setenv(name, value)
-    return lambda event: rides_module.app(event, LambdaContext())
 
 
 def test_one_ride_is_followed_across_both_services_by_its_ride_id(rides_lambda, log_lines):

@@ -73,6 +73,30 @@ def test_an_unknown_ride_on_release_is_not_found(lambda_server):
         fleet_client(lambda_server).release_unicorn(str(uuid.uuid4()), RIDER)
 
 
+def test_no_unicorn_answered_as_a_result_is_the_same_refusal(lambda_server):
+    lambda_server.default = unicorn_answer({'Code': 'NoUnicornAvailable',
+                                            'Message': 'every unicorn is on a ride'})
+
+    with pytest.raises(NoUnicornAvailable, match='every unicorn is on a ride'):
+        fleet_client(lambda_server).request_unicorn(str(uuid.uuid4()), RIDER, PICKUP)
+    assert len(lambda_server.requests) == 1  # an answer, not a fault: no retry
+
+
+def test_an_unknown_ride_answered_as_a_result_is_not_found(lambda_server):
+    lambda_server.default = unicorn_answer({'Code': 'NotFoundError',
+                                            'Message': 'no ride with RideId x'})
+
+    with pytest.raises(RideNotFound, match='no ride with RideId x'):
+        fleet_client(lambda_server).ride(str(uuid.uuid4()), RIDER)
+
+
+def test_a_result_with_an_unknown_code_is_not_mistaken_for_a_refusal(lambda_server):
+    lambda_server.default = unicorn_answer({'Code': 'Teapot', 'Message': 'short and stout'})
+
+    with pytest.raises(FleetError, match='not a unicorn'):
+        fleet_client(lambda_server).request_unicorn(str(uuid.uuid4()), RIDER, PICKUP)
+
+
 def test_a_missing_function_is_a_fleet_error_without_retry(lambda_server):
     lambda_server.default = service_error_answer(
         404, 'ResourceNotFoundException', f'Function not found: {ARN}')

@@ -15,7 +15,7 @@ class InProcessLambda:
         self._functions = functions
         self.calls = []
 
-    def invoke(self, FunctionName, Payload, InvocationType='RequestResponse'):
+    def invoke(self, FunctionName, Payload, InvocationType='RequestResponse', ClientContext=None):
         assert InvocationType == 'RequestResponse'
         self.calls.append(FunctionName)
         name = self._functions[FunctionName]

@@ -12,6 +12,7 @@ import urllib.parse
 import urllib.request
 from typing import Any
 
+from shared import logs
 from shared.budget import CallBudget
 from shared.domain import errors
 from shared.domain.errors import FleetBusy, FleetError, FleetTimeout, WildRydesError
@@ -46,6 +47,9 @@ class HttpTransport:
 
     def _send(self, method: str, url: str, answers: tuple[int, ...] = ()) -> Any:
         headers = {'Accept': 'application/json'}
+        request_id = logs.current_request_id()
+        if request_id:  # for the fleet's log
+            headers[logs.CALLER_REQUEST_ID_HEADER] = request_id
         if self._signer is not None:
             headers = self._signer.sign(method, url, headers)
         request = urllib.request.Request(url, method=method, headers=headers)

@@ -4,8 +4,11 @@ What a caller owns when it skips API Gateway: a function that raises still
 answers HTTP 200, with the failure in `FunctionError` and the payload
 `{"errorMessage", "errorType", "stackTrace"}`; throttling, a missing
 function and timeouts arrive as botocore exceptions. Each becomes a domain
-error here; the stack trace is logged, never passed on.
+error here; the stack trace is logged, never passed on. The fleet's expected
+answers ("no unicorn available", "ride not found") come as a result
+`{"Code", "Message"}` and become the same domain errors.
 """
+import base64
 import json
 import logging
 from typing import Any
@@ -14,6 +17,7 @@ from botocore.exceptions import (ClientError, ConnectionClosedError,
                                  ConnectTimeoutError, EndpointConnectionError,
                                  ReadTimeoutError)
 
+from shared import logs
 from shared.domain import errors
 from shared.domain.errors import FleetBusy, FleetError, FleetTimeout, WildRydesError
 from shared.domain.retry import Retryable
@@ -44,6 +48,7 @@ class InvokeTransport:
                 FunctionName=self._function,
                 InvocationType='RequestResponse',
                 Payload=json.dumps(payload).encode(),
+                **_client_context(),
             )
             body = response['Payload'].read()
         except ReadTimeoutError:
@@ -57,7 +62,21 @@ class InvokeTransport:
         answer = _decode(body)
         if response.get('FunctionError'):
             raise _function_error(answer)
+        refusal = errors.refusal_in(answer)
+        if refusal is not None:  # the fleet's own "no", answered as a result
+            log.info('the fleet refused', extra={'error_code': answer['Code']})
+            raise refusal
         return answer
+
+
+def _client_context() -> dict[str, str]:
+    """Our request id for the fleet's log, in the ClientContext's `custom`
+    (base64 JSON, as Lambda takes it); nothing when there is none."""
+    request_id = logs.current_request_id()
+    if not request_id:
+        return {}
+    context = {'custom': {logs.CALLER_REQUEST_ID_KEY: request_id}}
+    return {'ClientContext': base64.b64encode(json.dumps(context).encode()).decode()}
 
 
 def _with_rider(payload: dict[str, Any], rider_id: str | None) -> dict[str, Any]:
