@@ -9,6 +9,7 @@ from bench import chart, coldstart, cost, fleet_scale, handlers, machine, report
 from bench.progress import Progress
 from bench.settings import FULL, QUICK
 
+
 def _coldstart_keys(settings):
     return list(settings.coldstart_targets or targets.TARGETS)
 

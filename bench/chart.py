@@ -40,7 +40,7 @@ def write(results, path):
     figure, axes = plt.subplots(len(found), 1, figsize=(10, 2.2 + 1.9 * len(found)
                                                         + 0.25 * sum(len(r) for _, r in found)),
                                 squeeze=False)
-    for axis, (title, rows) in zip(axes[:, 0], found):
+    for axis, (title, rows) in zip(axes[:, 0], found, strict=True):
         labels = [label for label, _ in rows][::-1]
         data = [samples for _, samples in rows][::-1]
         axis.boxplot(data, orientation='horizontal', whis=(1, 99), showfliers=False, widths=0.6,

@@ -35,7 +35,7 @@ def quiet_json_logs():
         try:
             yield
         finally:
-            for handler, stream in zip(handlers, previous):
+            for handler, stream in zip(handlers, previous, strict=True):
                 handler.setStream(stream)
 
 
@@ -58,7 +58,7 @@ def _path(target):
     state = {}
 
     def prepare():
-        for stubber, service in zip(stubbers, target.services):
+        for stubber, service in zip(stubbers, target.services, strict=True):
             stubs.queue(stubber, service)
         state['event'] = target.make_event()
         state['context'] = stubs.Context()

@@ -1,8 +1,8 @@
 """Running compared paths alternately (A, B, A, B, ...) in one loop, so
 a noisy neighbour or a CPU frequency change hits every path alike."""
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 
 @dataclass

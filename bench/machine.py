@@ -26,7 +26,7 @@ def _version(package):
 
 def describe():
     return {
-        'date': datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%d %H:%M UTC'),
+        'date': datetime.datetime.now(datetime.UTC).strftime('%Y-%m-%d %H:%M UTC'),
         'cpu': cpu_model(),
         'cores': os.cpu_count(),
         'usable_cores': len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else None,

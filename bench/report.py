@@ -25,7 +25,7 @@ def latency_table(paths, baseline):
     """paths: {key: {'label', 'summary'}}; ratios against `baseline`."""
     base = paths[baseline]['summary']
     rows = []
-    for key, path in paths.items():
+    for path in paths.values():
         s = path['summary']
         rows.append([path['label'], s.count, _ms(s.median), _ms(s.p95), _ms(s.p99),
                      _x(s.median / base.median), _x(s.p95 / base.p95), _x(s.p99 / base.p99)])
@@ -74,7 +74,7 @@ def handler_section(handlers):
 def coldstart_section(coldstart):
     results = coldstart['results']
     rows = []
-    for key, entry in results.items():
+    for entry in results.values():
         s, p = entry['total'], entry['phases']
         rows.append([entry['label'], s.count, _ms(s.median), _ms(s.p95),
                      _ms(p['interpreter']), _ms(p['boto3']), _ms(p['import']),

@@ -23,7 +23,7 @@ CATALOG_PATH = os.path.join(os.path.dirname(__file__), 'chalicelib', 'unicorns.j
 json_errors = answered_as(lambda body, status: Response(body=body, status_code=status))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def fleet() -> Fleet:
     """The fleet service, built on first use and kept for the sandbox's life."""
     return wiring.fleet_from_environment()

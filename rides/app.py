@@ -39,13 +39,13 @@ riders = CognitoUserPoolAuthorizer(
 UNAUTHORIZED = Response(body={'message': 'Unauthorized'}, status_code=401)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def rides() -> RideService:
     """The rides service, built on first use and kept for the sandbox's life."""
     return wiring.ride_service_from_environment()
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def page_config() -> dict:
     """The page's sign-in settings, read once per sandbox."""
     return wiring.page_config_from_environment()

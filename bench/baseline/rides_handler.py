@@ -4,7 +4,7 @@ rides app with the invoke transport, nothing else."""
 import json
 import os
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import boto3
 
@@ -18,7 +18,7 @@ def lambda_handler(event, context):
     body = json.loads(event['body'])
     rider_id = event['requestContext']['authorizer']['claims']['sub']
     ride_id = str(uuid.uuid4())
-    request_time = datetime.now(timezone.utc).isoformat(timespec='milliseconds')
+    request_time = datetime.now(UTC).isoformat(timespec='milliseconds')
     answer = lambda_client.invoke(
         FunctionName=FLEET_ARN, InvocationType='RequestResponse',
         Payload=json.dumps({'RideId': ride_id, 'RiderId': rider_id, 'RequestTime': request_time,

@@ -24,7 +24,7 @@ def client(service: str, call_budget: CallBudget) -> Any:
         return _cached_client(service, call_budget)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _session() -> Any:
     """One session for every client: each new session loads botocore's
     data files again (about 40 ms of a cold start)."""
@@ -33,7 +33,7 @@ def _session() -> Any:
     return boto3.session.Session()
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _cached_client(service: str, call_budget: CallBudget) -> Any:
     from botocore.config import Config
 

@@ -9,8 +9,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from botocore.exceptions import (ClientError, ConnectTimeoutError,
-                                 EndpointConnectionError)
+from botocore.exceptions import ClientError, ConnectTimeoutError, EndpointConnectionError
 
 from shared.domain.errors import RideNotRecorded
 from shared.domain.retry import Retryable, RetryPolicy, call_with_retries

@@ -5,7 +5,7 @@ cannot be published gives its unicorn back before the error goes out.
 import logging
 import uuid
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from shared import logs
@@ -27,7 +27,7 @@ class RidePublisher(Protocol):
 
 
 def _utc_now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class RideService:

@@ -82,7 +82,7 @@ def run_together(calls):
     def run(index, call):
         try:
             results[index] = call()
-        except Exception as error:  # reported below, with the failing call
+        except Exception as error:  # noqa: BLE001 - reported below, with the failing call
             errors.append(error)
 
     threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
@@ -101,7 +101,7 @@ def test_two_rides_that_pick_the_same_unicorn_never_share_it(fleet_table, monkey
     fleets = [Fleet(fleet_table, rng=random.Random(5)) for _ in range(2)]
     rides = [str(uuid.uuid4()) for _ in range(2)]
 
-    first, second = run_together([lambda f=f, r=r: f.dispatch(order(r)) for f, r in zip(fleets, rides)])
+    first, second = run_together([lambda f=f, r=r: f.dispatch(order(r)) for f, r in zip(fleets, rides, strict=True)])
 
     assert first['Name'] != second['Name']
     assert held_unicorns(fleet_table) == {first['Name']: rides[0], second['Name']: rides[1]}
@@ -136,7 +136,7 @@ def test_eight_concurrent_rides_on_one_slot_never_share_a_unicorn(fleet_table, m
 
     names = run_together([lambda r=r, i=i: dispatch(r, i) for i, r in enumerate(rides)])
 
-    dispatched = {name: ride for name, ride in zip(names, rides) if name is not None}
+    dispatched = {name: ride for name, ride in zip(names, rides, strict=True) if name is not None}
     assert len(dispatched) == len([name for name in names if name is not None]) >= 2
     assert fleet_table.unicorn_at(3)['Name'] in dispatched
     assert held_unicorns(fleet_table) == dispatched

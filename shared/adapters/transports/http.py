@@ -61,7 +61,7 @@ class HttpTransport:
             if error.code in answers:
                 return _decode(body)
             raise _http_error(error.code, body) from None
-        except (TimeoutError, socket.timeout):
+        except TimeoutError:
             raise Retryable(FleetTimeout('the fleet did not answer in time')) from None
         except (urllib.error.URLError, ConnectionError) as error:
             if isinstance(getattr(error, 'reason', None), (TimeoutError, socket.timeout)):

@@ -13,9 +13,13 @@ import json
 import logging
 from typing import Any
 
-from botocore.exceptions import (ClientError, ConnectionClosedError,
-                                 ConnectTimeoutError, EndpointConnectionError,
-                                 ReadTimeoutError)
+from botocore.exceptions import (
+    ClientError,
+    ConnectionClosedError,
+    ConnectTimeoutError,
+    EndpointConnectionError,
+    ReadTimeoutError,
+)
 
 from shared import logs
 from shared.domain import errors
