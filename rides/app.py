@@ -57,13 +57,26 @@ def config():
     return page_config()
 
 
+def signed_in(view):
+    """For the views behind the riders' authorizer: the rider (the ID
+    token's `sub`, where API Gateway puts the claims) comes first; without
+    one, API Gateway's own 401, which it never lets through anyway."""
+    @functools.wraps(view)
+    def with_rider(*args, **kwargs):
+        context = app.current_request.context or {}
+        claims = (context.get('authorizer') or {}).get('claims') or {}
+        rider = claims.get('sub')
+        if not rider:
+            return UNAUTHORIZED
+        return view(rider, *args, **kwargs)
+    return with_rider
+
+
 @app.route('/ride', methods=['POST'], authorizer=riders)
 @json_errors
+@signed_in
 @metrics.counted_ride_request
-def request_ride():
-    rider = _rider()
-    if rider is None:
-        return UNAUTHORIZED
+def request_ride(rider):
     require_json_content_type(app.current_request.headers.get('content-type'))
     body = parse_json_body(app.current_request.raw_body)
     return Response(body=rides().request_ride(body, rider), status_code=201)
@@ -71,19 +84,15 @@ def request_ride():
 
 @app.route('/ride/{ride_id}', methods=['GET'], authorizer=riders)
 @json_errors
-def get_ride(ride_id):
-    rider = _rider()
-    if rider is None:
-        return UNAUTHORIZED
+@signed_in
+def get_ride(rider, ride_id):
     return rides().ride(ride_id, rider)
 
 
 @app.route('/ride/{ride_id}/complete', methods=['POST'], authorizer=riders)
 @json_errors
-def complete_ride(ride_id):
-    rider = _rider()
-    if rider is None:
-        return UNAUTHORIZED
+@signed_in
+def complete_ride(rider, ride_id):
     require_json_content_type(app.current_request.headers.get('content-type'))
     return rides().complete_ride(ride_id, rider)
 
@@ -96,10 +105,3 @@ def request_ride_invoke(event, context):
     rider = event.get('RiderId') if isinstance(event, dict) else None
     return rides().request_ride(event, rider)
 
-
-def _rider():
-    """The signed-in rider: the ID token's `sub`, where API Gateway puts
-    the claims. None if absent, which API Gateway never lets through."""
-    context = app.current_request.context or {}
-    claims = (context.get('authorizer') or {}).get('claims') or {}
-    return claims.get('sub') or None

@@ -8,7 +8,6 @@ import pytest
 import requests
 
 from local_stack import testing
-from tests.support.riders import as_rider, new_rider
 
 pytestmark = pytest.mark.stack
 
@@ -59,7 +58,7 @@ def values(entry, name):
 
 def test_a_local_ride_writes_emf_lines_with_the_metric_names(stack):
     answer = requests.post(f'{stack.rides_url}/ride', json=PICKUP,
-                           headers=as_rider(new_rider()), timeout=30)
+                           headers=stack.riders().new().headers, timeout=30)
     assert answer.status_code == 201, answer.text
 
     expected = {'RideRequested', 'RideDispatched', 'FleetCallLatency', 'ColdStart'}
@@ -80,7 +79,7 @@ def test_a_local_ride_writes_emf_lines_with_the_metric_names(stack):
 
 def test_a_ride_refused_as_a_bad_request_is_counted_by_its_reason(stack):
     answer = requests.post(f'{stack.rides_url}/ride', json={'PickupLocation': 'nowhere'},
-                           headers=as_rider(new_rider()), timeout=30)
+                           headers=stack.riders().new().headers, timeout=30)
     assert answer.status_code == 400
 
     rejected = emf_metrics(logged(stack, lambda text: any(
@@ -104,7 +103,7 @@ def json_lines(log_text):
 
 def test_the_fleet_logs_the_ride_id_and_the_rides_request_id_of_its_caller(stack):
     answer = requests.post(f'{stack.rides_url}/ride', json=PICKUP,
-                           headers=as_rider(new_rider()), timeout=30)
+                           headers=stack.riders().new().headers, timeout=30)
     assert answer.status_code == 201, answer.text
     ride_id = answer.json()['RideId']
 
