@@ -62,7 +62,8 @@ test-unit: $(STAMP)
 	$(PY) -m pytest tests/unit -q
 
 # Latency, cold start, fleet scale and cost per million rides, written to
-# bench/results/ (Markdown + PNG). QUICK=1: under a minute; full: under 10.
+# bench/results/ (Markdown + PNG). QUICK=1: under a minute; full: 3 to 5
+# minutes (each local-stack section stops after 100 s of measuring).
 bench: $(STAMP)
 	$(PY) -m bench $(if $(QUICK),--quick)
 

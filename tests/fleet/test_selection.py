@@ -1,5 +1,5 @@
 """Selection is uniform over the fleet and costs the same number of DynamoDB
-requests at any fleet size (the seed's `scan(Limit=5)` only ever returned
+requests at any fleet size (the workshop's original `scan(Limit=5)` only ever returned
 the first five unicorns)."""
 import collections
 import random
