@@ -376,6 +376,18 @@
     state.frame = 0;
   }
 
+  // The map and panel with no ride on them (after sign-out or an ended ride);
+  // a trip still animating is cut short.
+  function showNoRide() {
+    cancelAnimation();
+    state.trip++;
+    state.ride = null;
+    ui.ride.hidden = true;
+    ui.unicorn.setAttribute('visibility', 'hidden');
+    ui.route.setAttribute('d', '');
+    ui.app.dataset.state = 'idle';
+  }
+
   // ---- riders: Cognito, called directly (AWS JSON 1.1) ----------------------
   function cognito(operation, body) {
     return fetch(state.config.CognitoEndpoint, {
@@ -570,13 +582,7 @@
       cognito('GlobalSignOut', { AccessToken: session.accessToken }).catch(function () {});
     }
     forgetSession();
-    cancelAnimation();
-    state.trip++;
-    state.ride = null;
-    ui.ride.hidden = true;
-    ui.unicorn.setAttribute('visibility', 'hidden');
-    ui.route.setAttribute('d', '');
-    ui.app.dataset.state = 'idle';
+    showNoRide();
     clearError();
     announce('');
     showSignedOut('You are signed out.');
@@ -625,13 +631,7 @@
       if (answer.status === 401) { sessionExpired(); return; }
       if (!answer.ok && answer.status !== 404) { showError(messageFor(answer.status, answer.body)); return; }
       forgetRide();
-      cancelAnimation();
-      state.trip++;
-      state.ride = null;
-      ui.ride.hidden = true;
-      ui.unicorn.setAttribute('visibility', 'hidden');
-      ui.route.setAttribute('d', '');
-      ui.app.dataset.state = 'idle';
+      showNoRide();
       announce('Your ride has ended: ' + ride.Unicorn.Name + ' is free for the next rider. Thanks for riding with Wild Rydes!');
     }, function (error) {
       if (error && error.sessionExpired) { sessionExpired(); return; }
