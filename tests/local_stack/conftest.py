@@ -7,8 +7,11 @@ from pathlib import Path
 import pytest
 
 from local_stack import testing
+from local_stack.endpoint import Endpoint, EndpointServer
 
 FIXTURE_APPS = Path(__file__).parent / 'fixture_apps'
+# The rides page's port that the in-process `endpoint` allows as an origin.
+PAGE_PORT = 8123
 TOOLBOX = FIXTURE_APPS / 'toolbox'
 OTHER = FIXTURE_APPS / 'other'
 BROKEN = FIXTURE_APPS / 'broken'
@@ -37,3 +40,13 @@ def toolbox_copy(tmp_path):
     copy = tmp_path / 'toolbox'
     shutil.copytree(TOOLBOX, copy, ignore=shutil.ignore_patterns('__pycache__'))
     return copy
+
+
+@pytest.fixture(scope='module')
+def endpoint():
+    """The endpoint alone (moto behind it, no functions), page on PAGE_PORT."""
+    server = EndpointServer(Endpoint(None), '127.0.0.1', 0, page_ports=(PAGE_PORT,)).start()
+    try:
+        yield server
+    finally:
+        server.stop()

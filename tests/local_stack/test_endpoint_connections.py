@@ -5,21 +5,7 @@ of its own."""
 import http.client
 import socket
 
-import pytest
-
 from local_stack.endpoint import Endpoint, EndpointServer
-
-PAGE_PORT = 8123
-
-
-@pytest.fixture(scope='module')
-def endpoint():
-    """The endpoint alone (moto behind it, no functions)."""
-    server = EndpointServer(Endpoint(None), '127.0.0.1', 0, page_ports=(PAGE_PORT,)).start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 def dynamodb_list_tables(connection, host):

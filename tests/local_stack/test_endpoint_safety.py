@@ -15,26 +15,16 @@ import pytest
 import requests
 
 from local_stack import testing
-from local_stack.endpoint import Endpoint, EndpointServer
 from local_stack.guard import MAX_AWS_REQUEST_BYTES, MAX_INVOKE_READ_BYTES
-from tests.local_stack.conftest import TOOLBOX
+from tests.local_stack.conftest import PAGE_PORT, TOOLBOX
 
 pytestmark = pytest.mark.stack  # some tests start `python -m local_stack`
 
 ECHO = 'toolbox-dev-Echo'
-PAGE_PORT = 8123  # the rides page's port for the in-process endpoint below
 COGNITO = 'AWSCognitoIdentityProviderService'
 INVOKE_ECHO = f'/2015-03-31/functions/{ECHO}/invocations'
 
 
-@pytest.fixture(scope='module')
-def endpoint():
-    """The endpoint alone (moto behind it, no functions), page on PAGE_PORT."""
-    server = EndpointServer(Endpoint(None), '127.0.0.1', 0, page_ports=(PAGE_PORT,)).start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture(scope='module')
