@@ -67,14 +67,8 @@ def fleet_function_arn(env: Environment) -> str:
     """The fleet function's ARN: from `REQUEST_UNICORN_ARN` when the deploy
     resolved it (CloudFormation's SSM dynamic reference), else looked up in
     the SSM parameter the fleet publishes it in."""
-    arn = env.get('REQUEST_UNICORN_ARN')
-    if arn:
-        return arn
-    parameter = _required(env, 'REQUEST_UNICORN_ARN_PARAMETER')
-    try:
-        return _ssm_value(parameter)
-    except ConfigurationError as missing:
-        raise ConfigurationError(f'{missing.message}; deploy the ride fleet first') from None
+    return _setting(env, 'REQUEST_UNICORN_ARN', 'REQUEST_UNICORN_ARN_PARAMETER',
+                    missing_hint='deploy the ride fleet first')
 
 
 def page_config_from_environment(env: Environment | None = None) -> dict[str, str]:
@@ -94,21 +88,20 @@ def page_config_from_environment(env: Environment | None = None) -> dict[str, st
     }
 
 
-def _setting(env: Environment, name: str, parameter_name: str) -> str:
+def _setting(env: Environment, name: str, parameter_name: str, missing_hint: str = '') -> str:
     """`name` from the environment when the deploy resolved it, else the
-    value of the SSM parameter named in `parameter_name`."""
+    value of the SSM parameter named in `parameter_name` (a missing one is a
+    ConfigurationError, with `missing_hint` on what to do)."""
     value = env.get(name)
     if value:
         return value
-    return _ssm_value(_required(env, parameter_name))
-
-
-def _ssm_value(parameter: str) -> str:
+    parameter = _required(env, parameter_name)
     ssm = aws_clients.ssm_client()
     try:
         return str(ssm.get_parameter(Name=parameter)['Parameter']['Value'])
     except ssm.exceptions.ParameterNotFound:
-        raise ConfigurationError(f'SSM parameter {parameter} does not exist') from None
+        hint = f'; {missing_hint}' if missing_hint else ''
+        raise ConfigurationError(f'SSM parameter {parameter} does not exist{hint}') from None
 
 
 def _signer() -> 'SigV4Signer | None':
