@@ -48,6 +48,8 @@ class AppEntry:
     folder: str
     lambda_functions: tuple[str, ...]
     rest_api: bool = True
+    # Functions of `@app.on_sns_message(name=...)`: deployed and named the same way.
+    event_functions: tuple[str, ...] = ()
 
     @property
     def directory(self) -> Path:
@@ -58,10 +60,16 @@ class AppEntry:
 FLEET_FUNCTION = 'RequestUnicornInvoke'
 LOADER_FUNCTION = 'LoadTable'
 RIDES_FUNCTION = 'RequestRideInvoke'
+HISTORY_FUNCTION = 'ListRideRecords'
+RECORDER_FUNCTION = 'PutRideRecordSns'
 
 FLEET = AppEntry('ride_fleet', (FLEET_FUNCTION, LOADER_FUNCTION))
 RIDES = AppEntry('rides', (RIDES_FUNCTION,))
-APP_ENTRIES = (FLEET, RIDES)  # in the order they are deployed
+RECORD = AppEntry('ride_record', (HISTORY_FUNCTION,), event_functions=(RECORDER_FUNCTION,))
+# In the order they are deployed: rides needs the fleet's ARN at deploy time;
+# ride-record needs rides' topic (SSM), and rides finds ride-record's
+# ListRideRecords through SSM at run time, so no stack waits for a later one.
+APP_ENTRIES = (FLEET, RIDES, RECORD)
 
 # The unicorn catalog LoadTable loads (the package holds a copy in chalicelib/).
 CATALOG_PATH = FLEET.directory / 'chalicelib' / 'unicorns.json'
@@ -183,7 +191,7 @@ class Project:
         app = self.app(entry)
         if entry.rest_api:
             yield app.api_handler
-        for name in entry.lambda_functions:
+        for name in entry.lambda_functions + entry.event_functions:
             yield app.function(name)
 
     @property
@@ -193,6 +201,10 @@ class Project:
     @property
     def rides(self) -> ChaliceApp:
         return self.app(RIDES)
+
+    @property
+    def record(self) -> ChaliceApp:
+        return self.app(RECORD)
 
     def stack_name(self, entry: AppEntry) -> str:
         """The CloudFormation stack of an app: named like its REST API handler."""
@@ -306,6 +318,37 @@ class Project:
     @property
     def web_acl_name(self) -> str:
         return f'{self.rides.app_name}-{self.stage}-riders-door'
+
+
+    # -- ride-record's resources
+    @property
+    def history_function(self) -> Function:
+        """ListRideRecords: one rider's rides, invoked directly by rides."""
+        return self.record.function(HISTORY_FUNCTION)
+
+    @property
+    def recorder_function(self) -> Function:
+        """PutRideRecordSns: keeps every ride event the rides topic delivers."""
+        return self.record.function(RECORDER_FUNCTION)
+
+    @property
+    def record_table_name(self) -> str:
+        return f'{self.record.app_name}-{self.stage}-rides'
+
+    @property
+    def record_dlq_name(self) -> str:
+        """The SQS queue where ride events land after the async retries fail."""
+        return f'{self.record.app_name}-{self.stage}-dlq'
+
+    @property
+    def record_url_parameter(self) -> str:
+        """The SSM parameter holding ride-record's API URL (POST /record)."""
+        return f'/{self.record.app_name}/{self.stage}/URL'
+
+    @property
+    def history_arn_parameter(self) -> str:
+        """The SSM parameter holding ListRideRecords' ARN, which rides reads."""
+        return f'/{self.record.app_name}/{self.stage}/{HISTORY_FUNCTION}InvokeArn'
 
 
 @dataclass(frozen=True)
