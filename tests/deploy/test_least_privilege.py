@@ -19,7 +19,7 @@ import pytest
 from chalice.test import Client
 
 from deploy import templates
-from project.model import ChaliceApp, Project
+from project.model import API_HANDLER, HISTORY_FUNCTION, ChaliceApp, Project
 from shared.adapters import aws_clients
 from shared.domain.errors import NoUnicornAvailable
 from tests.conftest import FLEET_FUNCTION_ARN
@@ -46,6 +46,8 @@ def references(stage='dev'):
         templates.TABLE: fleet_env['DYNAMODB_TABLE'],
         templates.TOPIC: f'arn:aws:sns:{REGION}:{ACCOUNT}:{project.topic_name}',
         project.fleet_arn_parameter: FLEET_FUNCTION_ARN,
+        templates.RECORD_TABLE: project.record.stage_environment()['RIDE_RECORD_TABLE'],
+        f'{templates.RECORD_DLQ}.Arn': f'arn:aws:sqs:{REGION}:{ACCOUNT}:{project.record_dlq_name}',
     }
 
 
@@ -55,6 +57,8 @@ def resolve(value, refs):
     if isinstance(value, dict):
         if set(value) == {'Ref'}:
             return refs[value['Ref']]
+        if set(value) == {'Fn::GetAtt'}:
+            return refs['.'.join(value['Fn::GetAtt'])]
         if set(value) == {'Fn::Sub'}:
             return re.sub(r'\$\{([^}]+)\}', lambda m: refs[m.group(1)], value['Fn::Sub'])
         return {key: resolve(item, refs) for key, item in value.items()}
@@ -214,11 +218,34 @@ def serves_page_configuration(app):
     return 'GET' in app.routes.get('/config', {})
 
 
+def serves_ride_history(app):
+    """GET /rides: it invokes ride-record's ListRideRecords, whose ARN it
+    reads from SSM. (It comes with rides' history route; until then, the
+    policy's history grants have nothing here to use them.)"""
+    return 'GET' in app.routes.get('/rides', {})
+
+
+@pytest.fixture
+def history_arn_parameter(aws):
+    """What ride-record's stack publishes: ListRideRecords' ARN in SSM."""
+    project = Project('dev')
+    boto3.client('ssm', region_name=REGION).put_parameter(
+        Name=project.history_arn_parameter, Type='String',
+        Value=project.history_function.arn_in(REGION, ACCOUNT))
+
+
+def fleet_or_history_answer(server, function_name, payload):
+    """The fleet's unicorn, or an empty history for ListRideRecords."""
+    if function_name.endswith(HISTORY_FUNCTION):
+        return {'status': 200, 'body': json.dumps({'Rides': []})}
+    return unicorn_answer({'Name': 'Shadowfax', 'Color': 'White'})
+
+
 @pytest.fixture
 def real_lambda_client(monkeypatch):
     """rides' Lambda client as a real botocore client (so the recorder sees
     the invoke), answered by a loopback server."""
-    with FakeLambdaServer(default=unicorn_answer({'Name': 'Shadowfax', 'Color': 'White'})) as server:
+    with FakeLambdaServer(default=fleet_or_history_answer) as server:
         client = server.client()
         monkeypatch.setattr(aws_clients, 'lambda_client', lambda: client)
         yield server
@@ -239,10 +266,13 @@ def packaged_environment_client(module, project_dir, variables):
 
 def test_rides_needs_exactly_what_its_packaged_policy_grants(
         rides_module, rides_topic, fleet_arn_parameter, riders_pool_parameters,
-        real_lambda_client, packaged_policies):
-    # As packaged: the fleet's ARN and the pool's ids set by CloudFormation.
+        history_arn_parameter, real_lambda_client, packaged_policies):
+    # As packaged: the fleet's ARN and the pool's ids set by CloudFormation;
+    # ride-record's ARN left to run time (its stack comes after rides').
+    project = Project('dev')
     packaged = {'REQUEST_UNICORN_ARN': FLEET_FUNCTION_ARN, 'USER_POOL_ID': f'{REGION}_Riders',
-                'USER_POOL_CLIENT_ID': 'page-client-id'}
+                'USER_POOL_CLIENT_ID': 'page-client-id', 'LIST_RIDE_RECORDS_ARN': '',
+                'LIST_RIDE_RECORDS_ARN_PARAMETER': project.history_arn_parameter}
     with RECORDER.capture() as calls, packaged_environment_client(
             rides_module, RIDES_DIR, packaged) as client:
         response = client.http.post('/ride', headers=as_rider(),
@@ -252,22 +282,37 @@ def test_rides_needs_exactly_what_its_packaged_policy_grants(
         if serves_page_configuration(rides_module.app):
             response = client.http.get('/config')
             assert response.status_code == 200, response.body
+        if serves_ride_history(rides_module.app):
+            response = client.http.get('/rides', headers=as_rider())
+            assert response.status_code == 200, response.body
 
     per_function = by_function(calls, rides_module.app)
     assert set(per_function) == {'api_handler'}
     document = packaged_policies[RIDES, 'api_handler']
     assert refused(per_function['api_handler'], document) == []
-    # The package sets the pool's ids and the fleet's ARN: no SSM read at run time.
-    assert not [grant for grant in grants(document) if grant[1].startswith('ssm:')]
-    assert unused(per_function['api_handler'], document) == []
+    # The package sets the pool's ids and the fleet's ARN: no SSM read of
+    # them at run time; only ride-record's ARN is read, as it must be.
+    history_parameter = f'arn:aws:ssm:{REGION}:{ACCOUNT}:parameter{project.history_arn_parameter}'
+    assert [grant for grant in grants(document) if grant[1].startswith('ssm:')] == [
+        ('FindRideHistory', 'ssm:GetParameter', history_parameter)]
+    not_yet_served = set() if serves_ride_history(rides_module.app) else {
+        'ListRideHistory', 'FindRideHistory'}
+    assert [grant for grant in unused(per_function['api_handler'], document)
+            if grant[0] not in not_yet_served] == []
 
 
-def test_rides_reads_ssm_at_run_time_only_in_the_chalice_deploy_route():
+def test_rides_reads_the_fleet_and_pool_from_ssm_only_in_the_chalice_deploy_route():
+    """...and ride-record's ARN in both routes, from its API handler only:
+    ride-record's stack is deployed after rides', so no deploy can hand it over."""
     for stage in templates.STAGES:
+        history_parameter = Project(stage).history_arn_parameter
         for function in templates.function_names(RIDES):
             packaged = templates.policy_document(RIDES, stage, 'cfn', function)
             from_file = json.loads(templates.policy_file_path(RIDES, stage, function).read_text())
-            assert not [grant for grant in grants(packaged) if grant[1].startswith('ssm:')]
+            reads = [grant for grant in grants(packaged) if grant[1].startswith('ssm:')]
+            assert [grant[0] for grant in reads] == (
+                ['FindRideHistory'] if function == API_HANDLER else [])
+            assert all(history_parameter in str(grant[2]) for grant in reads)
             assert ('ssm:GetParameter' in {grant[1] for grant in grants(from_file)})
 
 
