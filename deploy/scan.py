@@ -45,8 +45,6 @@ RECORD_TABLE_NO_CMK = ('CKV_AWS_119', 'no customer-managed key: DynamoDB encrypt
                                       'and the rides kept are what the rider sees on the page')
 DEV_RECORD_NO_PITR = ('CKV_AWS_28', 'no PITR in dev: a dev stage\'s ride history is test data; '
                                     'prod has PITR')
-ASYNC_ON_FAILURE = ('CKV_AWS_116', 'no DLQ setting: failed async events go to its SQS on-failure '
-                                   'destination (EventInvokeConfig), which keeps more than a DLQ')
 DLQ_SQS_MANAGED_SSE = ('CKV_AWS_27', 'encrypted with SQS-managed SSE (SqsManagedSseEnabled); a KMS '
                                      'key would add key grants to every writer for no gain')
 WAF_NO_LOG4J = ('CKV_AWS_192', 'no Log4j rule: nothing behind this ACL runs Java (Python '
@@ -60,10 +58,10 @@ def skips(*findings: tuple[str, str]) -> dict[str, Any]:
 
 
 def function_skips(project: Project, logical_id: str, reserved: bool, loader: bool,
-                   on_failure_destination: bool = False) -> dict[str, Any]:
-    no_dlq = (LOADER_NO_DLQ if loader else ASYNC_ON_FAILURE if on_failure_destination
-              else SYNC_NO_DLQ)
-    findings = [NO_VPC, NO_ENV_KMS, no_dlq]
+                   dead_letters: bool = False) -> dict[str, Any]:
+    findings = [NO_VPC, NO_ENV_KMS]
+    if not dead_letters:
+        findings.append(LOADER_NO_DLQ if loader else SYNC_NO_DLQ)
     if not reserved:
         if loader:
             findings.append(NO_CONCURRENCY_LOADER)

@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from deploy import observability, riders, scan, web_acl
+from deploy.provision import DLQ_RETENTION_SECONDS
 from project.model import (
     API_HANDLER,
     APP_ENTRIES,
@@ -72,7 +73,7 @@ WEB_ACL = 'RidersWebAcl'
 WEB_ACL_ASSOCIATION = 'RidersWebAclAssociation'
 RECORD_TABLE = 'RideRecordTable'
 RECORD_DLQ = 'RideRecordDlq'
-RECORD_ON_FAILURE = f'{RECORDER_FUNCTION}OnFailure'
+RECORD_ON_FAILURE = f'{RECORDER_FUNCTION}AsyncRetries'
 RECORD_URL_PARAMETER = 'RideRecordUrlParameter'
 HISTORY_ARN_PARAMETER = f'{HISTORY_FUNCTION}InvokeArnParameter'
 # Lambda's asynchronous retries of a failed ride event before it goes to
@@ -285,8 +286,9 @@ class Everything:
 
 
 DISPATCH = (FLEET_FUNCTION, API_HANDLER)  # the fleet's functions that dispatch and release
-# What ride-record's writers (POST /record, PutRideRecordSns) call on its table.
-RECORD_WRITE_ACTIONS = ('dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem')
+# What ride-record's writers (POST /record, PutRideRecordSns) call on its
+# table: each event is one conditional UpdateItem (the fold, race-free).
+RECORD_WRITE_ACTIONS = ('dynamodb:UpdateItem',)
 
 # Everything each function does at run time, by app.
 POLICIES: dict[AppEntry, tuple[Statement, ...]] = {
@@ -333,7 +335,8 @@ POLICIES: dict[AppEntry, tuple[Statement, ...]] = {
         Statement('ListRides', ('dynamodb:Query',),
                   (RecordTable(record_schema.RIDER_INDEX),), functions=(HISTORY_FUNCTION,)),
         # Used by the Lambda service, not the code: a ride event that failed
-        # every async attempt goes to the DLQ with the function's role.
+        # every async attempt goes to the DLQ (DeadLetterConfig) with the
+        # function's role.
         Statement('FailedRideEvents', ('sqs:SendMessage',), (RecordDlq(),),
                   functions=(RECORDER_FUNCTION,)),
     ),
@@ -439,7 +442,7 @@ def _functions_and_roles(app: AppEntry, project: Project, environment: dict[str,
             **scan.function_skips(
                 project, function.logical_id, reserved=function.reserved_concurrency is not None,
                 loader=function.name == project.loader_function.name,
-                on_failure_destination=function.name == project.recorder_function.name),
+                dead_letters=function.deployed_name in project.dead_letter_queues),
         }
         resources[function.role_logical_id] = {'Properties': {
             'Policies': policy, 'ManagedPolicyArns': [{'Fn::Sub': XRAY_MANAGED_POLICY}]}}
@@ -619,24 +622,23 @@ def sns_subscription_name(function: str) -> str:
 
 
 def _record_dlq(project: Project) -> dict[str, Any]:
-    """The queue, the on-failure destination that sends there, and its alarm."""
+    """The recorder's dead-letter queue and its asynchronous retries. SNS
+    invokes the function asynchronously; Lambda retries a failed event
+    twice, then sends it to the queue as its `DeadLetterConfig` says (the
+    event unchanged, with RequestID, ErrorCode and ErrorMessage attributes:
+    what the local runtime sends too), with the function's role
+    (sqs:SendMessage on exactly this queue)."""
     recorder = project.recorder_function
     return {
         RECORD_DLQ: {'Type': 'AWS::SQS::Queue', 'Properties': {
             'QueueName': project.record_dlq_name,
             'SqsManagedSseEnabled': True,
-            # SQS's longest: time to read, fix and replay a poison event.
-            'MessageRetentionPeriod': 14 * 24 * 3600,
+            'MessageRetentionPeriod': DLQ_RETENTION_SECONDS,
         }, **scan.skips(scan.DLQ_SQS_MANAGED_SSE)},
-        # Lambda's asynchronous invocation (SNS invokes so): after the
-        # retries, the event record goes to the queue, with the function's
-        # role (sqs:SendMessage on exactly this queue).
         RECORD_ON_FAILURE: {'Type': 'AWS::Lambda::EventInvokeConfig', 'Properties': {
             'FunctionName': {'Ref': recorder.logical_id},
             'Qualifier': '$LATEST',
             'MaximumRetryAttempts': RECORD_RETRIES,
-            'DestinationConfig': {'OnFailure': {
-                'Destination': {'Fn::GetAtt': [RECORD_DLQ, 'Arn']}}},
         }},
     }
 
@@ -653,6 +655,9 @@ def _record_additions(project: Project) -> dict[str, Any]:
     resources[recorder.logical_id]['Properties']['Events'] = {
         sns_subscription_name(recorder.name): {
             'Type': 'SNS', 'Properties': {'Topic': topic_reference(project)}}}
+    # SAM's name for the function's DeadLetterConfig.
+    resources[recorder.logical_id]['Properties']['DeadLetterQueue'] = {
+        'Type': 'SQS', 'TargetArn': {'Fn::GetAtt': [RECORD_DLQ, 'Arn']}}
     resources[RECORD_TABLE] = record_table_resource(project)
     resources.update(_record_dlq(project))
     resources[HISTORY_ARN_PARAMETER] = _parameter(

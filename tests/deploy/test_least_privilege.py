@@ -20,17 +20,18 @@ from chalice.test import Client
 
 from deploy import templates
 from project.model import API_HANDLER, HISTORY_FUNCTION, ChaliceApp, Project
-from shared.adapters import aws_clients
+from shared.adapters import aws_clients, record_schema
 from shared.domain.errors import NoUnicornAvailable
 from tests.conftest import FLEET_FUNCTION_ARN
 from tests.deploy.aws_calls import ACCOUNT, RECORDER, function_of
 from tests.deploy.packages import role_policies
 from tests.support import aws as aws_support
-from tests.support.apps import FLEET_DIR, RIDES_DIR
+from tests.support.apps import FLEET_DIR, RECORD_DIR, RIDES_DIR, record_app
 from tests.support.fake_lambda_server import FakeLambdaServer, unicorn_answer
+from tests.support.ride_events import completed, new_ride_id, requested
 from tests.support.riders import as_rider
 
-FLEET, RIDES = templates.FLEET, templates.RIDES
+FLEET, RIDES, RECORD = templates.FLEET, templates.RIDES, templates.RECORD
 REGION = aws_support.REGION
 LOG_ACTIONS = {'logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents'}
 
@@ -328,6 +329,53 @@ def test_a_call_outside_the_policy_is_caught(packaged_policies):
     assert len(refused(calls, packaged_policies[FLEET, 'RequestUnicornInvoke'])) == 3
 
 
+@pytest.fixture
+def record_module():
+    module = record_app()
+    module.history.cache_clear()
+    yield module
+    module.history.cache_clear()
+
+
+@pytest.fixture
+def record_table(aws):
+    name = Project('dev').record.stage_environment()['RIDE_RECORD_TABLE']
+    boto3.client('dynamodb', region_name=REGION).create_table(
+        **record_schema.table_definition(name))
+
+
+def test_each_record_function_needs_exactly_what_its_packaged_policy_grants(
+        record_module, record_table, packaged_policies):
+    first, second = new_ride_id(), new_ride_id()
+    with RECORDER.capture() as calls, Client(
+            record_module.app, stage_name='dev', project_dir=str(RECORD_DIR)) as client:
+        for body in (requested(first), completed(first), requested(first)):  # one a duplicate
+            event = client.events.generate_sns_event(json.dumps(body))
+            client.lambda_.invoke('PutRideRecordSns', event)
+        response = client.http.post('/record', headers={'Content-Type': 'application/json'},
+                                    body=json.dumps(requested(second, minute=9)))
+        assert response.status_code == 200, response.body
+        page = invoke(client, 'ListRideRecords', {'RiderId': 'rider-1', 'Limit': 1})
+        assert [ride['RideId'] for ride in page['Rides']] == [second]
+        invoke(client, 'ListRideRecords', {'RiderId': 'rider-1', 'NextToken': page['NextToken']})
+
+    per_function = by_function(calls, record_module.app)
+    assert set(per_function) == set(templates.function_names(RECORD))
+    for function, used in per_function.items():
+        document = packaged_policies[RECORD, function]
+        assert refused(used, document) == [], function
+        # The DLQ is the Lambda service's to write, with the role: no code does.
+        assert [grant for grant in unused(used, document)
+                if grant[1] != 'sqs:SendMessage'] == [], function
+
+
+def test_no_record_function_may_scan_or_delete_and_only_the_history_may_query(packaged_policies):
+    for function in templates.function_names(RECORD):
+        actions = {action for _, action, _ in grants(packaged_policies[RECORD, function])}
+        assert not actions & {'dynamodb:Scan', 'dynamodb:DeleteItem', 'dynamodb:DeleteTable'}
+        assert ('dynamodb:Query' in actions) == (function == HISTORY_FUNCTION)
+
+
 # -- the whole suite (moved to the end of the run by conftest.py) ------------
 
 def file_policy(app, function):
@@ -335,14 +383,15 @@ def file_policy(app, function):
     return json.loads(templates.policy_file_path(app, 'dev', function).read_text())
 
 
-def test_every_aws_call_the_suite_made_was_allowed(packaged_policies, fleet_module, rides_module):
+def test_every_aws_call_the_suite_made_was_allowed(packaged_policies, fleet_module, rides_module,
+                                                  record_module):
     """The suite runs the apps with config.json's environment, the `chalice
     deploy` route's: rides reads the fleet's ARN (and the pool's ids) from SSM
     at run time there. So every call must be allowed by the function's policy
     file, and every call but those reads by its packaged policy too."""
     if not RECORDER.snapshot():
         pytest.skip('no app made an AWS call in this run')
-    for app, module in ((FLEET, fleet_module), (RIDES, rides_module)):
+    for app, module in ((FLEET, fleet_module), (RIDES, rides_module), (RECORD, record_module)):
         for function, used in by_function(RECORDER.snapshot(app.folder), module.app).items():
             assert refused(used, file_policy(app, function)) == [], (app.folder, function)
             not_run_time_reads = {call for call in used if call[0] != 'ssm:GetParameter'}
