@@ -55,13 +55,17 @@ def test_a_prod_teardown_says_it_keeps_both_tables():
     assert 'no ARTIFACT_BUCKET given' in out.getvalue()
 
 
-def test_a_dry_run_of_the_chalice_route_prints_chalice_delete_of_both(no_aws):
+def test_a_dry_run_of_the_chalice_route_prints_chalice_delete_of_all_three_in_reverse(no_aws):
     code, text, _ = run(['--stage', 'dev', '--dry-run', '--route', 'chalice'])
 
     assert code == 0
+    record_at = text.index('chalice delete ride_record')
     rides_at = text.index('chalice delete rides')
     fleet_at = text.index('chalice delete ride_fleet')
-    assert rides_at < fleet_at
+    assert record_at < rides_at < fleet_at
+    assert "sqs.delete_queue(QueueUrl='https://sqs.us-east-1.amazonaws.com/123456789012/" \
+           "wild-rydes-ride-record-dev-dlq')" in text
+    assert "ssm.delete_parameter(Name='/wild-rydes/dev/SnsTopicArn')" in text
     assert 'would run' in text
 
 
