@@ -73,7 +73,7 @@ WEB_ACL = 'RidersWebAcl'
 WEB_ACL_ASSOCIATION = 'RidersWebAclAssociation'
 RECORD_TABLE = 'RideRecordTable'
 RECORD_DLQ = 'RideRecordDlq'
-RECORD_ON_FAILURE = f'{RECORDER_FUNCTION}AsyncRetries'
+RECORD_ASYNC_CONFIG = f'{RECORDER_FUNCTION}AsyncRetries'
 RECORD_URL_PARAMETER = 'RideRecordUrlParameter'
 HISTORY_ARN_PARAMETER = f'{HISTORY_FUNCTION}InvokeArnParameter'
 # Lambda's asynchronous retries of a failed ride event before it goes to
@@ -83,7 +83,7 @@ RECORD_RETRIES = 2
 REST_API = 'RestAPI'
 
 __all__ = ['APPS', 'ARN_PARAMETER', 'CATALOG', 'FLEET', 'HISTORY_ARN_PARAMETER', 'LOADER',
-           'RECORD', 'RECORD_DLQ', 'RECORD_ON_FAILURE', 'RECORD_TABLE', 'RECORD_URL_PARAMETER',
+           'RECORD', 'RECORD_DLQ', 'RECORD_ASYNC_CONFIG', 'RECORD_TABLE', 'RECORD_URL_PARAMETER',
            'RIDES', 'ROOT', 'STAGES',
            'TABLE', 'TOPIC', 'USER_POOL', 'USER_POOL_CLIENT', 'WEB_ACL', 'WEB_ACL_ASSOCIATION',
            'Style', 'function_name', 'merge_template', 'policy_document',
@@ -635,7 +635,7 @@ def _record_dlq(project: Project) -> dict[str, Any]:
             'SqsManagedSseEnabled': True,
             'MessageRetentionPeriod': DLQ_RETENTION_SECONDS,
         }, **scan.skips(scan.DLQ_SQS_MANAGED_SSE)},
-        RECORD_ON_FAILURE: {'Type': 'AWS::Lambda::EventInvokeConfig', 'Properties': {
+        RECORD_ASYNC_CONFIG: {'Type': 'AWS::Lambda::EventInvokeConfig', 'Properties': {
             'FunctionName': {'Ref': recorder.logical_id},
             'Qualifier': '$LATEST',
             'MaximumRetryAttempts': RECORD_RETRIES,
