@@ -1,6 +1,5 @@
 """Section 3: each handler's own cost per request, in process, AWS answered
 by botocore's Stubber, next to the bare handler doing the same AWS calls."""
-import logging
 import os
 from contextlib import contextmanager, redirect_stdout
 
@@ -28,8 +27,7 @@ def quiet_json_logs():
     from shared import logs
 
     logs.configure()
-    handlers = [h for h in logging.getLogger().handlers
-                if isinstance(h.formatter, logs.JsonFormatter)]
+    handlers = logs.handlers()
     with open(os.devnull, 'w') as devnull:
         previous = [h.setStream(devnull) for h in handlers]
         try:
