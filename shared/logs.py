@@ -23,6 +23,8 @@ from typing import Any
 
 from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
 
+from shared import tracing
+
 # The header and ClientContext `custom` key that carry the caller's request id.
 CALLER_REQUEST_ID_HEADER = 'X-Wild-Rydes-Caller-Request-Id'
 CALLER_REQUEST_ID_KEY = 'caller_request_id'
@@ -95,50 +97,45 @@ def handlers() -> list[logging.Handler]:
 def log_every_invocation(app: Any) -> None:
     """Bind each invocation's identity before its handler runs, for every
     route and Lambda function of a Chalice `app`: handlers do not repeat it,
-    and the label is the route or function itself, so it cannot drift."""
-    app.register_middleware(_http_invocation, 'http')
-    app.register_middleware(_lambda_invocation, 'pure_lambda')
+    and the label is the route or function itself, so it cannot drift. Each
+    invocation is also a trace subsegment, and writes its metrics at the end."""
+    def http_invocation(request: Any, get_response: Callable[[Any], Any]) -> Any:
+        """An API Gateway route, labelled `METHOD /resource/path`."""
+        route = f"{request.method} {request.context.get('resourcePath')}"
+        start_http_request(route, request, request.lambda_context)
+        caller = (request.headers or {}).get(CALLER_REQUEST_ID_HEADER.lower())
+        return _invocation(app.app_name, route, caller, lambda: get_response(request))
+
+    def lambda_invocation(event: Any, get_response: Callable[[Any], Any]) -> Any:
+        """A `@app.lambda_function`, labelled with its name in the app:
+        Lambda's function name is `<app>-<stage>-<name>`, and Chalice's test
+        client passes the bare name."""
+        function = str(getattr(event.context, 'function_name', '')).rsplit('-', 1)[-1]
+        start_request(function, getattr(event.context, 'aws_request_id', None))
+        custom = getattr(getattr(event.context, 'client_context', None), 'custom', None)
+        caller = custom.get(CALLER_REQUEST_ID_KEY) if isinstance(custom, dict) else None
+        return _invocation(app.app_name, function, caller, lambda: get_response(event))
+
+    app.register_middleware(http_invocation, 'http')
+    app.register_middleware(lambda_invocation, 'pure_lambda')
 
 
-def _http_invocation(request: Any, get_response: Callable[[Any], Any]) -> Any:
-    """An API Gateway route, labelled `METHOD /resource/path`."""
-    route = f"{request.method} {request.context.get('resourcePath')}"
-    start_http_request(route, request, request.lambda_context)
-    _started_invocation(route, (request.headers or {}).get(CALLER_REQUEST_ID_HEADER.lower()))
-    try:
-        return get_response(request)
-    finally:
-        _ended_invocation()
-
-
-def _lambda_invocation(event: Any, get_response: Callable[[Any], Any]) -> Any:
-    """A `@app.lambda_function`, labelled with its name in the app: Lambda's
-    function name is `<app>-<stage>-<name>`, and Chalice's test client
-    passes the bare name."""
-    function = str(getattr(event.context, 'function_name', '')).rsplit('-', 1)[-1]
-    start_request(function, getattr(event.context, 'aws_request_id', None))
-    custom = getattr(getattr(event.context, 'client_context', None), 'custom', None)
-    _started_invocation(function, custom.get(CALLER_REQUEST_ID_KEY)
-                        if isinstance(custom, dict) else None)
-    try:
-        return get_response(event)
-    finally:
-        _ended_invocation()
-
-
-def _ended_invocation() -> None:
+def _invocation(service: str, function: str, caller_request_id: object,
+                handle: Callable[[], Any]) -> Any:
+    """Mark a sandbox's first invocation (log field, ColdStart metric and
+    annotation) and the caller's request id, when a caller passed one; run
+    the handler in its trace subsegment; write its metrics."""
     from shared import metrics
-    metrics.flush()
-
-
-def _started_invocation(function: str, caller_request_id: object) -> None:
-    """Mark a sandbox's first invocation (log field and ColdStart metric),
-    and the caller's request id, when a caller passed one."""
-    from shared import metrics
-    keys: dict[str, Any] = {'cold_start': metrics.cold_start(function)}
+    cold_start = metrics.cold_start(function)
+    keys: dict[str, Any] = {'cold_start': cold_start}
     if isinstance(caller_request_id, str) and len(caller_request_id) <= 128:
         keys[CALLER_REQUEST_ID_KEY] = caller_request_id
     _formatter.thread_safe_append_keys(**keys)
+    try:
+        with tracing.invocation(service, function, cold_start):
+            return handle()
+    finally:
+        metrics.flush()
 
 
 def start_request(function: str | None, request_id: str | None) -> None:
@@ -159,8 +156,10 @@ def start_http_request(route: str, request: Any, lambda_context: Any) -> None:
 
 
 def bind_ride(ride_id: str | None) -> None:
-    """The ride id: the correlation id of every line from here on."""
+    """The ride id: the correlation id of every line from here on, and the
+    trace's `RideId` annotation."""
     _formatter.thread_safe_append_keys(ride_id=ride_id)
+    tracing.annotate(RideId=ride_id)
 
 
 def current_request_id() -> str | None:

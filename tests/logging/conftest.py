@@ -44,3 +44,66 @@ def rides_lambda(request, rides_module, rides_env, monkeypatch):
     for name, value in rides_env.items():
         monkeypatch.setenv(name, value)
     return lambda event: rides_module.app(event, LambdaContext())
+
+
+class RecordingEmitter:
+    """Takes the X-Ray SDK's documents instead of sending them over UDP to a
+    daemon: what would go on the wire, as JSON objects."""
+
+    def __init__(self):
+        self.documents = []
+
+    def send_entity(self, entity):
+        self.documents.append(json.loads(entity.serialize()))
+
+    def set_daemon_address(self, address):
+        pass
+
+    def subsegments(self):
+        """Every subsegment sent, nested ones included."""
+        found = []
+
+        def walk(document):
+            found.append(document)
+            for child in document.get('subsegments', []):
+                walk(child)
+        for document in self.documents:
+            walk(document)
+        return found
+
+
+# The header Lambda hands a traced function (`_X_AMZN_TRACE_ID`), sampled.
+LAMBDA_TRACE_ROOT = '1-5759e988-bd862e3fe1be46a994272793'
+LAMBDA_TRACE_HEADER = f'Root={LAMBDA_TRACE_ROOT};Parent=53995c3f42cd8ad8;Sampled=1'
+
+
+@pytest.fixture
+def traced(monkeypatch):
+    """Tracing on, as in a Lambda sandbox with active tracing: Lambda's trace
+    header in `_X_AMZN_TRACE_ID`, the X-Ray SDK's Lambda context, documents
+    recorded instead of sent. Afterwards botocore is unpatched again and the
+    recorder as it was, so no other test sees X-Ray."""
+    import botocore.client
+    import botocore.endpoint
+    from aws_xray_sdk.core import patcher, xray_recorder
+    from aws_xray_sdk.core.lambda_launcher import LambdaContext as XRayLambdaContext
+
+    from shared import tracing
+
+    originals = (botocore.client.BaseClient._make_api_call,
+                 botocore.endpoint.Endpoint.prepare_request)
+    saved = (xray_recorder.context, xray_recorder.emitter)
+    emitter = RecordingEmitter()
+    monkeypatch.setenv('LAMBDA_TASK_ROOT', '/var/task')
+    monkeypatch.setenv('_X_AMZN_TRACE_ID', LAMBDA_TRACE_HEADER)
+    monkeypatch.delenv('POWERTOOLS_TRACE_DISABLED', raising=False)
+    xray_recorder.configure(context=XRayLambdaContext(), emitter=emitter)
+    tracing.tracer.cache_clear()
+    yield emitter
+    tracing.tracer.cache_clear()
+    botocore.client.BaseClient._make_api_call, botocore.endpoint.Endpoint.prepare_request = \
+        originals
+    if hasattr(botocore.client, '_xray_enabled'):
+        delattr(botocore.client, '_xray_enabled')
+    patcher._PATCHED_MODULES.discard('botocore')  # the SDK's record of it
+    xray_recorder.configure(context=saved[0], emitter=saved[1])
