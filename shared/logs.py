@@ -15,6 +15,7 @@ What must never reach a log line at INFO: an Authorization header, a token,
 a whole raw event. Only the fields below and a record's `extra` are written,
 and an `extra` whose name sounds secret is redacted.
 """
+import functools
 import logging
 import os
 import sys
@@ -54,6 +55,18 @@ class WildRydesFormatter(LambdaPowertoolsFormatter):
                 entry[key] = '[redacted]'
         return entry
 
+    def _extract_log_message(self, log_record: logging.LogRecord) -> Any:
+        """The message as written. Powertools also tries `json.loads` on
+        every str message (a failed parse per line, about 5 µs): no message
+        here is JSON, and one that looked like it should stay text."""
+        message = log_record.msg
+        return message if isinstance(message, dict) else log_record.getMessage()
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
+        """No timestamp field (CloudWatch Logs stamps each line): skip the
+        strftime Powertools makes for it on every line."""
+        return ''
+
     @staticmethod
     def _strip_none_records(records: dict[str, Any]) -> dict[str, Any]:
         return {key: value for key, value in records.items()
@@ -82,11 +95,15 @@ def configure() -> None:
         root.addHandler(handler)
         for noisy in ('botocore', 'boto3', 'urllib3', 'aws_xray_sdk'):
             logging.getLogger(noisy).setLevel(logging.WARNING)
-    names = logging.getLevelNamesMapping()
-    wanted = os.environ.get('LOG_LEVEL', 'INFO').upper()
-    level = names[wanted] if wanted in names else logging.INFO
+    level = _level(os.environ.get('LOG_LEVEL', 'INFO'))
     if root.level != level:
         root.setLevel(level)
+
+
+@functools.cache
+def _level(name: str) -> int:
+    """`LOG_LEVEL` as a number; INFO when it names no level."""
+    return logging.getLevelNamesMapping().get(name.upper(), logging.INFO)
 
 
 def handlers() -> list[logging.Handler]:

@@ -48,7 +48,32 @@ def tracer() -> Any:
         return None
     from aws_lambda_powertools.tracing.tracer import Tracer
 
-    return Tracer(patch_modules=('botocore',))
+    active = Tracer(patch_modules=('botocore',))
+    active.provider.configure(context=_lambda_context())  # type: ignore[attr-defined]
+    return active
+
+
+def _lambda_context() -> Any:
+    """The X-Ray SDK's Lambda context, reading Lambda's trace header once
+    per invocation (`new_invocation`, from the middleware). The SDK's own
+    re-reads and re-parses `_X_AMZN_TRACE_ID` each time it is asked for what
+    is open (about 25 times in a ride); within one invocation the header
+    does not change, and the SDK keeps what it has anyway. Outside an
+    invocation it reads the header every time, as the SDK does."""
+    from aws_xray_sdk.core.lambda_launcher import LambdaContext
+
+    class ParsedOncePerInvocation(LambdaContext):
+        def new_invocation(self) -> None:
+            self._local.read = False
+
+        def _refresh_context(self) -> None:
+            if getattr(self._local, 'read', None):
+                return
+            super()._refresh_context()
+            if getattr(self._local, 'read', None) is False:
+                self._local.read = True
+
+    return ParsedOncePerInvocation()
 
 
 @contextlib.contextmanager
@@ -60,10 +85,22 @@ def _subsegment(name: str, annotations: dict[str, Any]) -> Iterator[None]:
         yield
 
 
+def _sampled_entity() -> Any:
+    """What is open now, if this invocation is sampled; else None. Most
+    invocations are not (X-Ray samples a busy function at 5%): building
+    their subsegments only to drop them is the SDK's main cost."""
+    active = tracer()
+    if active is None:
+        return None
+    entity = active.provider.get_trace_entity()
+    return entity if getattr(entity, 'sampled', False) else None
+
+
 def subsegment(name: str, **annotations: Any) -> contextlib.AbstractContextManager[None]:
     """A subsegment around a block, with annotations (None ones left out);
-    records the block's exception, if any. Nothing when tracing is off."""
-    if tracer() is None:
+    records the block's exception, if any. Nothing when tracing is off or
+    the invocation is not sampled."""
+    if _sampled_entity() is None:
         return contextlib.nullcontext()
     return _subsegment(name, annotations)
 
@@ -71,17 +108,20 @@ def subsegment(name: str, **annotations: Any) -> contextlib.AbstractContextManag
 def invocation(service: str, function: str, cold_start: bool) -> contextlib.AbstractContextManager[None]:
     """An invocation's subsegment, as Powertools' `capture_lambda_handler`
     shapes it (Lambda's own segment takes no annotations)."""
+    active = tracer()
+    if active is not None:
+        active.provider.context.new_invocation()
     return subsegment(f'## {function}', Service=service, ColdStart=cold_start)
 
 
 def annotate(**annotations: Any) -> None:
-    """Annotate what is open now (an invocation's subsegment)."""
-    active = tracer()
-    if active is None:
+    """Annotate the subsegment open now (Lambda's own segment takes none)."""
+    entity = _sampled_entity()
+    if entity is None or getattr(entity, 'type', None) != 'subsegment':
         return
     for key, value in annotations.items():
         if value is not None:
-            active.put_annotation(key, value)
+            entity.put_annotation(key, value)
 
 
 def trace_header() -> str | None:

@@ -7,6 +7,7 @@ import logging
 
 import pytest
 
+from testkit import xray
 from tests.faults.conftest import endpoint, rides, sleeps  # noqa: F401 (fixtures)
 from tests.logging.lambda_events import LambdaContext
 
@@ -74,36 +75,15 @@ class RecordingEmitter:
 
 # The header Lambda hands a traced function (`_X_AMZN_TRACE_ID`), sampled.
 LAMBDA_TRACE_ROOT = '1-5759e988-bd862e3fe1be46a994272793'
-LAMBDA_TRACE_HEADER = f'Root={LAMBDA_TRACE_ROOT};Parent=53995c3f42cd8ad8;Sampled=1'
+LAMBDA_TRACE_HEADER = xray.trace_header(LAMBDA_TRACE_ROOT)
 
 
 @pytest.fixture
 def traced(monkeypatch):
-    """Tracing on, as in a Lambda sandbox with active tracing: Lambda's trace
-    header in `_X_AMZN_TRACE_ID`, the X-Ray SDK's Lambda context, documents
-    recorded instead of sent. Afterwards botocore is unpatched again and the
-    recorder as it was, so no other test sees X-Ray."""
-    import botocore.client
-    import botocore.endpoint
-    from aws_xray_sdk.core import patcher, xray_recorder
-    from aws_xray_sdk.core.lambda_launcher import LambdaContext as XRayLambdaContext
-
-    from shared import tracing
-
-    originals = (botocore.client.BaseClient._make_api_call,
-                 botocore.endpoint.Endpoint.prepare_request)
-    saved = (xray_recorder.context, xray_recorder.emitter)
+    """Tracing on, as in a Lambda sandbox with active tracing, Lambda's trace
+    header in `_X_AMZN_TRACE_ID` and the documents recorded instead of sent;
+    afterwards no other test sees X-Ray (testkit.xray)."""
+    monkeypatch.setenv(xray.XRAY_TRACE_ID_ENV, LAMBDA_TRACE_HEADER)
     emitter = RecordingEmitter()
-    monkeypatch.setenv('LAMBDA_TASK_ROOT', '/var/task')
-    monkeypatch.setenv('_X_AMZN_TRACE_ID', LAMBDA_TRACE_HEADER)
-    monkeypatch.delenv('POWERTOOLS_TRACE_DISABLED', raising=False)
-    xray_recorder.configure(context=XRayLambdaContext(), emitter=emitter)
-    tracing.tracer.cache_clear()
-    yield emitter
-    tracing.tracer.cache_clear()
-    botocore.client.BaseClient._make_api_call, botocore.endpoint.Endpoint.prepare_request = \
-        originals
-    if hasattr(botocore.client, '_xray_enabled'):
-        delattr(botocore.client, '_xray_enabled')
-    patcher._PATCHED_MODULES.discard('botocore')  # the SDK's record of it
-    xray_recorder.configure(context=saved[0], emitter=saved[1])
+    with xray.lambda_tracing(emitter):
+        yield emitter
