@@ -113,9 +113,10 @@ def handlers() -> list[logging.Handler]:
 
 def log_every_invocation(app: Any) -> None:
     """Bind each invocation's identity before its handler runs, for every
-    route and Lambda function of a Chalice `app`: handlers do not repeat it,
-    and the label is the route or function itself, so it cannot drift. Each
-    invocation is also a trace subsegment, and writes its metrics at the end."""
+    route, Lambda function and SNS handler of a Chalice `app`: handlers do
+    not repeat it, and the label is the route or function itself, so it
+    cannot drift. Each invocation is also a trace subsegment, and writes its
+    metrics at the end."""
     def http_invocation(request: Any, get_response: Callable[[Any], Any]) -> Any:
         """An API Gateway route, labelled `METHOD /resource/path`."""
         route = f"{request.method} {request.context.get('resourcePath')}"
@@ -124,9 +125,9 @@ def log_every_invocation(app: Any) -> None:
         return _invocation(app.app_name, route, caller, lambda: get_response(request))
 
     def lambda_invocation(event: Any, get_response: Callable[[Any], Any]) -> Any:
-        """A `@app.lambda_function`, labelled with its name in the app:
-        Lambda's function name is `<app>-<stage>-<name>`, and Chalice's test
-        client passes the bare name."""
+        """A `@app.lambda_function` or `@app.on_sns_message`, labelled with
+        its name in the app: Lambda's function name is `<app>-<stage>-<name>`,
+        and Chalice's test client passes the bare name."""
         function = str(getattr(event.context, 'function_name', '')).rsplit('-', 1)[-1]
         start_request(function, getattr(event.context, 'aws_request_id', None))
         custom = getattr(getattr(event.context, 'client_context', None), 'custom', None)
@@ -135,6 +136,7 @@ def log_every_invocation(app: Any) -> None:
 
     app.register_middleware(http_invocation, 'http')
     app.register_middleware(lambda_invocation, 'pure_lambda')
+    app.register_middleware(lambda_invocation, 'sns')
 
 
 def _invocation(service: str, function: str, caller_request_id: object,
