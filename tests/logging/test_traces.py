@@ -4,10 +4,11 @@ With tracing on as in a Lambda sandbox (Lambda's trace header in
 `_X_AMZN_TRACE_ID`), the X-Ray SDK's documents are recorded instead of sent
 to a daemon. What crosses the hop is checked on the wire: the Invoke request
 botocore sends, and the HTTP request the http transport sends, each carry
-`X-Amzn-Trace-Id` with this trace's root and the fleet call's subsegment as
-parent; that header is what Lambda hands the fleet's sandbox (the local runtime
-passes it on as `_X_AMZN_TRACE_ID`: tests/local_stack/test_lambda_behaviour.py,
-and the fleet's log lines carry it: test_metrics_of_a_local_ride.py).
+`X-Amzn-Trace-Id` with this trace's root and the calling subsegment as
+parent (botocore's Invoke subsegment; the fleet call's over http). That
+header is what Lambda hands the fleet's sandbox: the local runtime passes it
+on as `_X_AMZN_TRACE_ID` (tests/local_stack/test_lambda_behaviour.py), and
+the fleet's log lines carry it (test_metrics_of_a_local_ride.py).
 """
 import json
 from http.server import BaseHTTPRequestHandler
