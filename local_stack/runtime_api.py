@@ -23,7 +23,7 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from io import BufferedIOBase
 
-from local_stack import wire
+from local_stack import http_answer, wire
 
 PREFIX = '/2018-06-01/runtime'
 ERROR_TYPE_HEADER = 'Lambda-Runtime-Function-Error-Type'
@@ -197,7 +197,6 @@ class _Server(ThreadingHTTPServer):
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = 'HTTP/1.1'  # keep-alive, as the runtime client expects
     disable_nagle_algorithm = True  # an answer leaves at once, not 40 ms later
-    wbufsize = 64 * 1024  # status, headers and body leave in one write (`flush`)
     saw_end_of_stream = False
     next_unread = False  # the runtime's `GET .../next` is on the connection, not read yet
     server: _Server
@@ -313,14 +312,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _send_invocation(self, invocation: Invocation) -> None:
         invocation.deadline_ms = max(invocation.deadline_ms, int(time.time() * 1000))
-        self.send_response(HTTPStatus.OK)
-        for key, value in invocation.next_headers():
-            self.send_header(key, value)
-        self.send_header('Content-Type', 'application/json')
-        self.send_header('Content-Length', str(len(invocation.payload)))
-        self.end_headers()
-        self.wfile.write(invocation.payload)
-        self.wfile.flush()
+        self.connection.sendall(http_answer.encode(
+            HTTPStatus.OK, [*invocation.next_headers(), ('Content-Type', 'application/json')],
+            invocation.payload))
 
     def do_POST(self) -> None:  # noqa: N802 - http.server's naming
         headers = {key.lower(): value for key, value in self.headers.items()}
@@ -329,13 +323,8 @@ class _Handler(BaseHTTPRequestHandler):
         self._answer(status, answer)
 
     def _answer(self, status: HTTPStatus, body: dict[str, str]) -> None:
-        data = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header('Content-Type', 'application/json')
-        self.send_header('Content-Length', str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-        self.wfile.flush()
+        self.connection.sendall(http_answer.encode(
+            status, [('Content-Type', 'application/json')], json.dumps(body).encode()))
 
 
 def _read_body(stream: BufferedIOBase, headers: dict[str, str]) -> bytes:
