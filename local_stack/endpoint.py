@@ -135,8 +135,7 @@ class Endpoint:
         return chunks
 
     def _log_invoke(self, name, headers, answer, started):
-        invocation = dict((k.lower(), v) for k, v in headers).get('x-amz-invocation-type',
-                                                                  'RequestResponse')
+        invocation = wire.invocation_type_of(headers)
         detail = ''
         if answer.header('X-Amz-Function-Error'):
             try:

@@ -15,7 +15,9 @@ request straight from what http.server parsed:
   a request they would refuse takes the WSGI route too, so every refusal
   is answered (and logged) in one place;
 - the body is read once, handed to `Endpoint.invoke` (the WSGI route ends
-  there as well), and the answer leaves with one `sendall`.
+  there as well), and the answer leaves with one `sendall`; the runtime
+  client's 202 and the sandbox's return to its pool follow it
+  (`after_answer`).
 """
 from __future__ import annotations
 
@@ -23,7 +25,7 @@ import time
 from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
-from local_stack import http_answer, wire
+from local_stack import after_answer, http_answer, wire
 
 if TYPE_CHECKING:
     from local_stack.endpoint import Endpoint
@@ -72,15 +74,16 @@ class InvokeLane:
         if len(body) < length:  # the client went away mid-body
             handler.close_connection = True
             return True
-        try:
-            answer = self.endpoint.invoke(name, url.query, headers, body, length, started)
-            status, answer_headers, answer_body = answer.status, answer.headers, answer.body
-        except Exception as error:  # noqa: BLE001 - the Guard's 500, as on the WSGI route
-            status, answer_headers, answer_body = self.guard.failed(environ, error)
-        try:
-            handler.connection.sendall(http_answer.encode(
-                status, answer_headers, answer_body, server=handler.version_string(),
-                close=handler.close_connection))
-        except (ConnectionError, TimeoutError):
-            handler.close_connection = True
+        with after_answer.deferred():  # the runtime's 202 and the pool's release wait
+            try:
+                answer = self.endpoint.invoke(name, url.query, headers, body, length, started)
+                status, answer_headers, answer_body = answer.status, answer.headers, answer.body
+            except Exception as error:  # noqa: BLE001 - the Guard's 500, as on the WSGI route
+                status, answer_headers, answer_body = self.guard.failed(environ, error)
+            try:
+                handler.connection.sendall(http_answer.encode(
+                    status, answer_headers, answer_body, server=handler.version_string(),
+                    close=handler.close_connection))
+            except (ConnectionError, TimeoutError):
+                handler.close_connection = True
         return True

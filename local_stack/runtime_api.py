@@ -23,7 +23,7 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from io import BufferedIOBase
 
-from local_stack import http_answer, wire
+from local_stack import after_answer, http_answer, wire
 
 PREFIX = '/2018-06-01/runtime'
 ERROR_TYPE_HEADER = 'Lambda-Runtime-Function-Error-Type'
@@ -291,8 +291,17 @@ class _Handler(BaseHTTPRequestHandler):
             self._answer(HTTPStatus.BAD_REQUEST, {'errorMessage': 'one invocation at a time'})
             return True
         status, answer = self.api.posted(path, headers.get(ERROR_TYPE_HEADER.lower()), body)
-        self._answer(status, answer)
+        if status == HTTPStatus.ACCEPTED:  # the outcome: its 202 can follow the caller's answer
+            after_answer.later(lambda: self._acknowledge(status, answer))
+        else:
+            self._answer(status, answer)
         return True
+
+    def _acknowledge(self, status: HTTPStatus, body: dict[str, str]) -> None:
+        try:
+            self._answer(status, body)
+        except OSError:  # the process ended meanwhile: the next invoker sees it
+            self.saw_end_of_stream = True
 
     def _read_request(self) -> tuple[str, str, dict[str, str], bytes] | None:
         """(method, path, lower-cased headers, body), or None at the end of
