@@ -20,7 +20,7 @@ from urllib.parse import parse_qs
 
 from werkzeug.serving import ThreadedWSGIServer, make_server
 
-from local_stack import console, wire
+from local_stack import console, moto_memory, wire
 from local_stack.guard import Guard
 from local_stack.invoke_lane import InvokeLane
 from local_stack.keep_alive import ConnectionRegistry, KeepAliveHandler
@@ -53,6 +53,7 @@ class Endpoint:
         """moto's server application, imported on first use (it is slow to import)."""
         with self._moto_lock:
             if self._moto is None:
+                moto_memory.install()
                 from moto.server import DomainDispatcherApplication, create_backend_app
                 self._moto = DomainDispatcherApplication(create_backend_app)
             return self._moto
