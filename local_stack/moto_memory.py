@@ -71,4 +71,4 @@ def install() -> None:
             return instance
 
         __new__.tracks_weakly = True  # type: ignore[attr-defined]
-        BaseModel.__new__ = staticmethod(__new__)  # type: ignore[assignment,method-assign]
+        BaseModel.__new__ = staticmethod(__new__)  # type: ignore[method-assign]
