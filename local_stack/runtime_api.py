@@ -26,6 +26,7 @@ from io import BufferedIOBase
 from local_stack import after_answer, http_answer, wire
 
 PREFIX = '/2018-06-01/runtime'
+HEAD_LIMIT = 65536  # bytes of one request line or header line, as http.server reads them
 ERROR_TYPE_HEADER = 'Lambda-Runtime-Function-Error-Type'
 
 
@@ -305,19 +306,31 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _read_request(self) -> tuple[str, str, dict[str, str], bytes] | None:
         """(method, path, lower-cased headers, body), or None at the end of
-        the stream."""
-        line = self.rfile.readline(65537)
-        if not line:
+        the stream. The runtime client's request head usually has arrived
+        whole: then it is taken from the buffer in one piece, not line by line."""
+        buffered = self.rfile.peek(HEAD_LIMIT)
+        if not buffered:
             return None
-        method, path = (line.decode('latin-1').split() + ['', ''])[:2]
+        end = buffered.find(b'\r\n\r\n')
+        if end < 0:
+            lines = self._read_head_lines()
+        else:
+            lines = self.rfile.read(end + 4)[:-4].decode('latin-1').split('\r\n')
+        method, path = (lines[0].split() + ['', ''])[:2]
         headers: dict[str, str] = {}
-        while True:
-            header = self.rfile.readline(65537)
-            if header in (b'\r\n', b'\n', b''):
-                break
-            key, _, value = header.decode('latin-1').partition(':')
+        for header in lines[1:]:
+            key, _, value = header.partition(':')
             headers[key.strip().lower()] = value.strip()
         return method, path, headers, _read_body(self.rfile, headers)
+
+    def _read_head_lines(self) -> list[str]:
+        """The request line and header lines, read line by line up to the blank one."""
+        lines = []
+        while True:
+            line = self.rfile.readline(HEAD_LIMIT + 1)
+            if line in (b'\r\n', b'\n', b''):
+                return lines or ['']
+            lines.append(line.decode('latin-1').rstrip('\r\n'))
 
     def _send_invocation(self, invocation: Invocation) -> None:
         invocation.deadline_ms = max(invocation.deadline_ms, int(time.time() * 1000))
