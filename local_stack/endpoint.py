@@ -39,6 +39,7 @@ class Endpoint:
                  notices: Callable[[str], None] | None = None) -> None:
         self.runtime = runtime
         self._log = console.escaped(log) if log else (lambda line: None)
+        self._logging = log is not None  # no line to build when none is printed
         self.verification_codes = VerificationCodes(
             console.escaped(notices) if notices else (lambda line: None))
         self._moto: Any = None  # moto's DomainDispatcherApplication, once imported
@@ -136,6 +137,8 @@ class Endpoint:
         return chunks
 
     def _log_invoke(self, name, headers, answer, started):
+        if not self._logging:
+            return
         invocation = wire.invocation_type_of(headers)
         detail = ''
         if answer.header('X-Amz-Function-Error'):

@@ -8,6 +8,7 @@ the format CloudWatch shows. `tail` is what `LogType=Tail` sends back.
 from __future__ import annotations
 
 import base64
+import functools
 import importlib.metadata
 import sys
 import time
@@ -29,6 +30,7 @@ def init_start_line(region: str) -> str:
             f'local-awslambdaric-{_awslambdaric_version()}\n')
 
 
+@functools.cache
 def _awslambdaric_version() -> str:
     try:
         return importlib.metadata.version('awslambdaric')

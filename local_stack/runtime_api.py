@@ -21,7 +21,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from io import BufferedIOBase
+from io import BufferedIOBase, BufferedReader
+from typing import cast
 
 from local_stack import after_answer, http_answer, wire
 
@@ -308,7 +309,7 @@ class _Handler(BaseHTTPRequestHandler):
         """(method, path, lower-cased headers, body), or None at the end of
         the stream. The runtime client's request head usually has arrived
         whole: then it is taken from the buffer in one piece, not line by line."""
-        buffered = self.rfile.peek(HEAD_LIMIT)
+        buffered = cast(BufferedReader, self.rfile).peek(HEAD_LIMIT)
         if not buffered:
             return None
         end = buffered.find(b'\r\n\r\n')
@@ -325,7 +326,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _read_head_lines(self) -> list[str]:
         """The request line and header lines, read line by line up to the blank one."""
-        lines = []
+        lines: list[str] = []
         while True:
             line = self.rfile.readline(HEAD_LIMIT + 1)
             if line in (b'\r\n', b'\n', b''):
