@@ -137,3 +137,10 @@ def lean_cached_package(app: AppEntry, stage: str) -> tuple[pathlib.Path, Slimme
     path = pathlib.Path(packager.create_deployment_package(
         str(app.directory), config.lambda_python_version))
     return path, slim(path)
+
+
+def make_cached_package_lean(app: AppEntry, stage: str) -> pathlib.Path:
+    """What the `chalice deploy` route runs before each `chalice deploy`."""
+    with cache_lock(app):
+        path, _ = lean_cached_package(app, stage)
+    return path
