@@ -9,7 +9,8 @@ fails; deploy/scan.py says how findings are skipped).
 Each app is `chalice package --merge-template build/<stage>/<app>.merge.json`;
 the merge template comes from deploy/templates.py (the table from the same
 definition the tests use, the policies from the same statements as the
-committed policy files).
+committed policy files). Its zip leaves boto3 and its dependencies to the
+Lambda runtime (deploy/lean_zip.py says why and how).
 """
 from __future__ import annotations
 
@@ -69,7 +70,8 @@ def package(stage: str, out_root: str | pathlib.Path, run_lint: bool = True,
     outputs = {app: package_app(app, stage, out_root, transport) for app in APP_ENTRIES}
     for app, out_dir in outputs.items():
         size = (out_dir / ZIP_NAME).stat().st_size
-        print(f'{app.folder}: {out_dir / TEMPLATE_NAME} and {ZIP_NAME} ({size / 1024:.0f} KiB)')
+        print(f'{app.folder}: {out_dir / TEMPLATE_NAME} and {ZIP_NAME} ({size / 1024:.0f} KiB; '
+              'boto3 and its dependencies left to the Lambda runtime)')
     if run_lint:
         code, report = lint([out / TEMPLATE_NAME for out in outputs.values()])
         if code != 0:
