@@ -30,6 +30,10 @@ Deploy, in order:
  7. what `chalice deploy` cannot set on PutRideRecordSns: its
     `DeadLetterConfig` (the queue) and two asynchronous retries, as the
     package declares them; print the rides URL.
+Before each `chalice deploy`, Chalice's cached zip of the app is built and
+made lean (`deploy.lean_zip`): Chalice uploads that cached zip when its hash
+still matches, so boto3 and its dependencies are left to the Lambda runtime,
+as in the package route.
 The IAM policies are the committed `.chalice/policy-<stage>-<function>.json`.
 `--delete` undoes it all: `chalice delete` ride_record, rides, the fleet
 (the reverse order), the web ACL, ride-record's parameters, queue and
@@ -50,7 +54,7 @@ from typing import Any, TextIO
 
 from botocore.exceptions import ClientError
 
-from deploy import web_acl
+from deploy import lean_zip, web_acl
 from deploy.dry_run import DryRunAws
 from deploy.provision import Clients, Provisioner, ProvisioningFailed
 from deploy.templates import RECORD_RETRIES
@@ -64,17 +68,21 @@ POOL_ARN_VARIABLE = 'RIDERS_USER_POOL_ARN'
 TOPIC_ARN_VARIABLE = 'RIDES_SNS_TOPIC_ARN'
 # (app, resource name, key) -> that value of .chalice/deployed/<stage>.json
 ReadDeployed = Callable[[AppEntry, str, str], str]
+# app -> anything: leaves Chalice's cached zip of the app lean (deploy.lean_zip)
+MakeLean = Callable[[AppEntry], Any]
 
 
 class ChaliceDeploy:
     def __init__(self, stage: str, clients: Clients, run: Run, out: TextIO = sys.stdout,
-                 read_deployed: ReadDeployed | None = None) -> None:
+                 read_deployed: ReadDeployed | None = None,
+                 make_lean: MakeLean | None = None) -> None:
         self.project = Project(stage)
         self.stage = stage
         self.clients = clients
         self.run = run
         self.out = out
         self.read_deployed = read_deployed or self.deployed_value
+        self.make_lean = make_lean
         self.provisioner = Provisioner(self.project, clients, say=self.say)
 
     def say(self, text: str) -> None:
@@ -221,6 +229,12 @@ class ChaliceDeploy:
         """Run the Chalice CLI on one app, with `variables` added to its environment."""
         command = [_chalice(), '--project-dir', str(app.directory), verb,
                    '--stage', self.stage]
+        if verb == 'deploy' and self.make_lean is not None:
+            # `chalice deploy` uploads Chalice's cached zip when its hash
+            # still matches: made lean first, it leaves boto3 to the runtime.
+            self.say(f'lean zip for {app.folder}: boto3 and its dependencies left to the '
+                     'Lambda runtime')
+            self.make_lean(app)
         self.say(f'chalice {verb} {app.folder}')
         self.run(command, variables or {})
 
@@ -253,7 +267,8 @@ def main(argv: list[str] | None = None, out: TextIO = sys.stdout) -> None:
                 '  would run ' + ' '.join([f'{k}={v}' for k, v in variables.items()] + command),
                 file=out),
             out=out, read_deployed=lambda app, name, key: (
-                f'<{key} from {app.folder}/.chalice/deployed/{args.stage}.json>'))
+                f'<{key} from {app.folder}/.chalice/deployed/{args.stage}.json>'),
+            make_lean=lambda app: None)
     else:
         import boto3
         session = boto3.session.Session()
@@ -265,7 +280,8 @@ def main(argv: list[str] | None = None, out: TextIO = sys.stdout) -> None:
             return made[service]
 
         job = ChaliceDeploy(args.stage, clients, lambda command, variables: subprocess.run(
-            command, check=True, env={**os.environ, **variables}), out=out)
+            command, check=True, env={**os.environ, **variables}), out=out,
+            make_lean=lambda app: lean_zip.make_cached_package_lean(app, args.stage))
     if args.delete:
         job.delete()
     else:

@@ -9,21 +9,19 @@ fails; deploy/scan.py says how findings are skipped).
 Each app is `chalice package --merge-template build/<stage>/<app>.merge.json`;
 the merge template comes from deploy/templates.py (the table from the same
 definition the tests use, the policies from the same statements as the
-committed policy files).
+committed policy files). Its zip leaves boto3 and its dependencies to the
+Lambda runtime (deploy/lean_zip.py says why and how).
 """
 from __future__ import annotations
 
 import argparse
-import contextlib
-import fcntl
 import os
 import pathlib
 import subprocess
 import sys
-import zipfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 
-from deploy import scan, templates
+from deploy import lean_zip, scan, templates
 from project.model import APP_ENTRIES, ROOT, STAGES, TRANSPORTS, AppEntry
 
 TEMPLATE_NAME = 'sam.json'
@@ -47,41 +45,16 @@ def package_app(app: AppEntry, stage: str, out_root: str | pathlib.Path,
     # chalice wants a region even to package; the template itself uses
     # ${AWS::Region}, so which one does not matter.
     env.setdefault('AWS_DEFAULT_REGION', 'us-east-1')
-    with _cache_lock(app):
+    with lean_zip.cache_lock(app):
+        # Chalice's cached zip, made lean first: `chalice package` copies it.
+        lean_zip.lean_cached_package(app, stage)
         subprocess.run(
             [_bin('chalice'), '--project-dir', str(app.directory), 'package',
              '--stage', stage, '--merge-template', str(merge), str(out_dir)],
             check=True, env=env, stdout=subprocess.DEVNULL)
-    drop_bytecode(out_dir / ZIP_NAME)
+    # Again on the copy: whatever Chalice did, the zip ends lean.
+    lean_zip.slim(out_dir / ZIP_NAME)
     return out_dir
-
-
-@contextlib.contextmanager
-def _cache_lock(app: AppEntry) -> Iterator[None]:
-    """One `chalice package` per app at a time (parallel test workers, a
-    `make package` beside `make test`): Chalice caches the dependency zip in
-    the app's .chalice/deployments/, which two writers would corrupt."""
-    cache = app.directory / '.chalice' / 'deployments'
-    cache.mkdir(parents=True, exist_ok=True)
-    with open(cache / '.package.lock', 'w') as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
-
-
-def drop_bytecode(zip_path: pathlib.Path) -> None:
-    """Chalice copies `vendor/shared/__pycache__` from the working tree:
-    bytecode of this machine's Python, stale in Lambda (the zip's file
-    times never match it). Rewrite the zip without it."""
-    with zipfile.ZipFile(zip_path) as source:
-        entries = [(info, source.read(info)) for info in source.infolist()
-                   if '__pycache__/' not in info.filename
-                   and not info.filename.endswith('.pyc')]
-    with zipfile.ZipFile(zip_path, 'w', zipfile.ZIP_DEFLATED) as target:
-        for info, data in entries:
-            target.writestr(info, data)
 
 
 def lint(template_paths: Sequence[str | pathlib.Path]) -> tuple[int, str]:
@@ -97,7 +70,8 @@ def package(stage: str, out_root: str | pathlib.Path, run_lint: bool = True,
     outputs = {app: package_app(app, stage, out_root, transport) for app in APP_ENTRIES}
     for app, out_dir in outputs.items():
         size = (out_dir / ZIP_NAME).stat().st_size
-        print(f'{app.folder}: {out_dir / TEMPLATE_NAME} and {ZIP_NAME} ({size / 1024:.0f} KiB)')
+        print(f'{app.folder}: {out_dir / TEMPLATE_NAME} and {ZIP_NAME} ({size / 1024:.0f} KiB; '
+              'boto3 and its dependencies left to the Lambda runtime)')
     if run_lint:
         code, report = lint([out / TEMPLATE_NAME for out in outputs.values()])
         if code != 0:

@@ -271,12 +271,13 @@ class FleetApi:
 
 
 # X-Ray's write actions have no resource types (AWS Service Authorization
-# Reference), so their only Resource is "*". The packaged roles get them
-# from AWS's managed AWSXRayDaemonWriteAccess, as SAM itself attaches it;
-# a plain `chalice deploy` role has only its policy file, so there they
-# are the one statement of that file with "*".
+# Reference), so their only Resource is "*". Every role, packaged or
+# `chalice deploy`'s, gets exactly these two in one statement, `Tracing`:
+# not AWS's managed AWSXRayDaemonWriteAccess, which also grants the
+# sampling-rule reads (GetSamplingRules, GetSamplingTargets,
+# GetSamplingStatisticSummaries) the SDK never makes on Lambda, where
+# Lambda takes the sampling decision.
 XRAY_ACTIONS = ('xray:PutTraceSegments', 'xray:PutTelemetryRecords')
-XRAY_MANAGED_POLICY = 'arn:${AWS::Partition}:iam::aws:policy/AWSXRayDaemonWriteAccess'
 
 
 @dataclass(frozen=True)
@@ -341,7 +342,7 @@ POLICIES: dict[AppEntry, tuple[Statement, ...]] = {
                   functions=(RECORDER_FUNCTION,)),
     ),
 }
-XRAY = Statement('Tracing', XRAY_ACTIONS, (Everything(),), styles=(Style.FILE,))
+XRAY = Statement('Tracing', XRAY_ACTIONS, (Everything(),))
 
 
 def function_names(app: AppEntry) -> tuple[str, ...]:
@@ -352,7 +353,7 @@ def function_names(app: AppEntry) -> tuple[str, ...]:
 
 def policy_document(app: AppEntry, stage: str, style: Style | str = Style.FILE,
                     function: str = API_HANDLER, transport: str | None = None) -> dict[str, Any]:
-    """One function's policy: its logs, what it calls, X-Ray in a file."""
+    """One function's policy: its logs, what it calls, its traces."""
     project, style = Project(stage), Style(style)
     transport = transport or project.unicorn_transport
     statements = FunctionLogs(app).statements(function) + tuple(
@@ -428,7 +429,7 @@ def catalog_digest() -> str:
 def _functions_and_roles(app: AppEntry, project: Project, environment: dict[str, Any],
                          transport: str | None = None) -> dict[str, Any]:
     """Each function with its name, environment and checkov skips; each
-    role with that function's own policy, and X-Ray's managed one."""
+    role with that function's own policy (X-Ray's two write actions in it)."""
     resources: dict[str, Any] = {}
     for function in project.functions(app):
         policy = [{'PolicyName': function.deployed_name,
@@ -444,8 +445,7 @@ def _functions_and_roles(app: AppEntry, project: Project, environment: dict[str,
                 loader=function.name == project.loader_function.name,
                 dead_letters=function.deployed_name in project.dead_letter_queues),
         }
-        resources[function.role_logical_id] = {'Properties': {
-            'Policies': policy, 'ManagedPolicyArns': [{'Fn::Sub': XRAY_MANAGED_POLICY}]}}
+        resources[function.role_logical_id] = {'Properties': {'Policies': policy}}
     for name, log_group in observability.function_log_groups(app, project).items():
         resources[name] = dict(log_group, **scan.skips(scan.LOGS_NO_KMS))
     return resources

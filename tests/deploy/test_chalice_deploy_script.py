@@ -3,12 +3,13 @@ parameters, the topic and the riders' user pool Chalice does not, in the
 order rides needs, and throttles the rides stage; then ride-record's table,
 queue and parameters, subscribed to the topic it finds in SSM."""
 import io
+import pathlib
 from types import SimpleNamespace
 
 import boto3
 import pytest
 
-from deploy import chalice_deploy, riders, templates, web_acl
+from deploy import chalice_deploy, lean_zip, riders, templates, web_acl
 from project.model import ChaliceApp, Project
 from shared.adapters import fleet_schema
 from tests.support import aws as aws_support
@@ -325,3 +326,45 @@ def test_delete_removes_ride_record_first_and_its_queue_table_and_parameters(aws
         'QueueUrls', []) == []
     tables = boto3.client('dynamodb', region_name=aws_support.REGION).list_tables()['TableNames']
     assert 'wild-rydes-ride-record-dev-rides' not in tables
+
+
+def test_a_dry_run_makes_each_apps_zip_lean_before_its_chalice_deploy(monkeypatch):
+    monkeypatch.setattr(boto3.session.Session, 'client', pytest.fail)
+    out = io.StringIO()
+
+    chalice_deploy.main(['--stage', 'dev', '--dry-run'], out=out)
+
+    text = out.getvalue()
+    for app in templates.APPS:
+        lean = text.index(f'lean zip for {app.folder}: boto3 and its dependencies left to')
+        assert lean < text.index(f'chalice deploy {app.folder}\n')
+
+
+def test_chalice_deploy_finds_the_lean_zip_in_its_cache_and_uploads_it():
+    """The zip `chalice deploy` uploads is the one its build stage gets from
+    Chalice's packager, made as chalice.deploy.deployer.create_build_stage
+    makes it: after the lean step, that is the cached zip without botocore."""
+    from chalice.deploy.packager import (
+        DependencyBuilder,
+        LambdaDeploymentPackager,
+        PipRunner,
+        SubprocessPip,
+    )
+    from chalice.utils import UI, OSUtils
+
+    made = lean_zip.make_cached_package_lean(templates.FLEET, 'dev')
+
+    config = ChaliceApp(templates.FLEET.directory, 'dev').chalice_config()
+    osutils = OSUtils()
+    packager = LambdaDeploymentPackager(
+        osutils=osutils, ui=UI(out=io.StringIO()), architecture=config.lambda_architecture,
+        dependency_builder=DependencyBuilder(
+            osutils=osutils, pip_runner=PipRunner(pip=SubprocessPip(osutils=osutils),
+                                                  osutils=osutils),
+            architecture=config.lambda_architecture))
+    uploaded = packager.create_deployment_package(config.project_dir, config.lambda_python_version)
+
+    assert pathlib.Path(uploaded) == made
+    root = lean_zip.top_level(made)
+    assert not root & {'boto3', 'botocore', 'urllib3', 'dateutil', 'jmespath', 's3transfer', 'six.py'}
+    assert {'aws_xray_sdk', 'aws_lambda_powertools', 'app.py'} <= root

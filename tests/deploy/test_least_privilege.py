@@ -119,9 +119,10 @@ def refused(calls, document):
 
 
 def unused(calls, document):
-    """Grants no recorded call needed (logs are the Lambda runtime's, not the app's)."""
+    """Grants no recorded call needed (logs are the Lambda runtime's and
+    traces the X-Ray daemon's, not the app's calls)."""
     return sorted(grant for grant in grants(document)
-                  if grant[1] not in LOG_ACTIONS and not any(
+                  if grant[1] not in LOG_ACTIONS and not is_xray_write(*grant[:2]) and not any(
                       matches(grant[1].lower(), action.lower()) and matches(grant[2], resource)
                       for action, resource in (call[-2:] for call in calls)))
 
@@ -137,18 +138,18 @@ def policy_documents(builds):
                 yield f'{app.folder} packaged {role}', document
 
 
-def is_xray_in_a_policy_file(where, sid, action):
+def is_xray_write(sid, action):
     """X-Ray's write actions have no resource types (AWS Service Authorization
     Reference: PutTraceSegments, PutTelemetryRecords), so "*" is their only
-    resource. A packaged role gets them from AWS's managed policy; a plain
-    `chalice deploy` role only has its file, so there they stand alone."""
-    return ('.json' in where and sid == 'Tracing' and action in templates.XRAY_ACTIONS)
+    resource. Every role, packaged or in a policy file, has them in its
+    `Tracing` statement, and only there."""
+    return sid == 'Tracing' and action in templates.XRAY_ACTIONS
 
 
 def test_no_policy_grants_any_action_or_a_whole_service_or_every_resource(builds):
     for where, document in policy_documents(builds):
         for sid, action, resource in grants(document):
-            if is_xray_in_a_policy_file(where, sid, action):
+            if is_xray_write(sid, action):
                 continue
             service, _, name = action.partition(':')
             assert action != '*' and name and '*' not in name and '?' not in name, (where, action)
@@ -156,6 +157,18 @@ def test_no_policy_grants_any_action_or_a_whole_service_or_every_resource(builds
                 assert resource != '*', (where, action)
                 assert not (isinstance(resource, str) and resource.endswith(':*')), (where, action)
             assert resource != '*', (where, action, 'logs are scoped to the app too')
+
+
+def test_every_policy_grants_x_ray_exactly_its_two_write_actions_on_every_resource(builds):
+    """What the Lambda service's X-Ray daemon does with the function's role:
+    PutTraceSegments and PutTelemetryRecords; none of the sampling-rule reads
+    AWS's managed AWSXRayDaemonWriteAccess also grants."""
+    documents = list(policy_documents(builds))
+    assert any('packaged' in where for where, _ in documents)
+    for where, document in documents:
+        xray = sorted(grant for grant in grants(document) if grant[1].startswith('xray:'))
+        assert xray == [('Tracing', 'xray:PutTelemetryRecords', '*'),
+                        ('Tracing', 'xray:PutTraceSegments', '*')], where
 
 
 # -- a workload through every code path that touches AWS ---------------------

@@ -31,11 +31,19 @@ def test_every_function_has_active_xray_tracing(builds, app, stage):
 
 @pytest.mark.parametrize('stage', STAGES)
 @pytest.mark.parametrize('app', templates.APPS, ids=lambda app: app.folder)
-def test_every_role_may_write_traces_through_aws_managed_xray_policy_only(builds, app, stage):
+def test_every_role_may_write_traces_through_its_own_tracing_statement_only(builds, app, stage):
+    """Exactly X-Ray's two write actions, on "*" (they have no resource
+    types), inline: no managed policy, so none of AWSXRayDaemonWriteAccess's
+    sampling-rule reads, which the SDK never makes on Lambda."""
     roles = resources_of_type(builds.template(app, stage), 'AWS::IAM::Role')
-    for role in roles.values():
-        assert role['Properties']['ManagedPolicyArns'] == [
-            {'Fn::Sub': 'arn:${AWS::Partition}:iam::aws:policy/AWSXRayDaemonWriteAccess'}]
+    assert roles
+    for name, role in roles.items():
+        assert 'ManagedPolicyArns' not in role['Properties'], name
+        [policy] = role['Properties']['Policies']
+        xray = [statement for statement in policy['PolicyDocument']['Statement']
+                if any(action.startswith('xray:') for action in statement['Action'])]
+        assert xray == [{'Sid': 'Tracing', 'Effect': 'Allow', 'Resource': '*',
+                         'Action': ['xray:PutTraceSegments', 'xray:PutTelemetryRecords']}], name
 
 
 @pytest.mark.parametrize('stage', STAGES)

@@ -1,8 +1,12 @@
-"""Each deployment zip runs with nothing from the project on sys.path.
+"""Each deployment zip runs with nothing from the project on sys.path, and
+takes boto3 and its dependencies from the runtime, not from the zip.
 
 A fresh interpreter (`python -I -S`) gets a sys.path of only the unzipped
 package, the standard library and a folder holding boto3 and its
-dependencies, as the Lambda runtime gives it. It imports `app` and runs
+dependencies, as the Lambda runtime gives it ("The Lambda Python runtimes
+include the AWS SDK for Python (Boto3) and its dependencies", AWS Lambda
+developer guide, "Working with .zip file archives for Python Lambda
+functions"). It imports `app` and runs
 handlers (LoadTable also as CloudFormation's custom resource, answering a
 loopback ResponseURL) against a moto server on 127.0.0.1 (found through boto3's
 `AWS_ENDPOINT_URL`); rides' lambda.invoke goes to a loopback server
@@ -16,11 +20,12 @@ import subprocess
 import sys
 import sysconfig
 import uuid
+import zipfile
 
 import boto3
 import pytest
 
-from deploy import templates
+from deploy import lean_zip, templates
 from project.model import Project
 from shared.adapters import fleet_schema, record_schema
 from tests.deploy.response_server import ResponseServer
@@ -28,6 +33,8 @@ from tests.support.fake_lambda_server import FakeLambdaServer, unicorn_answer
 
 # What the Lambda Python runtime puts beside the function's code.
 RUNTIME_PACKAGES = ('boto3', 'botocore', 'jmespath', 'dateutil', 'urllib3', 's3transfer', 'six')
+# What the packaged code must bring itself.
+PACKAGED_MODULES = ('app', 'shared', 'chalice', 'aws_lambda_powertools', 'aws_xray_sdk', 'wrapt')
 REGION = 'us-east-1'
 FLEET_ARN = ('arn:aws:lambda:us-east-1:123456789012:function:'
              'wild-rydes-ride-fleet-dev-RequestUnicornInvoke')
@@ -37,6 +44,7 @@ TRACE_ROOT = '1-5759e988-bd862e3fe1be46a994272793'
 CHILD = r'''
 import json, sys
 unzipped, paths, calls = sys.argv[1], json.loads(sys.argv[2]), json.loads(sys.argv[3])
+names = json.loads(sys.argv[4])
 sys.path[:] = paths
 
 class Context:
@@ -58,8 +66,7 @@ results = [getattr(app, name)(event, Context()) for name, event in calls]
 print('RESULT ' + json.dumps({
     'results': results, 'moto_visible': moto_visible,
     'modules': {name: getattr(sys.modules[name], '__file__', None)
-                for name in ('app', 'shared', 'chalice', 'boto3', 'aws_lambda_powertools',
-                             'aws_xray_sdk', 'wrapt') if name in sys.modules},
+                for name in names if name in sys.modules},
     'project_modules': sorted(name for name in sys.modules
                               if name.split('.')[0] in ('tests', 'deploy', 'local_stack')),
 }, default=str))
@@ -135,14 +142,19 @@ def run_packaged(builds, app, runtime, env, calls, tmp_path, daemon):
     child_env.update(env)
     process = subprocess.run(
         [sys.executable, '-I', '-S', '-c', CHILD, str(unzipped),
-         json.dumps(interpreter_path(unzipped, runtime)), json.dumps(calls)],
+         json.dumps(interpreter_path(unzipped, runtime)), json.dumps(calls),
+         json.dumps(PACKAGED_MODULES + RUNTIME_PACKAGES)],
         cwd=tmp_path, env=child_env, capture_output=True, text=True, timeout=60)
     assert process.returncode == 0, process.stderr[-3000:]
     [line] = [line for line in process.stdout.splitlines() if line.startswith('RESULT ')]
     report = json.loads(line[len('RESULT '):])
-    for name in ('app', 'shared', 'chalice', 'aws_lambda_powertools', 'aws_xray_sdk', 'wrapt'):
+    for name in PACKAGED_MODULES:
         assert report['modules'][name].startswith(str(unzipped)), report['modules']
-    assert report['modules']['boto3'].startswith(str(runtime))
+    # boto3 and botocore (the X-Ray SDK's dependency) are imported, from
+    # the runtime; so is every other runtime package the function used.
+    assert {'boto3', 'botocore'} <= set(report['modules']), report['modules']
+    for name in set(RUNTIME_PACKAGES) & set(report['modules']):
+        assert report['modules'][name].startswith(str(runtime)), report['modules']
     assert report['moto_visible'] is False
     assert report['project_modules'] == []
     return report['results']
@@ -164,6 +176,53 @@ def custom_resource_event(response_url, request_type):
 
 def stage_env(app):
     return Project('dev').app(app).stage_environment()
+
+
+# The runtime's distributions, as their dist-info folders are named.
+RUNTIME_DISTRIBUTIONS = ('boto3', 'botocore', 'jmespath', 'python_dateutil', 'urllib3',
+                         's3transfer', 'six')
+
+
+def runtime_parts(names):
+    """The zip root's names that belong to the runtime's distributions."""
+    return sorted(name for name in names
+                  if name.removesuffix('.py') in RUNTIME_PACKAGES
+                  or name.split('-')[0] in RUNTIME_DISTRIBUTIONS and '.dist-info' in name)
+
+
+@pytest.mark.parametrize('app', templates.APPS, ids=lambda app: app.folder)
+def test_no_zip_carries_boto3_or_its_dependencies_which_the_runtime_provides(builds, app):
+    root = lean_zip.top_level(builds.zip_path(app))
+
+    assert runtime_parts(root) == []
+    assert {'aws_lambda_powertools', 'aws_xray_sdk', 'wrapt', 'typing_extensions.py',
+            'chalice', 'shared', 'app.py'} <= root
+    # With botocore in, each zip was about 18 MB; without it about 1.3 MB.
+    assert builds.zip_path(app).stat().st_size < 4 * 1024 * 1024
+
+
+def test_slimming_drops_every_file_a_runtime_distribution_installed_and_keeps_the_rest(tmp_path):
+    """By the wheel's RECORD (every file it installed, data scripts too),
+    so a name that merely starts like a runtime package stays."""
+    archive = tmp_path / 'deployment.zip'
+    record = 'botocore/__init__.py,sha256=x,1\nbotocore-1.0.dist-info/RECORD,,\n'
+    jp_record = 'jmespath/__init__.py,,\njmespath-1.1.0.data/scripts/jp.py,,\n'
+    with zipfile.ZipFile(archive, 'w') as target:
+        for name, text in (('botocore/__init__.py', ''), ('botocore-1.0.dist-info/RECORD', record),
+                           ('botocore-1.0.dist-info/METADATA', 'Name: botocore'),
+                           ('jmespath/__init__.py', ''), ('jmespath-1.1.0.data/scripts/jp.py', ''),
+                           ('jmespath-1.1.0.dist-info/RECORD', jp_record),
+                           ('sixty/__init__.py', ''), ('sixty-1.0.dist-info/RECORD', 'sixty/__init__.py,,\n'),
+                           ('aws_xray_sdk/__init__.py', ''), ('app.py', 'app = 1'),
+                           ('shared/__pycache__/x.cpython-311.pyc', '')):
+            target.writestr(name, text)
+
+    slimmed = lean_zip.slim(archive)
+
+    assert slimmed.distributions == ('botocore', 'jmespath')
+    assert sorted(zipfile.ZipFile(archive).namelist()) == [
+        'app.py', 'aws_xray_sdk/__init__.py', 'sixty-1.0.dist-info/RECORD', 'sixty/__init__.py']
+    assert zipfile.ZipFile(archive).read('app.py') == b'app = 1'
 
 
 def test_the_fleet_package_loads_its_catalog_and_dispatches_on_its_own(
