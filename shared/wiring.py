@@ -39,11 +39,13 @@ def fleet_from_environment(env: Environment | None = None) -> Fleet:
 
 def ride_service_from_environment(env: Environment | None = None) -> RideService:
     env = os.environ if env is None else env
-    publisher = RidePublisher(aws_clients.sns_client(), _required(env, 'RIDES_SNS_TOPIC_ARN'),
-                              budget.SNS_PUBLISH.retry)
+    topic = _required(env, 'RIDES_SNS_TOPIC_ARN')
+    publisher = RidePublisher(aws_clients.sns_client(), topic, budget.SNS_PUBLISH.retry)
+    cancellations = RidePublisher(aws_clients.sns_cancel_client(), topic,
+                                  budget.SNS_CANCEL.retry)
     fleet = FleetClient(_measured(_transport(env), env), dispatch_retry=budget.FLEET_CALL.retry,
                         release_retry=budget.FLEET_RELEASE.retry)
-    return RideService(fleet, publisher)
+    return RideService(fleet, publisher, cancellations=cancellations)
 
 
 def _measured(transport: FleetTransport, env: Environment) -> FleetTransport:

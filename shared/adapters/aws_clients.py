@@ -58,6 +58,11 @@ def sns_client() -> Any:
     return client('sns', budget.SNS_PUBLISH)
 
 
+def sns_cancel_client() -> Any:
+    """For RideCancelled, with its own tighter budget (`budget.SNS_CANCEL`)."""
+    return client('sns', budget.SNS_CANCEL)
+
+
 def ssm_client() -> Any:
     return client('ssm', budget.SSM_LOOKUP)
 
