@@ -44,6 +44,13 @@ class CallBudget:
 # attempt meets a slow Init the rider gets a clear 503/504 within the budget.
 FLEET_CALL = CallBudget(connect_timeout=0.5, read_timeout=3.5,
                         retry=RetryPolicy(attempts=3, base_delay=0.1, max_delay=0.4))
+# A rider's history (GET /rides): ListRideRecords invoked on the same Lambda
+# client as the fleet (one read timeout for both). A read is safe to repeat,
+# so a slow cold start of ride-record is covered by the retries, as the
+# fleet's is; its own Lambda timeout (10 s) is longer, so a stuck invocation
+# ends on our side first.
+HISTORY_CALL = CallBudget(connect_timeout=0.5, read_timeout=3.5,
+                          retry=RetryPolicy(attempts=3, base_delay=0.1, max_delay=0.4))
 # Releasing is the clean-up after a failed publish: one try, then the lease
 # frees the unicorn anyway.
 FLEET_RELEASE = CallBudget(connect_timeout=0.5, read_timeout=3.5,
@@ -85,6 +92,14 @@ def ride_path_worst_case_seconds() -> float:
     """Everything a single POST /ride can wait for, back to back, when no
     RideCancelled has to follow (see `cancelled_ride_path_worst_case_seconds`)."""
     return sum(call.worst_case_seconds() for call in RIDE_PATH)
+
+
+# GET /rides: ListRideRecords' ARN (from SSM once per sandbox), then the page.
+HISTORY_PATH = (SSM_LOOKUP, HISTORY_CALL)
+
+
+def history_path_worst_case_seconds() -> float:
+    return sum(call.worst_case_seconds() for call in HISTORY_PATH)
 
 
 def cancelled_ride_path_worst_case_seconds() -> float:

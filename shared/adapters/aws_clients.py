@@ -51,6 +51,8 @@ def _cached_client(service: str, call_budget: CallBudget) -> Any:
 
 
 def lambda_client() -> Any:
+    """The one Lambda client of rides: the fleet's calls and the history's
+    (their budgets share its timeouts: budget.HISTORY_CALL)."""
     return client('lambda', budget.FLEET_CALL)
 
 

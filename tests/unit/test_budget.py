@@ -71,3 +71,10 @@ def test_a_ride_cancelled_after_an_unknown_publish_still_fits_in_rides_lambda_ti
         project = Project(stage)
         for rides_function in (project.rides.api_handler, project.rides_function):
             assert budget.cancelled_ride_path_worst_case_seconds() < rides_function.timeout
+
+
+def test_a_riders_history_fits_in_rides_lambda_timeout():
+    """GET /rides: ListRideRecords' ARN from SSM, then up to three invokes."""
+    assert budget.history_path_worst_case_seconds() == pytest.approx(3.1 + 12.3)
+    for stage in STAGES:
+        assert budget.history_path_worst_case_seconds() < Project(stage).rides.api_handler.timeout
