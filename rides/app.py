@@ -18,8 +18,8 @@ from chalicelib.web import web
 
 from shared import logs, metrics, wiring
 from shared.domain.errors import answered_as
+from shared.domain.history_client import HistoryClient
 from shared.domain.parsing import parse_json_body, require_json_content_type
-from shared.domain.ride_history import RideHistory
 from shared.domain.rides import RideService
 
 app = Chalice(app_name='wild-rydes')
@@ -48,10 +48,10 @@ def rides() -> RideService:
 
 
 @functools.cache
-def history() -> RideHistory:
+def history() -> HistoryClient:
     """The reader of ride-record's history, built on first use (a failure,
     such as ride-record not deployed yet, is not kept: it is tried again)."""
-    return wiring.ride_history_from_environment()
+    return wiring.history_client_from_environment()
 
 
 @functools.cache

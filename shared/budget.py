@@ -63,7 +63,7 @@ SSM_LOOKUP = CallBudget(connect_timeout=0.5, read_timeout=1.0,
 SNS_PUBLISH = CallBudget(connect_timeout=0.5, read_timeout=1.5,
                          retry=RetryPolicy(attempts=2, base_delay=0.1, max_delay=0.2))
 # RideCancelled, sent once after a RideRequested publish with an unknown
-# outcome (rides' `ride_events`). It comes on top of a publish that already
+# outcome (rides' `published_events`). It comes on top of a publish that already
 # used its budget, so it gets one attempt and a read timeout of its own, short
 # enough for the whole cancelled ride to fit rides' timeout; SNS answers a
 # publish in tens of milliseconds.

@@ -15,7 +15,7 @@ from shared.adapters.sns_publisher import RidePublisher
 from shared.domain.errors import InternalError
 from shared.domain.fleet import DEFAULT_LEASE_SECONDS, Fleet
 from shared.domain.fleet_client import FleetClient, FleetTransport
-from shared.domain.ride_history import HISTORY, RideHistory
+from shared.domain.history_client import HISTORY, HistoryClient
 from shared.domain.rides import RideService
 
 if TYPE_CHECKING:
@@ -66,13 +66,13 @@ def _transport(env: Environment) -> FleetTransport:
     raise ConfigurationError(f'UNICORN_TRANSPORT must be "invoke" or "http", not {name!r}')
 
 
-def ride_history_from_environment(env: Environment | None = None) -> RideHistory:
+def history_client_from_environment(env: Environment | None = None) -> HistoryClient:
     """rides' reader of ride-record's ListRideRecords (GET /rides)."""
     from shared.adapters.transports.invoke import LambdaFunction
 
     env = os.environ if env is None else env
     function = LambdaFunction(aws_clients.lambda_client(), history_function_arn(env), HISTORY)
-    return RideHistory(function, budget.HISTORY_CALL.retry)
+    return HistoryClient(function, budget.HISTORY_CALL.retry)
 
 
 def history_function_arn(env: Environment) -> str:

@@ -15,8 +15,8 @@ from typing import Any
 from botocore.exceptions import ClientError, ConnectTimeoutError, EndpointConnectionError
 
 from shared.domain.errors import RideNotRecorded
+from shared.domain.published_events import RIDE_REQUESTED, PublishOutcomeUnknown, RideEvent
 from shared.domain.retry import Retryable, RetryPolicy, call_with_retries
-from shared.domain.ride_events import RIDE_REQUESTED, PublishOutcomeUnknown, RideEvent
 
 log = logging.getLogger(__name__)
 

@@ -2,7 +2,7 @@
 published, the rider gets an answer. Nothing is left half-done: a ride that
 cannot be published gives its unicorn back before the error goes out, and
 when that publish may have gone out after all, a RideCancelled follows it
-(`ride_events`). Ending a ride publishes RideCompleted.
+(`published_events`). Ending a ride publishes RideCompleted.
 """
 import logging
 import uuid
@@ -21,7 +21,7 @@ from shared.domain.errors import (
 )
 from shared.domain.fleet_client import FleetClient
 from shared.domain.parsing import parse_ride_id, parse_ride_request, parse_rider_id
-from shared.domain.ride_events import (
+from shared.domain.published_events import (
     PublishOutcomeUnknown,
     RideEvent,
     ride_cancelled,

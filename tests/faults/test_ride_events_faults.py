@@ -5,7 +5,7 @@ a RideCancelled follows, so a subscriber that did get the ride never shows
 it as active. And a completion that could not be published is said so."""
 import pytest
 
-from shared.domain.ride_events import REQUEST_NOT_CONFIRMED
+from shared.domain.published_events import REQUEST_NOT_CONFIRMED
 from tests.faults.conftest import complete_ride, post_ride
 from tests.faults.test_ride_faults import dispatches, releases
 from tests.support.aws import held_unicorns

@@ -8,13 +8,13 @@ import pytest
 from shared import budget
 from shared.adapters.transports.invoke import LambdaFunction
 from shared.domain.errors import InvalidRequest
-from shared.domain.ride_history import (
+from shared.domain.history_client import (
     HISTORY,
     HistoryBusy,
+    HistoryClient,
     HistoryError,
     HistoryTimeout,
     InvalidNextToken,
-    RideHistory,
 )
 from tests.rides.fake_history import HISTORY_ARN
 from tests.support.fake_lambda_server import (
@@ -37,7 +37,7 @@ ATTEMPTS = budget.HISTORY_CALL.retry.attempts
 
 def history(server, read_timeout=2.0):
     function = LambdaFunction(server.client(read_timeout=read_timeout), HISTORY_ARN, HISTORY)
-    return RideHistory(function, budget.HISTORY_CALL.retry, sleep=lambda seconds: None)
+    return HistoryClient(function, budget.HISTORY_CALL.retry, sleep=lambda seconds: None)
 
 
 def answer(value):

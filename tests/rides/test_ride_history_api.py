@@ -172,7 +172,7 @@ def test_the_arn_is_read_from_ssm_when_not_set(aws, rides_env):
 def test_before_ride_record_is_deployed_the_history_is_a_configuration_error_naming_it(
         aws, rides_env):
     with pytest.raises(ConfigurationError, match='deploy ride-record'):
-        wiring.ride_history_from_environment(rides_env)
+        wiring.history_client_from_environment(rides_env)
 
 
 def test_an_arn_set_in_the_environment_wins_and_ssm_is_not_read(aws, rides_env, monkeypatch):

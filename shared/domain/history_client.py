@@ -77,7 +77,7 @@ class HistoryFunction(Protocol):
         """ListRideRecords' result (any JSON value), or a domain error."""
 
 
-class RideHistory:
+class HistoryClient:
     def __init__(self, function: HistoryFunction, retry: RetryPolicy,
                  sleep: Callable[[float], object] = time.sleep) -> None:
         self._function = function
