@@ -26,7 +26,8 @@ $(STAMP): pyproject.toml tests/js/package-lock.json
 	touch $(STAMP)
 
 # The whole system on 127.0.0.1 in the foreground (see README, "Local stack"):
-# AWS endpoint :4566 (Lambda runtime + moto), rides :8000, ride_fleet :8001.
+# AWS endpoint :4566 (Lambda runtime + moto), rides :8000, ride_fleet :8001,
+# ride_record :8002.
 # UNICORN_TRANSPORT=http makes rides call the fleet's GET /unicorn.
 # DEBUG=<function> runs that function's sandbox under debugpy (127.0.0.1:5678)
 # and waits for an IDE to attach (README, "Debugging a function").

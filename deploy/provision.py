@@ -6,7 +6,10 @@ with its TTL; the fleet's functions (made by whoever runs the sequence:
 parameter holding `RequestUnicornInvoke`'s ARN, which rides reads at run
 time; the catalog, loaded by invoking `LoadTable` with `{}`; the rides
 topic; the riders' Cognito user pool and the page's app client (from
-`deploy.riders`) with the two SSM parameters naming them. The local
+`deploy.riders`) with the two SSM parameters naming them. Then ride-record's
+part (`provision_record`): its table (from `shared.adapters.record_schema`)
+and dead-letter queue, its functions, and the SSM parameters publishing
+ListRideRecords' ARN (which rides reads at run time) and its URL. The local
 stack runs it against its endpoint, `deploy.chalice_deploy` against AWS
 (then `chalice deploy` rides with the pool's ARN), and a dry run with
 clients that only print
@@ -24,7 +27,7 @@ from botocore.exceptions import ClientError
 
 from deploy import riders
 from project.model import Project
-from shared.adapters import fleet_schema
+from shared.adapters import fleet_schema, record_schema
 
 Clients = Callable[[str], Any]  # service name -> boto3 client
 
@@ -59,6 +62,27 @@ class Provisioned:
         return asdict(self)
 
 
+@dataclass(frozen=True)
+class RecordProvisioned:
+    """What ride-record's part of the sequence made."""
+
+    table: str
+    dlq_url: str
+    dlq_arn: str
+    history_arn: str
+    history_arn_parameter: str
+    url: str
+    url_parameter: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+# A dead-letter queue keeps a message as long as SQS allows (14 days): time
+# to find out why an event failed and send it again.
+DLQ_RETENTION_SECONDS = 14 * 24 * 3600
+
+
 def _quiet(text: str) -> None:
     """The default `say`: nothing."""
 
@@ -86,6 +110,71 @@ class Provisioner:
         pool = self.create_riders_pool()
         return Provisioned(table=table, fleet_arn=fleet_arn, parameter=parameter,
                            loaded=loaded, topic_arn=created_topic, **asdict(pool))
+
+    def provision_record(self, deploy_record: Callable[[], tuple[str, str]]) -> RecordProvisioned:
+        """ride-record's part, after rides' (it reads rides' topic): its
+        table and dead-letter queue, then `deploy_record()`, which makes its
+        functions (or finds them made) and returns ListRideRecords' ARN and
+        the app's API URL, then the two SSM parameters publishing them."""
+        table = self.create_record_table()
+        dlq_url, dlq_arn = self.create_record_dlq()
+        history_arn, url = deploy_record()
+        project = self.project
+        self._put_parameter(project.history_arn_parameter, history_arn,
+                            f"ride-record's ListRideRecords, for {project.rides.app_name}")
+        self._put_parameter(project.record_url_parameter, url, "ride-record's API (POST /record)")
+        return RecordProvisioned(table=table, dlq_url=dlq_url, dlq_arn=dlq_arn,
+                                 history_arn=history_arn,
+                                 history_arn_parameter=project.history_arn_parameter, url=url,
+                                 url_parameter=project.record_url_parameter)
+
+    def create_record_table(self) -> str:
+        """ride-record's table (`shared.adapters.record_schema`), with its
+        rider index; an existing table is left alone."""
+        name = self.project.record_table_name
+        self.say(f'create table {name} (unless it exists)')
+        dynamodb = self.clients('dynamodb')
+        try:
+            dynamodb.create_table(**record_schema.table_definition(name))
+        except ClientError as error:
+            if error.response['Error']['Code'] != 'ResourceInUseException':
+                raise
+            self.say('  (exists)')
+            return name
+        dynamodb.get_waiter('table_exists').wait(TableName=name)
+        return name
+
+    def create_record_dlq(self) -> tuple[str, str]:
+        """The SQS queue PutRideRecordSns's failed events land in; its URL
+        and ARN. Creating it again with the same attributes is a no-op."""
+        name = self.project.record_dlq_name
+        self.say(f'create queue {name}')
+        sqs = self.clients('sqs')
+        url = sqs.create_queue(QueueName=name, Attributes={
+            'MessageRetentionPeriod': str(DLQ_RETENTION_SECONDS)})['QueueUrl']
+        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=['QueueArn'])[
+            'Attributes']['QueueArn']
+        return str(url), str(arn)
+
+    def delete_record(self) -> None:
+        """Undo ride-record's part (not its functions): both parameters, the
+        queue, the table; what is already gone is skipped."""
+        project = self.project
+        self.say(f"delete ride-record's SSM parameters, queue {project.record_dlq_name}, "
+                 f'table {project.record_table_name}')
+        for name in (project.history_arn_parameter, project.record_url_parameter):
+            self._delete_parameter(name)
+        sqs = self.clients('sqs')
+        try:
+            url = sqs.get_queue_url(QueueName=project.record_dlq_name)['QueueUrl']
+        except ClientError as error:
+            if 'NonExistentQueue' not in error.response['Error']['Code']:
+                raise
+            self.say('  (queue already gone)')
+        else:
+            sqs.delete_queue(QueueUrl=url)
+        self._ignore_missing(lambda: self.clients('dynamodb').delete_table(
+            TableName=project.record_table_name))
 
     def create_table(self) -> str:
         """The fleet table, with TTL on; an existing table is left alone."""

@@ -4,7 +4,8 @@ stopped and every port released.
 
 Ports and the transport come from options or the environment:
 LOCAL_STACK_AWS_PORT (4566), LOCAL_STACK_RIDES_PORT (8000),
-LOCAL_STACK_FLEET_PORT (8001), UNICORN_TRANSPORT (invoke | http).
+LOCAL_STACK_FLEET_PORT (8001), LOCAL_STACK_RECORD_PORT (8002),
+UNICORN_TRANSPORT (invoke | http).
 `make run DEBUG=<function>` passes `--debug <function>`. `--help` lists
 every option (`local_stack.options`).
 """
@@ -28,7 +29,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
                              formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('--ready-file', help='write the stack\'s URLs there (JSON) when ready')
     args = parser.parse_args(argv)
-    for name in ('rides_port', 'fleet_port'):
+    for name in ('rides_port', 'fleet_port', 'record_port'):
         if not 0 < getattr(args, name) < 65536:
             parser.error(f'--{name.replace("_", "-")} must be a port number (1-65535)')
     if not 0 <= args.aws_port < 65536:

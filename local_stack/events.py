@@ -7,8 +7,10 @@ in a function error is retried twice, about one and then two minutes later
 (https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-error-handling.html).
 Here the same happens with the delays scaled down to seconds
 (`RETRY_DELAYS_SECONDS`), so a developer sees the retries while watching. An
-event that still fails is logged; an event that keeps being throttled is
-tried again until the stack stops.
+event that still fails goes to the `on_failure` step (the function's
+dead-letter queue, `local_stack.dead_letters`), or is dropped when it has
+none; either way it is logged. An event that keeps being throttled is tried
+again until the stack stops.
 """
 from __future__ import annotations
 
@@ -25,6 +27,9 @@ from local_stack.sandbox import Outcome
 RETRY_DELAYS_SECONDS = (1.0, 2.0)
 THROTTLED_DELAY_SECONDS = 0.2
 WORKERS = 8  # events run at once, at most
+
+# (the failed event, its last outcome) -> where it went, or None: dropped
+OnFailure = Callable[['Event', Outcome], 'str | None']
 
 
 @dataclass
@@ -44,8 +49,10 @@ class EventQueue:
 
     def __init__(self, run: Callable[[Event], Outcome], log: Callable[[str], None],
                  workers: int = WORKERS,
-                 retry_delays: tuple[float, ...] = RETRY_DELAYS_SECONDS) -> None:
+                 retry_delays: tuple[float, ...] = RETRY_DELAYS_SECONDS,
+                 on_failure: OnFailure | None = None) -> None:
         self._run, self._log, self._retry_delays = run, log, retry_delays
+        self._on_failure = on_failure
         self._queue: queue.Queue[Event | None] = queue.Queue()
         self._unfinished = 0
         self._idle = threading.Condition()
@@ -98,9 +105,20 @@ class EventQueue:
                 self._later(delay, event)
                 continue
             if outcome.function_error:
-                self._log(f'event  {event.function_name} {event.request_id}: failed after '
-                          f'{event.attempt} attempts: {_error_type(outcome.payload)}; dropped')
+                self._failed(event, outcome)
             self._finished()
+
+    def _failed(self, event: Event, outcome: Outcome) -> None:
+        """The last attempt failed: the on-failure step, else dropped."""
+        failed = (f'event  {event.function_name} {event.request_id}: failed after '
+                  f'{event.attempt} attempts: {_error_type(outcome.payload)}')
+        try:
+            where = self._on_failure(event, outcome) if self._on_failure else None
+        except Exception as error:  # noqa: BLE001 - Lambda too drops what its DLQ refuses
+            self._log(f'{failed}; not sent to its dead-letter queue ({error}); dropped')
+            return
+        self._log(f'{failed}; sent to dead-letter queue {where}' if where else
+                  f'{failed}; dropped')
 
     def _finished(self) -> None:
         with self._idle:

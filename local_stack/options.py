@@ -30,6 +30,8 @@ class Options:
                             env='LOCAL_STACK_AWS_PORT')
     rides_port: int = _option(8000, "rides' chalice local", env='LOCAL_STACK_RIDES_PORT')
     fleet_port: int = _option(8001, "the fleet's chalice local", env='LOCAL_STACK_FLEET_PORT')
+    record_port: int = _option(8002, "ride-record's chalice local",
+                               env='LOCAL_STACK_RECORD_PORT')
     transport: str = _option('invoke', 'how rides reaches the fleet', env='UNICORN_TRANSPORT',
                              choices=TRANSPORTS)
     stage: str = _option('dev', 'the Chalice stage whose configuration is used')

@@ -4,8 +4,10 @@ The sequence is the deploy's own (`deploy.provision`): the fleet table, the
 SSM parameter holding `RequestUnicornInvoke`'s ARN (which rides reads at
 run time, as it does when deployed), the catalog loaded by invoking
 `LoadTable` through the endpoint, the rides topic, the riders' user pool
-and app client with their SSM parameters. Here the fleet's functions need
-no deploy: the local runtime serves them already. Then, locally only, a
+and app client with their SSM parameters; then ride-record's table,
+dead-letter queue and the SSM parameters naming `ListRideRecords` (which
+rides reads at run time) and its URL. Here no function needs a deploy: the
+local runtime serves them already. Then, locally only, a
 demo rider (confirmed, e-mail verified) whom the banner names, so the page
 can be tried at once.
 """
@@ -17,10 +19,10 @@ from botocore.config import Config
 from deploy.provision import Provisioner, ProvisioningFailed
 from local_stack import REGION
 from local_stack.apps import AppDirectory
-from project.model import FLEET_FUNCTION, LOADER_FUNCTION, Project
+from project.model import FLEET_FUNCTION, HISTORY_FUNCTION, LOADER_FUNCTION, Project
 
-__all__ = ['FLEET_FUNCTION', 'LOADER_FUNCTION', 'ProvisioningFailed', 'aws_client',
-           'provision']
+__all__ = ['FLEET_FUNCTION', 'HISTORY_FUNCTION', 'LOADER_FUNCTION', 'ProvisioningFailed',
+           'aws_client', 'provision']
 
 # LoadTable is idempotent: on a busy machine one of its DynamoDB calls can
 # go over its tight timeout, so it is tried again, a bounded number of times.
@@ -39,9 +41,11 @@ def aws_client(service: str, endpoint_url: str, read_timeout: float = 70) -> Any
                            connect_timeout=2))
 
 
-def provision(endpoint_url: str, fleet_app: AppDirectory,
-              rides_app: AppDirectory) -> dict[str, Any]:
-    """Create every resource and load the fleet; returns what was made."""
+def provision(endpoint_url: str, fleet_app: AppDirectory, rides_app: AppDirectory,
+              record_app: AppDirectory, record_url: str) -> dict[str, Any]:
+    """Create every resource and load the fleet; returns what was made
+    (ride-record's part under `record`). `record_url` is where ride-record's
+    `chalice local` serves."""
     topic_arn = rides_app.stage_environment().get('RIDES_SNS_TOPIC_ARN')
     if not topic_arn:
         raise ProvisioningFailed(f'{rides_app.app_dir.name}/.chalice/config.json sets no '
@@ -59,6 +63,8 @@ def provision(endpoint_url: str, fleet_app: AppDirectory,
     create_rider(clients('cognito-idp'), result['user_pool_id'], DEMO_RIDER_EMAIL,
                  DEMO_RIDER_PASSWORD)
     result['demo_rider'] = {'email': DEMO_RIDER_EMAIL, 'password': DEMO_RIDER_PASSWORD}
+    result['record'] = provisioner.provision_record(
+        lambda: (record_app.function(HISTORY_FUNCTION).arn, record_url)).as_dict()
     return result
 
 

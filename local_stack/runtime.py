@@ -20,11 +20,13 @@ from collections.abc import Callable, Iterable
 
 from local_stack import ACCOUNT_ID, REGION, discovery, function_arn, lambda_logs, wire
 from local_stack.apps import AppDirectory, FunctionSpec, Registry
+from local_stack.dead_letters import DeadLetterQueues
 from local_stack.events import Event, EventQueue
 from local_stack.options import Options, pool_settings
 from local_stack.pool import AccountConcurrency, FunctionPool, Throttled
 from local_stack.runtime_api import Invocation
 from local_stack.sandbox import Outcome
+from project.model import STAGES, Project
 
 
 class LambdaRuntime:
@@ -38,7 +40,10 @@ class LambdaRuntime:
         self._account = AccountConcurrency(self.options.account_concurrency)
         self._pools: dict[str, FunctionPool] = {}
         self._pools_lock = threading.Lock()
-        self.events = EventQueue(self._run_event, self._log)
+        dead_letter_queues = (Project(self.options.stage).dead_letter_queues
+                              if self.options.stage in STAGES else {})
+        self.events = EventQueue(self._run_event, self._log,
+                                 on_failure=DeadLetterQueues(endpoint_url, dead_letter_queues))
         self._closed = False
 
     def start(self) -> LambdaRuntime:

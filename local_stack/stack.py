@@ -4,10 +4,11 @@
    and moto builds its DynamoDB, SSM and SNS services in a thread (SSM's
    takes a second of CPU, better spent while other processes start);
 2. `chalice local` starts for each app (its start overlaps with 3. and 4.);
-3. the runtime reads both apps' functions and the endpoint starts serving;
+3. the runtime reads every app's functions and the endpoint starts serving;
 4. provisioning: table, topic, SSM parameter, then `LoadTable` through the
-   endpoint; every `@app.on_sns_message` function subscribed to its topic;
-5. wait until both `chalice local` servers accept connections.
+   endpoint, then ride-record's table, dead-letter queue and parameters;
+   every `@app.on_sns_message` function subscribed to its topic;
+5. wait until every `chalice local` server accepts connections.
 """
 import json
 import os
@@ -26,12 +27,13 @@ from local_stack.local_aws import HOST, LocalAws, assemble
 from local_stack.options import Options
 from local_stack.runtime import LambdaRuntime, base_environment
 from local_stack.sns_delivery import SnsDelivery
-from project.model import FLEET, RIDES, ROOT, Project
+from project.model import FLEET, RECORD, RIDES, ROOT, Project
 
 PROJECT_ROOT = str(ROOT)
 FLEET_DIR = FLEET.directory
 RIDES_DIR = RIDES.directory
-SHARED_DIR = ROOT / 'shared'  # both apps' code: a change restarts their sandboxes
+RECORD_DIR = RECORD.directory
+SHARED_DIR = ROOT / 'shared'  # every app's code: a change restarts their sandboxes
 PICKUP_EXAMPLE = '{"PickupLocation": {"Latitude": 47.6097, "Longitude": -122.3331}}'
 
 
@@ -41,6 +43,7 @@ class Stack:
         self._out = out or say
         self.fleet = AppDirectory(FLEET_DIR, options.stage, extra_sources=[SHARED_DIR])
         self.rides = AppDirectory(RIDES_DIR, options.stage, extra_sources=[SHARED_DIR])
+        self.record = AppDirectory(RECORD_DIR, options.stage, extra_sources=[SHARED_DIR])
         self.extra_apps = [AppDirectory(path, options.stage) for path in options.app_dirs]
         # set by `start`, in this order
         self.aws: LocalAws | None = None
@@ -53,9 +56,9 @@ class Stack:
         self._stopped = False
 
     def runtime_apps(self) -> list[AppDirectory]:
-        """Both apps, plus `app_dirs`; only `app_dirs` when they are given and
-        nothing of the project (chalice local, provisioning) is asked for."""
-        project = [self.fleet, self.rides]
+        """The project's apps, plus `app_dirs`; only `app_dirs` when they are
+        given and nothing of the project (chalice local, provisioning) is asked for."""
+        project = [self.fleet, self.rides, self.record]
         if self.extra_apps and not (self.options.chalice_local or self.options.provision):
             return self.extra_apps
         return project + self.extra_apps
@@ -73,10 +76,12 @@ class Stack:
             warming.start()
         try:
             if options.chalice_local:  # their start overlaps with everything below
-                for port in (options.fleet_port, options.rides_port):
+                for port in self._ports():
                     _require_free(port)
                 self.children = [self._chalice_local('fleet', self.fleet, options.fleet_port),
-                                 self._chalice_local('rides', self.rides, options.rides_port)]
+                                 self._chalice_local('rides', self.rides, options.rides_port),
+                                 self._chalice_local('record', self.record,
+                                                     options.record_port)]
             aws.start()
             self.sns_delivery = SnsDelivery(server.url, log=self._out).install()
             if options.provision:
@@ -87,16 +92,21 @@ class Stack:
                 # moto answers slowly while it builds a service (SSM: ~1 s of
                 # CPU); the fleet's DynamoDB timeouts are tight, so wait.
                 warming.join(timeout=60)
-                self.provisioned = provision.provision(server.url, self.fleet, self.rides)
+                self.provisioned = provision.provision(server.url, self.fleet, self.rides,
+                                                       self.record, f'{self.record_url}/')
             sns_subscriptions.subscribe_declared(self.runtime_apps(), server.url, self._out)
             children.wait_until_listening(
                 # no children without chalice local: nothing to wait for
-                zip(self.children, (options.fleet_port, options.rides_port), strict=False), HOST)
+                zip(self.children, self._ports(), strict=False), HOST)
         except BaseException:
             self.stop()
             raise
         self.startup_seconds = time.perf_counter() - started
         return self
+
+    def _ports(self) -> tuple[int, int, int]:
+        """The `chalice local` ports, in the order of `children`."""
+        return self.options.fleet_port, self.options.rides_port, self.options.record_port
 
     def _started(self) -> LocalAws:
         if self.aws is None:
@@ -141,6 +151,10 @@ class Stack:
     def fleet_url(self) -> str:
         return f'http://{HOST}:{self.options.fleet_port}'
 
+    @property
+    def record_url(self) -> str:
+        return f'http://{HOST}:{self.options.record_port}'
+
     def info(self) -> dict[str, Any]:
         """What is where, as the test helper and the banner use it."""
         aws = self._started()
@@ -152,6 +166,8 @@ class Stack:
             'fleet_api_url': self.fleet_url if self.options.chalice_local else None,
             'fleet_url': f'{self.fleet_url}/unicorn' if self.options.chalice_local else None,
             'fleet_arn': fleet_arn,
+            'record_url': self.record_url if self.options.chalice_local else None,
+            'history_arn': self.record.function(provision.HISTORY_FUNCTION).arn,
             'transport': self.options.transport,
             'stage': self.options.stage,
             'functions': {spec.deployed_name: spec.arn for spec in aws.runtime.functions()},
@@ -189,6 +205,8 @@ def banner(info: dict[str, Any]) -> str:
             'POST /ride/{RideId}/complete (signed in), GET /config',
             f'  fleet API     {info["fleet_api_url"]}   GET /unicorn, GET /unicorn/{{RideId}}, '
             'POST /unicorn/{RideId}/release',
+            f'  ride-record   {info["record_url"]}   POST /record (a ride event); '
+            'PutRideRecordSns and ListRideRecords run in the Lambda runtime',
         ]
     else:
         lines.append(f'Local AWS endpoint and Lambda runtime, started in '
@@ -208,6 +226,13 @@ def banner(info: dict[str, Any]) -> str:
                   'printed here',
                   f'  demo rider    {made["demo_rider"]["email"]}   password '
                   f'{made["demo_rider"]["password"]}']
+        record = made.get('record')
+        if record:
+            lines += [f'  ride records  table {record["table"]}, dead-letter queue '
+                      f'{record["dlq_url"].rsplit("/", 1)[1]}',
+                      f'  parameter     {record["history_arn_parameter"]} = '
+                      f'{record["history_arn"]}',
+                      f'  parameter     {record["url_parameter"]} = {record["url"]}']
     lines.append('Try:')
     if info['rides_url']:
         lines.append(f"  open {info['page_url']} and sign in as the demo rider; "

@@ -31,7 +31,9 @@ A `RunningStack` (and the runtime handle) has:
     page_url       rides_url + '/'
     fleet_api_url  the fleet's `chalice local`
     fleet_url      fleet_api_url + '/unicorn' (what `REQUEST_UNICORN_URL` holds)
+    record_url     ride-record's `chalice local` (no slash)
     fleet_arn      RequestUnicornInvoke's local ARN
+    history_arn    ListRideRecords' local ARN
     functions      {deployed name: ARN} of every function the runtime serves
     transport      'invoke' or 'http'
     log_text()     everything the stack printed so far (for failure messages;
@@ -91,6 +93,8 @@ class _Handle:
         self.page_url: str | None = info.get('page_url')
         self.fleet_api_url: str | None = info.get('fleet_api_url')
         self.fleet_url: str | None = info.get('fleet_url')
+        self.record_url: str | None = info.get('record_url')
+        self.history_arn: str | None = info.get('history_arn')
         # None for the runtime alone
         self.fleet_arn: str | None = info.get('fleet_arn')
         self.transport: str | None = info.get('transport')
@@ -195,9 +199,10 @@ def local_stack(transport: str = 'invoke', *, chalice_local: bool = True,
     """The whole stack on free ports; see the module docstring."""
     attempts = 3  # a free port can be taken between picking and binding it
     for attempt in range(attempts):
-        aws_port, rides_port, fleet_port = free_ports(3)
+        aws_port, rides_port, fleet_port, record_port = free_ports(4)
         args = ['--aws-port', str(aws_port), '--rides-port', str(rides_port),
-                '--fleet-port', str(fleet_port), '--transport', transport,
+                '--fleet-port', str(fleet_port), '--record-port', str(record_port),
+                '--transport', transport,
                 *_arguments(options), *extra_args]
         if not chalice_local:
             args.append('--no-chalice-local')

@@ -350,6 +350,13 @@ class Project:
         """The SSM parameter holding ListRideRecords' ARN, which rides reads."""
         return f'/{self.record.app_name}/{self.stage}/{HISTORY_FUNCTION}InvokeArn'
 
+    @property
+    def dead_letter_queues(self) -> dict[str, str]:
+        """{deployed function name: SQS queue name} of every function whose
+        asynchronous events go to a dead-letter queue once Lambda's retries
+        fail (its `DeadLetterConfig`)."""
+        return {self.recorder_function.deployed_name: self.record_dlq_name}
+
 
 @dataclass(frozen=True)
 class Throttle:

@@ -83,10 +83,11 @@ def configure() -> None:
 
 def log_every_invocation(app: Any) -> None:
     """Bind each invocation's identity before its handler runs, for every
-    route and Lambda function of a Chalice `app`: handlers do not repeat it,
+    route, Lambda function and SNS handler of a Chalice `app`: handlers do not repeat it,
     and the label is the route or function itself, so it cannot drift."""
     app.register_middleware(_http_invocation, 'http')
     app.register_middleware(_lambda_invocation, 'pure_lambda')
+    app.register_middleware(_lambda_invocation, 'sns')
 
 
 def _http_invocation(request: Any, get_response: Callable[[Any], Any]) -> Any:

@@ -16,6 +16,7 @@ from shared.domain.errors import InternalError
 from shared.domain.fleet import DEFAULT_LEASE_SECONDS, Fleet
 from shared.domain.fleet_client import FleetClient, FleetTransport
 from shared.domain.history_client import HISTORY, HistoryClient
+from shared.domain.ride_history import RideHistory
 from shared.domain.rides import RideService
 
 if TYPE_CHECKING:
@@ -47,6 +48,15 @@ def ride_service_from_environment(env: Environment | None = None) -> RideService
     fleet = FleetClient(_measured(_transport(env), env), dispatch_retry=budget.FLEET_CALL.retry,
                         release_retry=budget.FLEET_RELEASE.retry)
     return RideService(fleet, publisher, cancellations=cancellations)
+
+
+def ride_history_from_environment(env: Environment | None = None) -> RideHistory:
+    """ride-record's service: its events and lists on the `RIDE_RECORD_TABLE` table."""
+    from shared.adapters.dynamodb_ride_record_store import DynamoDbRideRecordStore
+
+    env = os.environ if env is None else env
+    return RideHistory(DynamoDbRideRecordStore(aws_clients.dynamodb_client(),
+                                               _required(env, 'RIDE_RECORD_TABLE')))
 
 
 def _measured(transport: FleetTransport, env: Environment) -> FleetTransport:

@@ -162,8 +162,10 @@ def test_a_provisioned_stack_subscribes_each_sns_handler_to_its_topic(tmp_path):
     with testing.local_endpoint(extra_args=['--app', str(SUBSCRIBER)]) as provisioned:
         sns = provisioned.client('sns')
         subscribed = sns.list_subscriptions_by_topic(TopicArn=RIDES_TOPIC)['Subscriptions']
-        assert [(s['Protocol'], s['Endpoint']) for s in subscribed] == \
-            [('lambda', function_arn(RECORD))]
+        # the fixture app's handler, and ride-record's PutRideRecordSns
+        assert sorted((s['Protocol'], s['Endpoint']) for s in subscribed) == \
+            [('lambda', function_arn(RECORD)),
+             ('lambda', function_arn('wild-rydes-ride-record-dev-PutRideRecordSns'))]
         assert f'sns    {RECORD} subscribed to wild-rydes-dev-rides' in provisioned.log_text()
         seen = tmp_path / 'seen.json'
         sns.publish(TopicArn=RIDES_TOPIC, Message=json.dumps({'write_to': str(seen)}))

@@ -67,7 +67,9 @@ def test_the_fleet_was_loaded_by_invoking_load_table(stack):
 def test_boto3_invokes_every_function_of_both_apps(stack):
     client = stack.lambda_client(read_timeout=30)
     assert set(stack.functions) == {FLEET_FUNCTION, 'wild-rydes-ride-fleet-dev-LoadTable',
-                                    'wild-rydes-dev-RequestRideInvoke'}
+                                    'wild-rydes-dev-RequestRideInvoke',
+                                    'wild-rydes-ride-record-dev-ListRideRecords',
+                                    'wild-rydes-ride-record-dev-PutRideRecordSns'}
     unicorn = json.loads(client.invoke(FunctionName=stack.fleet_arn, Payload=b'{}')[
         'Payload'].read())
     assert unicorn['Name'] in CATALOG_NAMES
@@ -100,7 +102,7 @@ def test_over_http_transport_then_stopping_frees_every_port():
         assert '"GET /unicorn?RideId=' in log
         assert f'lambda 200 {FLEET_FUNCTION}' not in log
         ports = [int(url.rsplit(':', 1)[1]) for url in
-                 (stack.aws_url, stack.rides_url, stack.fleet_api_url)]
+                 (stack.aws_url, stack.rides_url, stack.fleet_api_url, stack.record_url)]
         pids = stack['pids']
         assert not any(testing.port_is_free(port) for port in ports)
     assert all(testing.port_is_free(port) for port in ports)

@@ -7,10 +7,10 @@ from chalice.config import Config
 from chalice.deploy import models
 from chalice.deploy.appgraph import ApplicationGraphBuilder
 
-from project.model import APP_ENTRIES, FLEET, RIDES, STAGES, Project
-from tests.support.apps import fleet_app, rides_app
+from project.model import APP_ENTRIES, FLEET, RECORD, RIDES, STAGES, Project
+from tests.support.apps import fleet_app, record_app, rides_app
 
-APP_MODULES = {FLEET.folder: fleet_app, RIDES.folder: rides_app}
+APP_MODULES = {FLEET.folder: fleet_app, RIDES.folder: rides_app, RECORD.folder: record_app}
 
 
 def chalice_functions(entry, stage):
@@ -24,7 +24,7 @@ def chalice_functions(entry, stage):
     for resource in graph.resources:
         if isinstance(resource, models.LambdaFunction):
             planned[resource.resource_name] = resource
-        elif isinstance(resource, models.RestAPI):
+        elif isinstance(resource, (models.RestAPI, models.SNSLambdaSubscription)):
             planned[resource.lambda_function.resource_name] = resource.lambda_function
     return planned
 
@@ -55,6 +55,10 @@ def test_the_resource_names_are_the_ones_the_apps_are_configured_with(stage):
     assert rides_env['REQUEST_UNICORN_ARN_PARAMETER'] == project.fleet_arn_parameter
     if rides_env['RIDES_SNS_TOPIC_ARN']:
         assert rides_env['RIDES_SNS_TOPIC_ARN'] == project.topic_arn()
+    record_env = project.record.stage_environment()
+    assert record_env['RIDE_RECORD_TABLE'] == project.record_table_name
+    if record_env['RIDES_SNS_TOPIC_ARN']:
+        assert record_env['RIDES_SNS_TOPIC_ARN'] == project.topic_arn()
 
 
 def test_the_names_are_those_of_the_design_notes():
@@ -94,3 +98,29 @@ def test_the_riders_names_follow_the_rides_app_and_the_stage():
     assert project.user_pool_id_parameter == '/wild-rydes/prod/UserPoolId'
     assert project.user_pool_client_id_parameter == '/wild-rydes/prod/UserPoolClientId'
     assert project.web_acl_name == 'wild-rydes-prod-riders-door'
+
+
+def test_ride_record_is_named_as_the_issue_names_it():
+    project = Project('dev')
+
+    assert project.record.app_name == 'wild-rydes-ride-record'
+    assert project.recorder_function.deployed_name == 'wild-rydes-ride-record-dev-PutRideRecordSns'
+    assert project.history_function.deployed_name == 'wild-rydes-ride-record-dev-ListRideRecords'
+    assert project.record_table_name == 'wild-rydes-ride-record-dev-rides'
+    assert project.record_dlq_name == 'wild-rydes-ride-record-dev-dlq'
+    assert project.record_url_parameter == '/wild-rydes-ride-record/dev/URL'
+    assert project.history_arn_parameter == (
+        '/wild-rydes-ride-record/dev/ListRideRecordsInvokeArn')
+    assert project.topic_arn_parameter == '/wild-rydes/dev/SnsTopicArn'
+    assert project.stack_name(RECORD) == 'wild-rydes-ride-record-dev'
+
+
+def test_the_recorder_listens_to_the_rides_topic_of_its_stage():
+    """Chalice subscribes PutRideRecordSns to the topic the app names: the
+    ARN a deploy passes in RIDES_SNS_TOPIC_ARN, else the topic's name (this
+    test process passes none)."""
+    from chalice.app import SNSEventConfig
+
+    topics = {source.name: source.topic for source in record_app().app.event_sources
+              if isinstance(source, SNSEventConfig)}
+    assert topics == {'PutRideRecordSns': Project('dev').topic_name}

@@ -1,16 +1,17 @@
-"""Loading the two Chalice apps side by side in one test process.
+"""Loading the Chalice apps side by side in one test process.
 
-Both are modules named `app`; each is loaded under its own name so neither
-shadows the other. rides imports its own `chalicelib`, so its folder is put
+Each is a module named `app`, loaded under its own name so none shadows
+another. rides imports its own `chalicelib`, so its folder is put
 on sys.path first.
 """
 import importlib.util
 import sys
 
-from project.model import FLEET, RIDES
+from project.model import FLEET, RECORD, RIDES
 
 FLEET_DIR = FLEET.directory
 RIDES_DIR = RIDES.directory
+RECORD_DIR = RECORD.directory
 
 
 def load_app(app_dir, module_name):
@@ -31,3 +32,7 @@ def fleet_app():
 
 def rides_app():
     return load_app(RIDES_DIR, 'rides_app')
+
+
+def record_app():
+    return load_app(RECORD_DIR, 'ride_record_app')
