@@ -15,8 +15,9 @@ from typing import Any
 from botocore.exceptions import ClientError, ConnectTimeoutError, EndpointConnectionError
 
 from shared.domain.errors import RideNotRecorded
-from shared.domain.published_events import RIDE_REQUESTED, PublishOutcomeUnknown, RideEvent
+from shared.domain.published_events import PublishOutcomeUnknown, RideEvent
 from shared.domain.retry import Retryable, RetryPolicy, call_with_retries
+from shared.domain.ride_events import EVENT_TYPE_ATTRIBUTE, RIDE_REQUESTED
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +47,7 @@ class RidePublisher:
                 TopicArn=self._topic,
                 Message=json.dumps(event),
                 MessageAttributes={
-                    'EventType': {'DataType': 'String', 'StringValue': event_type},
+                    EVENT_TYPE_ATTRIBUTE: {'DataType': 'String', 'StringValue': event_type},
                     'RideId': {'DataType': 'String', 'StringValue': event['RideId']},
                 },
             )

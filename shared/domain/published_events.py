@@ -1,4 +1,5 @@
-"""The events rides publishes on its SNS topic, one per change of a ride.
+"""The events rides publishes on its SNS topic, one per change of a ride
+(their names, and how ride-record reads them: `shared.domain.ride_events`).
 
 Every event is a JSON object with `EventType`, `RideId`, `RiderId` and
 `EventTime` (ISO-8601, UTC); the same `EventType` travels as an SNS message
@@ -19,11 +20,7 @@ from datetime import datetime
 from typing import Any
 
 from shared.domain.errors import RideNotRecorded
-
-RIDE_REQUESTED = 'RideRequested'
-RIDE_COMPLETED = 'RideCompleted'
-RIDE_CANCELLED = 'RideCancelled'
-EVENT_TYPES = (RIDE_REQUESTED, RIDE_COMPLETED, RIDE_CANCELLED)
+from shared.domain.ride_events import RIDE_CANCELLED, RIDE_COMPLETED, RIDE_REQUESTED
 
 # Why a ride was cancelled after its request may have gone out.
 REQUEST_NOT_CONFIRMED = ('the ride request failed: publishing it had an unknown '

@@ -3,9 +3,12 @@ three sides of tests/faults (the rider's answer, the rides topic, the
 fleet's unicorns): the rider gets a clear error, no unicorn stays held, and
 a RideCancelled follows, so a subscriber that did get the ride never shows
 it as active. And a completion that could not be published is said so."""
+import json
+
 import pytest
 
 from shared.domain.published_events import REQUEST_NOT_CONFIRMED
+from shared.domain.ride_events import parse_ride_message
 from tests.faults.conftest import complete_ride, post_ride
 from tests.faults.test_ride_faults import dispatches, releases
 from tests.support.aws import held_unicorns
@@ -31,7 +34,9 @@ def assert_ride_failed_and_was_cancelled(response, endpoint, rides_topic, fleet_
     assert (cancelled['RideId'], cancelled['RiderId']) == (dispatch['RideId'],
                                                            dispatch['RiderId'])
     assert cancelled['Reason'] == REQUEST_NOT_CONFIRMED
-    assert cancelled['EventTime']
+    parsed = parse_ride_message(json.dumps(cancelled), {
+        'EventType': {'Type': 'String', 'Value': attributes['EventType']}})
+    assert (parsed.event_type, parsed.reason) == ('RideCancelled', REQUEST_NOT_CONFIRMED)
     return [event for event, _ in events]
 
 

@@ -4,6 +4,7 @@ and the message attributes are what SNS really hands on."""
 import datetime
 import json
 
+from shared.domain.ride_events import parse_ride_message
 from tests.support.riders import OTHER_RIDER, RIDER, as_rider
 
 SEATTLE = {'PickupLocation': {'Latitude': 47.6097, 'Longitude': -122.3331}}
@@ -95,3 +96,20 @@ def test_a_ride_that_is_not_the_riders_publishes_nothing_when_ended(rides_client
     assert complete(rides_client, ride['RideId'], rider=OTHER_RIDER).status_code == 404
 
     assert rides_topic.published_events() == []
+
+
+def test_every_event_rides_publishes_is_one_ride_record_accepts(rides_client, rides_topic):
+    """Both sides of the topic agree: ride-record's own parser reads each
+    body with its attribute as SNS hands them to a Lambda subscriber."""
+    ride = post_ride(rides_client).json_body
+    complete(rides_client, ride['RideId'])
+
+    events = rides_topic.published_events()
+
+    parsed = [parse_ride_message(json.dumps(body), {
+        name: {'Type': 'String', 'Value': value} for name, value in attributes.items()})
+        for body, attributes in events]
+    assert [(event.event_type, event.ride_id, event.rider_id) for event in parsed] == [
+        ('RideRequested', ride['RideId'], RIDER), ('RideCompleted', ride['RideId'], RIDER)]
+    assert parsed[0].details.unicorn == {key: ride['Unicorn'][key] for key in ('Name', 'Color')}
+    assert parsed[1].completed_time == events[1][0]['CompletedTime']
