@@ -13,11 +13,10 @@ the fleet's in-process bridge.
 import base64
 import hashlib
 import hmac
-import io
 import json
-import traceback
 
 from project.model import Project
+from tests.support.lambda_bridge import invoke_response
 
 HISTORY_ARN = Project('dev').history_function.arn
 DEFAULT_LIMIT = 20
@@ -97,14 +96,4 @@ class FakeHistoryLambda:
             return self.others.invoke(FunctionName=FunctionName, Payload=Payload,
                                       InvocationType=InvocationType, ClientContext=ClientContext)
         assert InvocationType == 'RequestResponse'
-        try:
-            body, error = json.dumps(self.history(json.loads(Payload))), None
-        except Exception as exc:  # noqa: BLE001 - what Lambda's runtime does with any error
-            body = json.dumps({'errorMessage': str(exc), 'errorType': type(exc).__name__,
-                               'stackTrace': traceback.format_tb(exc.__traceback__)})
-            error = 'Unhandled'
-        response = {'StatusCode': 200, 'Payload': io.BytesIO(body.encode()),
-                    'ExecutedVersion': '$LATEST'}
-        if error:
-            response['FunctionError'] = error
-        return response
+        return invoke_response(self.history, Payload)
