@@ -77,7 +77,8 @@
     session: null,                                  // see SESSION_KEY
     pendingEmail: '',                               // signed up, not verified yet
     historyToken: null,                             // NextToken of the next page of "Your rides"
-    historyRound: 0                                 // bumps on every refresh; stale answers are dropped
+    historyRound: 0,                                // bumps on every refresh; stale answers are dropped
+    historyWaits: false                             // "Your rides" waits for a fresh ID token
   };
 
   // ---- geometry -----------------------------------------------------------
@@ -447,6 +448,7 @@
       expiresAt: (Number(tokenClaims(result.IdToken).exp) || 0) * 1000
     };
     try { sessionStorage.setItem(SESSION_KEY, JSON.stringify(state.session)); } catch (e) { /* private mode: this tab only */ }
+    if (state.historyWaits) refreshHistory(null);
   }
   function readSession() {
     try {
@@ -604,11 +606,13 @@
 
   // ---- the rider's ride, after a reload or a 409 ------------------------------
   function withToken(path, options) {
-    return authorized().then(function (token) {
-      options.headers = Object.assign({ 'Accept': 'application/json', 'Authorization': token }, options.headers || {});
-      options.cache = 'no-store';
-      return fetch(apiUrl(path), options);
-    }).then(function (response) {
+    return authorized().then(function (token) { return sendWith(token, path, options); });
+  }
+
+  function sendWith(token, path, options) {
+    options.headers = Object.assign({ 'Accept': 'application/json', 'Authorization': token }, options.headers || {});
+    options.cache = 'no-store';
+    return fetch(apiUrl(path), options).then(function (response) {
       return readJson(response).then(function (json) { return { status: response.status, ok: response.ok, body: json }; });
     });
   }
@@ -655,7 +659,12 @@
   }
 
   // ---- "Your rides": the rider's history (GET rides), newest first ------------
+  // It uses the session as it stands: it never refreshes the ID token nor
+  // signs the rider out (the rider's own requests do both), so with a token
+  // about to expire it waits for the next refresh, and a 401 only says it
+  // could not be loaded.
   function hideHistory() {
+    state.historyWaits = false;
     state.historyRound++;
     state.historyToken = null;
     ui.history.hidden = true;
@@ -698,14 +707,18 @@
 
   // One page ({Rides, NextToken?}), or null when it could not be had (said in the note).
   function historyPage(token) {
+    var session = state.session;
+    if (!session || Date.now() >= session.expiresAt - REFRESH_MARGIN_MS) {
+      state.historyWaits = !!session;
+      return Promise.resolve(null);
+    }
+    state.historyWaits = false;
     var path = 'rides' + (token ? '?NextToken=' + encodeURIComponent(token) : '');
-    return withToken(path, { method: 'GET' }).then(function (answer) {
-      if (answer.status === 401) { sessionExpired(); return null; }
+    return sendWith(session.idToken, path, { method: 'GET' }).then(function (answer) {
       if (answer.ok && answer.body && Array.isArray(answer.body.Rides)) return answer.body;
       ui.historyNote.textContent = 'Your rides could not be loaded right now.';
       return null;
-    }, function (error) {
-      if (error && error.sessionExpired) { sessionExpired(); return null; }
+    }, function () {
       ui.historyNote.textContent = 'Your rides could not be loaded right now.';
       return null;
     });
