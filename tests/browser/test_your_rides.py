@@ -2,13 +2,16 @@
 local stack: rides, the fleet, and ride-record fed by the rides topic.
 "Your rides" shows each ride with its unicorn, colour, time, pickup and
 status, newest first, and follows a ride from requested to ended."""
+import json
 import re
 import time
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
 from playwright.sync_api import expect
 
+from tests.browser.helpers import sign_in
 from tests.browser.test_rider_page import click_map, request_button, wait_for_arrival
 
 pytestmark = [pytest.mark.browser, pytest.mark.stack]
@@ -87,3 +90,43 @@ def wait_until_recorded(rides_url, rider, count):
             return
         time.sleep(0.2)
     raise AssertionError(f'ride-record did not list {count} rides in time')
+
+
+def recorded_ride(ride_id, unicorn_name, status):
+    return {'RideId': ride_id, 'RiderId': 'the-rider', 'Status': status, 'UnicornName': unicorn_name,
+            'Unicorn': {'Name': unicorn_name, 'Color': 'Golden'},
+            'RequestTime': '2026-11-27T01:00:00.000+00:00',
+            'PickupLocation': {'Latitude': 47.6205, 'Longitude': -122.3493}}
+
+
+def test_your_rides_shows_what_it_gets_as_text_and_more_pages_on(open_page, rides_url, riders):
+    """GET /rides answered here (page.route): markup in a name stays text,
+    and More asks for the next page with the NextToken it was given."""
+    page, watch = open_page(rides_url, rider=None)
+    markup = '<img src=x onerror="window.__injected = 1">'
+    pages = {None: {'Rides': [recorded_ride('ride-2', markup, 'active')], 'NextToken': 'page/2+'},
+             'page/2+': {'Rides': [recorded_ride('ride-1', 'Bucephalus', 'cancelled')]}}
+    asked = []
+
+    def answer(route):
+        token = parse_qs(urlsplit(route.request.url).query).get('NextToken', [None])[0]
+        asked.append(token)
+        route.fulfill(status=200, content_type='application/json', body=json.dumps(pages[token]))
+    page.route(re.compile(r'/rides(\?|$)'), answer)
+    sign_in(page, riders.new())
+
+    items = your_rides(page).get_by_role('listitem')
+    expect(items).to_have_count(1)
+    expect(items.nth(0).locator('.history-name')).to_have_text(markup)
+    assert page.locator('#history img').count() == 0
+    more = page.get_by_role('button', name='More')
+
+    more.click()
+
+    expect(items).to_have_count(2)
+    expect(items.nth(1)).to_contain_text('Bucephalus')
+    expect(items.nth(1).locator('.history-status')).to_have_text('cancelled')
+    expect(more).to_be_hidden()
+    assert asked == [None, 'page/2+']
+    assert page.evaluate('window.__injected') is None
+    watch.assert_clean()
