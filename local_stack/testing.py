@@ -4,7 +4,7 @@ Three context managers, from the whole system to the runtime alone:
 
 ``local_stack(transport='invoke', **options)``
     The whole stack in a child process (`python -m local_stack`): the AWS
-    endpoint with the Lambda runtime, both apps' `chalice local`, provisioned
+    endpoint with the Lambda runtime, every app's `chalice local`, provisioned
     and loaded. Yields a `RunningStack`; on exit every process it started is
     stopped and every port released. About 3-6 s to start.
 

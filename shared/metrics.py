@@ -45,7 +45,7 @@ def stage(env: Any = None) -> str:
     if env.get('STAGE'):
         return env['STAGE']
     name = env.get('AWS_LAMBDA_FUNCTION_NAME') or ''
-    for app in ('wild-rydes-ride-fleet', 'wild-rydes'):
+    for app in ('wild-rydes-ride-fleet', 'wild-rydes-ride-record', 'wild-rydes'):
         if name.startswith(app + '-'):
             return name[len(app) + 1:].split('-', 1)[0]
     return 'local'

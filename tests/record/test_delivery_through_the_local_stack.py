@@ -2,7 +2,7 @@
 topic with boto3, delivered by the local SNS delivery as an `Event` invoke of
 PutRideRecordSns in the local Lambda runtime (its retries included), and read
 back by invoking ListRideRecords and from the table. Nothing here calls a
-handler directly.
+handler directly. `POST /record` goes to ride-record's own `chalice local`.
 
 A poison message fails three times (Lambda's first attempt and two retries)
 and then lands in the dead-letter queue as `DeadLetterConfig` sends it: the
@@ -12,6 +12,7 @@ import json
 import time
 
 import pytest
+import requests
 
 from local_stack import testing
 from project.model import Project
@@ -26,7 +27,7 @@ RECORDER = PROJECT.recorder_function.deployed_name
 
 @pytest.fixture(scope='module')
 def stack():
-    with testing.local_endpoint() as running:
+    with testing.local_stack() as running:
         yield running
 
 
@@ -173,3 +174,33 @@ def test_a_poison_message_is_retried_then_lands_in_the_dead_letter_queue(
     assert attributes['ErrorMessage']['DataType'] == 'String'
     assert attributes['ErrorMessage']['StringValue'] in ('the message is not valid JSON',
                                                          'RideId must be a string holding a UUID')
+
+
+# -- what make run serves and publishes for ride-record -------------------------------
+
+def test_ride_records_parameters_name_its_local_function_and_url(stack):
+    ssm = stack.client('ssm')
+    assert ssm.get_parameter(Name=PROJECT.history_arn_parameter)['Parameter']['Value'] == \
+        stack.history_arn == PROJECT.history_function.arn
+    assert ssm.get_parameter(Name=PROJECT.record_url_parameter)['Parameter']['Value'] == \
+        f'{stack.record_url}/'
+
+
+def test_post_record_on_ride_records_chalice_local_keeps_the_event(stack, deliveries):
+    ride_id = new_ride_id()
+    answer = requests.post(f'{stack.record_url}/record', json=requested(ride_id, 'rider-h'),
+                           timeout=30)
+
+    assert answer.status_code == 200, answer.text
+    assert answer.json()['Status'] == 'active'
+    assert [ride['RideId'] for ride in deliveries.history('rider-h')['Rides']] == [ride_id]
+
+
+def test_post_record_on_chalice_local_answers_400_naming_the_field(stack):
+    body = requested(new_ride_id(), 'rider-i')
+    del body['PickupLocation']
+
+    answer = requests.post(f'{stack.record_url}/record', json=body, timeout=30)
+
+    assert answer.status_code == 400
+    assert answer.json() == {'Code': 'BadRequestError', 'Message': 'PickupLocation is required'}

@@ -110,3 +110,10 @@ def test_list_ride_records_answers_a_foreign_token_as_invalid_next_token(record_
     answer = invoke(record_client, 'ListRideRecords', {'RiderId': 'rider-1', 'NextToken': token})
     assert answer['Code'] == 'InvalidNextToken'
     assert set(answer) == {'Code', 'Message'}
+
+
+def test_ride_records_metrics_name_the_stage_of_its_deployed_function():
+    from shared import metrics
+
+    assert metrics.stage({'AWS_LAMBDA_FUNCTION_NAME':
+                          'wild-rydes-ride-record-prod-PutRideRecordSns'}) == 'prod'
