@@ -76,22 +76,24 @@ $(SCAN_STAMP):
 	$(SCAN_VENV)/bin/python -m pip install --quiet 'checkov==$(CHECKOV_VERSION)'
 	touch $(SCAN_STAMP)
 
-# CloudFormation templates + zips for both apps in build/$(STAGE)/, linted
+# CloudFormation templates + zips for the three apps in build/$(STAGE)/, linted
 # (cfn-lint) and scanned (checkov). TRANSPORT=http: rides calls the fleet's API.
 TRANSPORT ?=
 package: $(STAMP) $(SCAN_STAMP)
 	$(PY) -m deploy.templates --check
 	$(PY) -m deploy.package --stage $(STAGE) $(if $(TRANSPORT),--transport $(TRANSPORT))
 
-# Deploys ride_fleet then rides (needs ARTIFACT_BUCKET and AWS credentials);
+# Deploys ride_fleet, then rides, then ride_record (needs ARTIFACT_BUCKET and
+# AWS credentials; README, "Deploying to AWS", says why in that order);
 # ALARM_EMAIL=you@example.com subscribes an address to the stage's alarms;
 # DRY_RUN=1 prints every step without calling AWS.
 deploy: package
 	$(PY) -m deploy.deploy --stage $(STAGE) $(if $(ARTIFACT_BUCKET),--bucket $(ARTIFACT_BUCKET)) $(if $(ALARM_EMAIL),--alarm-email $(ALARM_EMAIL)) $(if $(DRY_RUN),--dry-run)
 
-# Deletes rides' stack, then the fleet's (waiting for each), then the zips
-# under s3://$(ARTIFACT_BUCKET)/wild-rydes/$(STAGE)/; says what it kept (the
-# prod table). Asks first unless YES=1; DRY_RUN=1 prints every step.
+# Deletes ride-record's stack, then rides', then the fleet's (waiting for
+# each), then the zips under s3://$(ARTIFACT_BUCKET)/wild-rydes/$(STAGE)/;
+# says what it kept (the prod tables). Asks first unless YES=1; DRY_RUN=1
+# prints every step.
 # ROUTE=chalice tears down the `chalice deploy` route instead.
 ROUTE ?= package
 destroy: $(STAMP)

@@ -1,8 +1,9 @@
-"""Plain `chalice deploy` of both apps, for those who prefer it to
+"""Plain `chalice deploy` of the three apps, for those who prefer it to
 CloudFormation: this script makes what Chalice does not (the fleet table,
 the SSM parameter with the fleet's function ARN, the catalog load, the
-rides topic, the riders' user pool and app client with their SSM
-parameters, the rides stage's throttling) around the two `chalice deploy`
+rides topic and its ARN in SSM, the riders' user pool and app client with
+their SSM parameters, the rides stage's throttling, ride-record's table,
+dead-letter queue and SSM parameters) around the three `chalice deploy`
 runs.
 
     python -m deploy.chalice_deploy --stage dev [--dry-run]
@@ -15,15 +16,26 @@ Deploy, in order:
     ride_fleet as its fleet step: the table, ride_fleet, its
     RequestUnicornInvoke ARN in SSM, LoadTable with `{}`, the topic, the
     riders' user pool, its app client and their two SSM parameters;
- 3. `chalice deploy` rides with `RIDERS_USER_POOL_ARN` set to the pool's
+ 3. the topic's ARN in SSM (`/wild-rydes/<stage>/SnsTopicArn`), where
+    downstream subscribers find it, as rides' stack publishes it;
+ 4. `chalice deploy` rides with `RIDERS_USER_POOL_ARN` set to the pool's
     ARN (rides/app.py gives it to the `Riders` authorizer);
- 4. the rides stage's throttling (`Project.rides_throttle`, as the
+ 5. the rides stage's throttling (`Project.rides_throttle`, as the
     package's `MethodSettings`) and the WAF web ACL of `deploy.web_acl`
-    (found by name or created) associated with that stage; print the URL.
-The IAM policies are the committed `.chalice/policy-<stage>.json`.
-`--delete` undoes it all: `chalice delete` both, the web ACL, then the user
-pool and its parameters, the fleet parameter, the topic and the table. A dry run prints every step and calls nothing
-(`deploy.dry_run`).
+    (found by name or created) associated with that stage;
+ 6. ride-record's part of `deploy.provision`: its table and dead-letter
+    queue, `chalice deploy` ride_record with `RIDES_SNS_TOPIC_ARN` set to
+    the topic's ARN read back from SSM (ride_record/app.py subscribes
+    PutRideRecordSns to it), ListRideRecords' ARN and the API's URL in SSM;
+ 7. what `chalice deploy` cannot set on PutRideRecordSns: its
+    `DeadLetterConfig` (the queue) and two asynchronous retries, as the
+    package declares them; print the rides URL.
+The IAM policies are the committed `.chalice/policy-<stage>-<function>.json`.
+`--delete` undoes it all: `chalice delete` ride_record, rides, the fleet
+(the reverse order), the web ACL, ride-record's parameters, queue and
+table, then the user pool and its parameters, the topic's parameter, the
+fleet parameter, the topic and the table. A dry run prints every step and
+calls nothing (`deploy.dry_run`).
 """
 from __future__ import annotations
 
@@ -36,15 +48,20 @@ import sys
 from collections.abc import Callable
 from typing import Any, TextIO
 
+from botocore.exceptions import ClientError
+
 from deploy import web_acl
 from deploy.dry_run import DryRunAws
 from deploy.provision import Clients, Provisioner, ProvisioningFailed
-from project.model import FLEET, RIDES, STAGES, AppEntry, Project
+from deploy.templates import RECORD_RETRIES
+from project.model import FLEET, RECORD, RIDES, STAGES, AppEntry, Project
 
 # (command, variables to add to the environment) -> anything
 Run = Callable[[list[str], dict[str, str]], Any]
 # The variable rides/app.py reads for its authorizer's provider ARNs.
 POOL_ARN_VARIABLE = 'RIDERS_USER_POOL_ARN'
+# The variable ride_record/app.py reads for the topic it subscribes to.
+TOPIC_ARN_VARIABLE = 'RIDES_SNS_TOPIC_ARN'
 # (app, resource name, key) -> that value of .chalice/deployed/<stage>.json
 ReadDeployed = Callable[[AppEntry, str, str], str]
 
@@ -69,11 +86,47 @@ class ChaliceDeploy:
             made = self.provisioner.provision(self.deploy_fleet, topic_arn)
         except ProvisioningFailed as error:
             raise SystemExit(str(error)) from None
+        self.publish_topic_arn(made.topic_arn)
         self.chalice('deploy', RIDES, {POOL_ARN_VARIABLE: made.user_pool_arn})
         self.throttle_rides_stage()
         self.protect_rides_stage()
+        record = self.provisioner.provision_record(self.deploy_record)
+        self.dead_letters_to(record.dlq_arn)
         url = self.read_deployed(RIDES, 'rest_api', 'rest_api_url')
         self.say(f'rides URL: {url} (POST {url}ride)')
+
+    def publish_topic_arn(self, topic_arn: str) -> None:
+        """The rides topic's ARN where downstream subscribers find it (the
+        parameter rides' stack publishes in the package route)."""
+        name = self.project.topic_arn_parameter
+        self.say(f'SSM {name} = {topic_arn}')
+        self.clients('ssm').put_parameter(
+            Name=name, Value=topic_arn, Type='String', Overwrite=True,
+            Description='The rides topic, for downstream subscribers')
+
+    def deploy_record(self) -> tuple[str, str]:
+        """`chalice deploy` ride_record, subscribed to the topic published in
+        SSM (read back, as a later deploy of ride-record alone would find
+        it); ListRideRecords' ARN and the API's URL."""
+        topic_arn = self.clients('ssm').get_parameter(
+            Name=self.project.topic_arn_parameter)['Parameter']['Value']
+        self.chalice('deploy', RECORD, {TOPIC_ARN_VARIABLE: topic_arn})
+        return (self.read_deployed(RECORD, self.project.history_function.name, 'lambda_arn'),
+                self.read_deployed(RECORD, 'rest_api', 'rest_api_url'))
+
+    def dead_letters_to(self, dlq_arn: str) -> None:
+        """PutRideRecordSns's DeadLetterConfig and async retries, which
+        `chalice deploy` cannot set (and keeps when it deploys again)."""
+        recorder = self.project.recorder_function.deployed_name
+        self.say(f'{recorder}: dead letters to {dlq_arn}, {RECORD_RETRIES} async retries')
+        client = self.clients('lambda')
+        # `chalice deploy` may have left an update in progress (Lambda
+        # refuses a second one meanwhile).
+        client.get_waiter('function_updated_v2').wait(FunctionName=recorder)
+        client.update_function_configuration(FunctionName=recorder,
+                                             DeadLetterConfig={'TargetArn': dlq_arn})
+        client.put_function_event_invoke_config(FunctionName=recorder,
+                                                MaximumRetryAttempts=RECORD_RETRIES)
 
     def throttle_rides_stage(self) -> None:
         """The stage's default method throttling, which `chalice deploy`
@@ -130,9 +183,18 @@ class ChaliceDeploy:
             kwargs['NextMarker'] = page['NextMarker']
 
     def delete(self) -> None:
+        self.chalice('delete', RECORD)
         self.chalice('delete', RIDES)
         self.chalice('delete', FLEET)
         self.delete_web_acl()
+        self.provisioner.delete_record()
+        self.say(f'delete SSM parameter {self.project.topic_arn_parameter}')
+        try:
+            self.clients('ssm').delete_parameter(Name=self.project.topic_arn_parameter)
+        except ClientError as error:
+            if 'NotFound' not in error.response['Error']['Code']:
+                raise
+            self.say('  (already gone)')
         self.provisioner.delete()
 
     def delete_web_acl(self) -> None:
@@ -177,7 +239,7 @@ def _chalice() -> str:
 
 
 def main(argv: list[str] | None = None, out: TextIO = sys.stdout) -> None:
-    parser = argparse.ArgumentParser(description='chalice deploy both apps, with their resources')
+    parser = argparse.ArgumentParser(description='chalice deploy the three apps, with their resources')
     parser.add_argument('--stage', default='dev', choices=STAGES)
     parser.add_argument('--delete', action='store_true', help='tear everything down')
     parser.add_argument('--dry-run', action='store_true', help='print the steps, call nothing')

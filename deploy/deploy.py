@@ -1,6 +1,9 @@
 """`make deploy STAGE=dev ARTIFACT_BUCKET=my-bucket`: deploy the packaged
-templates with CloudFormation, ride_fleet first (it publishes the SSM
-parameter rides resolves), then rides; print the rides URL.
+templates with CloudFormation, in the order of `project.model.APP_ENTRIES`:
+ride_fleet first (it publishes the SSM parameter rides resolves), then
+rides (it publishes its topic's ARN, which ride-record resolves), then
+ride_record (it publishes ListRideRecords' ARN, which rides reads at run
+time, so rides never waits for it); print the rides URL.
 
     python -m deploy.deploy --stage dev --bucket my-bucket [--alarm-email ME] [--dry-run]
 
@@ -177,7 +180,7 @@ def boto3_clients(region: str | None = None) -> Clients:
 
 
 def main(argv: list[str] | None = None, out: TextIO = sys.stdout) -> None:
-    parser = argparse.ArgumentParser(description='deploy ride_fleet, then rides')
+    parser = argparse.ArgumentParser(description='deploy ride_fleet, then rides, then ride_record')
     parser.add_argument('--stage', default='dev', choices=STAGES)
     parser.add_argument('--bucket', help='S3 bucket for the zips (ARTIFACT_BUCKET)')
     parser.add_argument('--region', help="default: boto3's (AWS_REGION, ~/.aws/config)")

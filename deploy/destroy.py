@@ -3,20 +3,23 @@ tear down what `make deploy` (or the `chalice deploy` route) made.
 
     python -m deploy.destroy --stage dev [--bucket B] [--yes] [--dry-run] [--route package|chalice]
 
-The package route (default), in order:
- 1. rides' stack, then wait for it to be gone (it calls the fleet, and its
-    alarms publish to the fleet's alarm topic);
- 2. the fleet's stack, then wait;
- 3. every artifact `make deploy` uploaded: the objects under
+The package route (default), in the reverse of the deploy order:
+ 1. ride-record's stack, then wait for it to be gone (it is subscribed to
+    rides' topic, and its alarms publish to the fleet's alarm topic);
+ 2. rides' stack, then wait (it calls the fleet, and its alarms publish to
+    the fleet's alarm topic);
+ 3. the fleet's stack, then wait;
+ 4. every artifact `make deploy` uploaded: the objects under
     s3://<bucket>/<app>/<stage>/ (zips and large templates);
- 4. say what was kept: in prod the fleet table (DeletionPolicy Retain,
-    with its point-in-time backups), and the bucket itself.
+ 5. say what was kept: in prod the fleet table and the ride-record table
+    (DeletionPolicy Retain, with their point-in-time backups), and the
+    bucket itself.
 The chalice route runs `deploy.chalice_deploy --delete` (chalice delete of
-both apps, then what that script made around them).
+every app, then what that script made around them).
 
 Nothing happens before the operator types the stage's name, unless
-`--yes` (make: YES=1). `--dry-run` (DRY_RUN=1) prints every step, as if both
-stacks existed, and calls nothing (`deploy.dry_run`).
+`--yes` (make: YES=1). `--dry-run` (DRY_RUN=1) prints every step, as if every
+stack existed, and calls nothing (`deploy.dry_run`).
 """
 from __future__ import annotations
 
@@ -56,7 +59,7 @@ class Destroyer:
 
     def destroy_all(self) -> list[str]:
         """Returns what was kept on purpose."""
-        order = list(reversed(APP_ENTRIES))  # rides first: it depends on the fleet
+        order = list(reversed(APP_ENTRIES))  # each app depends only on those before it
         for step, app in enumerate(order, start=1):
             self.say(f'[{step}/{len(order) + 1}] {app.folder}: delete stack '
                      f'{self.project.stack_name(app)}')
@@ -109,9 +112,10 @@ class Destroyer:
     def kept(self) -> list[str]:
         kept = []
         if self.project.keeps_data:
-            kept.append(f'DynamoDB table {self.project.table_name} and its point-in-time '
-                        'backups (DeletionPolicy Retain); delete it yourself when sure: '
-                        f'aws dynamodb delete-table --table-name {self.project.table_name}')
+            for table in (self.project.table_name, self.project.record_table_name):
+                kept.append(f'DynamoDB table {table} and its point-in-time backups '
+                            '(DeletionPolicy Retain); delete it yourself when sure: '
+                            f'aws dynamodb delete-table --table-name {table}')
         if self.bucket:
             kept.append(f'the bucket {self.bucket} itself (only this stage\'s objects went)')
         return kept
@@ -125,7 +129,7 @@ def confirmed(stage: str, ask: Callable[[str], str], out: TextIO) -> bool:
 
 def main(argv: list[str] | None = None, out: TextIO = sys.stdout,
          ask: Callable[[str], str] = input) -> int:
-    parser = argparse.ArgumentParser(description='delete rides, then the fleet')
+    parser = argparse.ArgumentParser(description='delete ride-record, then rides, then the fleet')
     parser.add_argument('--stage', default='dev', choices=STAGES)
     parser.add_argument('--bucket', help='the ARTIFACT_BUCKET make deploy uploaded to')
     parser.add_argument('--region', help="default: boto3's (AWS_REGION, ~/.aws/config)")
@@ -148,7 +152,7 @@ def main(argv: list[str] | None = None, out: TextIO = sys.stdout,
         project = Project(args.stage)
         dry_run.stacks.update(project.stack_name(app) for app in APP_ENTRIES)
         print(f'DRY RUN: destroying stage {args.stage}; nothing is sent to AWS (answers are '
-              f'those of account {dry_run.account} in {dry_run.region} with both stacks)',
+              f'those of account {dry_run.account} in {dry_run.region} with every stack)',
               file=out)
         clients = dry_run
     else:

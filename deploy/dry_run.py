@@ -26,7 +26,8 @@ def _missing(code: str, message: str, operation: str) -> ClientError:
 class DryRunAws:
     """Clients for one dry run: `clients(service)` (pass it where boto3
     clients are asked for). Remembers what the run created, so a stack
-    whose change set was executed is then described as existing."""
+    whose change set was executed is then described as existing, and an SSM
+    parameter the run put is then read back."""
 
     def __init__(self, out: TextIO, region: str = LOCAL_REGION,
                  account: str = LOCAL_ACCOUNT_ID) -> None:
@@ -34,6 +35,7 @@ class DryRunAws:
         self.region = region
         self.account = account
         self.stacks: set[str] = set()
+        self.parameters: dict[str, str] = {}  # SSM parameters the run put
 
     def __call__(self, service: str) -> DryRunClient:
         return DryRunClient(service, self)
@@ -69,11 +71,30 @@ class DryRunAws:
     def _sns_create_topic(self, Name: str, **kwargs: Any) -> dict[str, str]:
         return {'TopicArn': f'arn:aws:sns:{self.region}:{self.account}:{Name}'}
 
+    def _sqs_create_queue(self, QueueName: str, **kwargs: Any) -> dict[str, str]:
+        return {'QueueUrl': self._queue_url(QueueName)}
+
+    def _sqs_get_queue_url(self, QueueName: str, **kwargs: Any) -> dict[str, str]:
+        return {'QueueUrl': self._queue_url(QueueName)}
+
+    def _sqs_get_queue_attributes(self, QueueUrl: str, **kwargs: Any) -> dict[str, Any]:
+        name = QueueUrl.rsplit('/', 1)[1]
+        return {'Attributes': {'QueueArn': f'arn:aws:sqs:{self.region}:{self.account}:{name}'}}
+
+    def _queue_url(self, name: str) -> str:
+        return f'https://sqs.{self.region}.amazonaws.com/{self.account}/{name}'
+
     def _lambda_invoke(self, **kwargs: Any) -> dict[str, Any]:
         return {'StatusCode': 200}
 
+    def _ssm_put_parameter(self, Name: str, Value: str, **kwargs: Any) -> dict[str, Any]:
+        self.parameters[Name] = Value
+        return {'Version': 1}
+
     def _ssm_get_parameter(self, Name: str, **kwargs: Any) -> dict[str, Any]:
-        raise _missing('ParameterNotFound', f'{Name} not found', 'GetParameter')
+        if Name not in self.parameters:
+            raise _missing('ParameterNotFound', f'{Name} not found', 'GetParameter')
+        return {'Parameter': {'Name': Name, 'Value': self.parameters[Name], 'Type': 'String'}}
 
     def _cognito_idp_create_user_pool(self, PoolName: str, **kwargs: Any) -> dict[str, Any]:
         pool_id = f'{self.region}_DryRun'

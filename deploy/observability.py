@@ -10,7 +10,7 @@ import json
 from typing import Any
 
 from deploy import scan
-from project.model import FLEET, RIDES, AppEntry, Project
+from project.model import FLEET, RECORD, RIDES, AppEntry, Project
 
 ALARM_TOPIC = 'AlarmTopic'
 ALARM_EMAIL = 'AlarmEmail'
@@ -119,23 +119,53 @@ def _alarm(project: Project, name: str, description: str, **properties: Any) -> 
     }, **properties)}
 
 
-def fleet_alarms(project: Project) -> dict[str, Any]:
-    fleet = project.fleet_function.deployed_name
+def _function_alarms(project: Project, resource: str, name: str, function: str,
+                     failed_means: str, throttled_means: str) -> dict[str, Any]:
+    """`Errors` and `Throttles` of one function: faults in 3 of the last 5
+    minutes, throttles in 2 of them."""
     lambda_metric = {'Namespace': 'AWS/Lambda', 'Statistic': 'Sum', 'Period': 60,
-                     'Dimensions': [{'Name': 'FunctionName', 'Value': fleet}]}
+                     'Dimensions': [{'Name': 'FunctionName', 'Value': function}]}
     return {
-        'FleetErrorsAlarm': _alarm(
-            project, 'fleet-errors',
-            f'{fleet} failed (a bug, a timeout, a crash) in 3 of the last 5 minutes. '
-            'Riders get 502/504. README, "Alarms".',
+        f'{resource}ErrorsAlarm': _alarm(
+            project, f'{name}-errors',
+            f'{function} failed (a bug, a timeout, a crash) in 3 of the last 5 minutes. '
+            f'{failed_means} README, "Alarms".',
             MetricName='Errors', ComparisonOperator='GreaterThanOrEqualToThreshold',
             Threshold=1, EvaluationPeriods=5, DatapointsToAlarm=3, **lambda_metric),
-        'FleetThrottlesAlarm': _alarm(
-            project, 'fleet-throttles',
-            f'Lambda throttled {fleet} (reserved or account concurrency used up) in 2 of the '
-            'last 5 minutes. Riders get 503 FleetBusy. README, "Alarms".',
+        f'{resource}ThrottlesAlarm': _alarm(
+            project, f'{name}-throttles',
+            f'Lambda throttled {function} (reserved or account concurrency used up) in 2 of the '
+            f'last 5 minutes. {throttled_means} README, "Alarms".',
             MetricName='Throttles', ComparisonOperator='GreaterThanOrEqualToThreshold',
             Threshold=1, EvaluationPeriods=5, DatapointsToAlarm=2, **lambda_metric),
+    }
+
+
+def fleet_alarms(project: Project) -> dict[str, Any]:
+    return _function_alarms(project, 'Fleet', 'fleet', project.fleet_function.deployed_name,
+                            'Riders get 502/504.', 'Riders get 503 FleetBusy.')
+
+
+def record_alarms(project: Project) -> dict[str, Any]:
+    """ride-record's functions, and its dead-letter queue: any event in it
+    is a ride the history lost until someone replays it."""
+    queue = project.record_dlq_name
+    return {
+        **_function_alarms(
+            project, 'History', 'history', project.history_function.deployed_name,
+            'Riders get 502/504 on GET /rides.', 'Riders get 503 on GET /rides.'),
+        **_function_alarms(
+            project, 'Recorder', 'recorder', project.recorder_function.deployed_name,
+            'Lambda retries each failed ride event twice, then sends it to the DLQ.',
+            'Lambda keeps throttled ride events and retries them for up to 6 hours.'),
+        'RecordDlqAlarm': _alarm(
+            project, 'record-dlq',
+            f'{queue} holds ride events that failed every attempt (poison or a fault): '
+            'those rides are missing from riders\' histories. README, "Alarms".',
+            Namespace='AWS/SQS', MetricName='ApproximateNumberOfMessagesVisible',
+            Dimensions=[{'Name': 'QueueName', 'Value': queue}], Statistic='Maximum',
+            Period=60, EvaluationPeriods=1, ComparisonOperator='GreaterThanThreshold',
+            Threshold=0),
     }
 
 
@@ -186,4 +216,4 @@ def rides_alarms(project: Project) -> dict[str, Any]:
     }
 
 
-ALARMS = {FLEET: fleet_alarms, RIDES: rides_alarms}
+ALARMS = {FLEET: fleet_alarms, RIDES: rides_alarms, RECORD: record_alarms}

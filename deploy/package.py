@@ -1,6 +1,7 @@
-"""`make package STAGE=dev`: both apps as CloudFormation (SAM) templates
-plus deployment zips in build/<stage>/<app>/, then cfn-lint and checkov on
-both (any finding fails; deploy/scan.py says how findings are skipped).
+"""`make package STAGE=dev`: every app (fleet, rides, ride-record, in their
+deploy order) as CloudFormation (SAM) templates plus deployment zips in
+build/<stage>/<app>/, then cfn-lint and checkov on all of them (any finding
+fails; deploy/scan.py says how findings are skipped).
 
     python -m deploy.package --stage dev [--out build] [--no-lint] [--no-scan]
         [--transport invoke|http]
@@ -114,7 +115,7 @@ def package(stage: str, out_root: str | pathlib.Path, run_lint: bool = True,
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description='package both apps for CloudFormation')
+    parser = argparse.ArgumentParser(description='package every app for CloudFormation')
     parser.add_argument('--stage', default='dev', choices=STAGES)
     parser.add_argument('--out', default=str(ROOT / 'build'))
     parser.add_argument('--no-lint', action='store_true')

@@ -41,6 +41,12 @@ TABLE_NO_CMK = ('CKV_AWS_119', 'no customer-managed key: unicorn names and lease
                                'sensitive; DynamoDB encrypts with an AWS-owned key already')
 DEV_NO_PITR = ('CKV_AWS_28', 'no PITR in dev: LoadTable rebuilds the table from the catalog; '
                              'prod has PITR')
+RECORD_TABLE_NO_CMK = ('CKV_AWS_119', 'no customer-managed key: DynamoDB encrypts at rest already '
+                                      'and the rides kept are what the rider sees on the page')
+DEV_RECORD_NO_PITR = ('CKV_AWS_28', 'no PITR in dev: a dev stage\'s ride history is test data; '
+                                    'prod has PITR')
+DLQ_SQS_MANAGED_SSE = ('CKV_AWS_27', 'encrypted with SQS-managed SSE (SqsManagedSseEnabled); a KMS '
+                                     'key would add key grants to every writer for no gain')
 WAF_NO_LOG4J = ('CKV_AWS_192', 'no Log4j rule: nothing behind this ACL runs Java (Python '
                                'functions only), so the managed rule would cost WCUs for nothing')
 
@@ -51,8 +57,11 @@ def skips(*findings: tuple[str, str]) -> dict[str, Any]:
                                               for check, reason in findings]}}}
 
 
-def function_skips(project: Project, logical_id: str, reserved: bool, loader: bool) -> dict[str, Any]:
-    findings = [NO_VPC, NO_ENV_KMS, LOADER_NO_DLQ if loader else SYNC_NO_DLQ]
+def function_skips(project: Project, logical_id: str, reserved: bool, loader: bool,
+                   dead_letters: bool = False) -> dict[str, Any]:
+    findings = [NO_VPC, NO_ENV_KMS]
+    if not dead_letters:
+        findings.append(LOADER_NO_DLQ if loader else SYNC_NO_DLQ)
     if not reserved:
         if loader:
             findings.append(NO_CONCURRENCY_LOADER)

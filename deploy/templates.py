@@ -34,13 +34,17 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from deploy import observability, riders, scan, web_acl
+from deploy.provision import DLQ_RETENTION_SECONDS
 from project.model import (
     API_HANDLER,
     APP_ENTRIES,
     CATALOG_PATH,
     FLEET,
     FLEET_FUNCTION,
+    HISTORY_FUNCTION,
     LOADER_FUNCTION,
+    RECORD,
+    RECORDER_FUNCTION,
     RIDERS_AUTHORIZER,
     RIDES,
     ROOT,
@@ -49,7 +53,7 @@ from project.model import (
     AppEntry,
     Project,
 )
-from shared.adapters import fleet_schema
+from shared.adapters import fleet_schema, record_schema
 
 APPS = APP_ENTRIES
 # Logical ids of what the merge templates add.
@@ -67,10 +71,20 @@ FLEET_URL_PARAMETER = 'RequestUnicornUrlParameter'
 FLEET_API_ID_PARAMETER = 'RestApiIdParameter'
 WEB_ACL = 'RidersWebAcl'
 WEB_ACL_ASSOCIATION = 'RidersWebAclAssociation'
+RECORD_TABLE = 'RideRecordTable'
+RECORD_DLQ = 'RideRecordDlq'
+RECORD_ASYNC_CONFIG = f'{RECORDER_FUNCTION}AsyncRetries'
+RECORD_URL_PARAMETER = 'RideRecordUrlParameter'
+HISTORY_ARN_PARAMETER = f'{HISTORY_FUNCTION}InvokeArnParameter'
+# Lambda's asynchronous retries of a failed ride event before it goes to
+# the DLQ (Lambda's default and maximum, written out so it is seen).
+RECORD_RETRIES = 2
 # What Chalice's package calls the REST API (an AWS::Serverless::Api).
 REST_API = 'RestAPI'
 
-__all__ = ['APPS', 'ARN_PARAMETER', 'CATALOG', 'FLEET', 'LOADER', 'RIDES', 'ROOT', 'STAGES',
+__all__ = ['APPS', 'ARN_PARAMETER', 'CATALOG', 'FLEET', 'HISTORY_ARN_PARAMETER', 'LOADER',
+           'RECORD', 'RECORD_DLQ', 'RECORD_ASYNC_CONFIG', 'RECORD_TABLE', 'RECORD_URL_PARAMETER',
+           'RIDES', 'ROOT', 'STAGES',
            'TABLE', 'TOPIC', 'USER_POOL', 'USER_POOL_CLIENT', 'WEB_ACL', 'WEB_ACL_ASSOCIATION',
            'Style', 'function_name', 'merge_template', 'policy_document',
            'policy_file_path', 'policy_file_text', 'write_merge_template']
@@ -97,6 +111,12 @@ def _arn(service: str, rest: str, style: Style) -> Rendered:
 def ssm_reference(project: Project) -> str:
     """CloudFormation's dynamic reference to the fleet's published ARN."""
     return '{{resolve:ssm:%s}}' % project.fleet_arn_parameter
+
+
+def topic_reference(project: Project) -> str:
+    """CloudFormation's dynamic reference to the rides topic's ARN, which
+    rides' stack (deployed before ride-record's) publishes in SSM."""
+    return '{{resolve:ssm:%s}}' % project.topic_arn_parameter
 
 
 # -- policy resources --------------------------------------------------------
@@ -129,6 +149,38 @@ class FleetTable:
         suffix = f'/index/{self.index}' if self.index else ''
         name = '${%s}' % TABLE if style is Style.TEMPLATE else project.table_name
         return _arn('dynamodb', f'table/{name}{suffix}', style)
+
+
+@dataclass(frozen=True)
+class RecordTable:
+    """ride-record's table, or one of its indexes."""
+
+    index: str | None = None
+
+    def render(self, project: Project, style: Style) -> Rendered:
+        suffix = f'/index/{self.index}' if self.index else ''
+        name = '${%s}' % RECORD_TABLE if style is Style.TEMPLATE else project.record_table_name
+        return _arn('dynamodb', f'table/{name}{suffix}', style)
+
+
+@dataclass(frozen=True)
+class RecordDlq:
+    """The SQS queue where ride events land after Lambda's async retries."""
+
+    def render(self, project: Project, style: Style) -> Rendered:
+        if style is Style.TEMPLATE:
+            return {'Fn::GetAtt': [RECORD_DLQ, 'Arn']}
+        return _arn('sqs', project.record_dlq_name, style)
+
+
+@dataclass(frozen=True)
+class HistoryFunction:
+    """ride-record's ListRideRecords, by the name `chalice deploy` gives it:
+    rides' stack is deployed before ride-record's, so the ARN is built, not
+    read (the function's own stack publishes it in SSM for run time)."""
+
+    def render(self, project: Project, style: Style) -> Rendered:
+        return _arn('lambda', 'function:' + project.history_function.deployed_name, style)
 
 
 @dataclass(frozen=True)
@@ -234,6 +286,9 @@ class Everything:
 
 
 DISPATCH = (FLEET_FUNCTION, API_HANDLER)  # the fleet's functions that dispatch and release
+# What ride-record's writers (POST /record, PutRideRecordSns) call on its
+# table: each event is one conditional UpdateItem (the fold, race-free).
+RECORD_WRITE_ACTIONS = ('dynamodb:UpdateItem',)
 
 # Everything each function does at run time, by app.
 POLICIES: dict[AppEntry, tuple[Statement, ...]] = {
@@ -265,6 +320,25 @@ POLICIES: dict[AppEntry, tuple[Statement, ...]] = {
                   (Parameter(lambda project: project.user_pool_id_parameter),
                    Parameter(lambda project: project.user_pool_client_id_parameter)),
                   functions=(API_HANDLER,), styles=(Style.FILE,)),
+        # GET /rides: ride-record's ListRideRecords and nothing else of it.
+        # Its ARN is read at run time in both routes: ride-record is
+        # deployed after rides, so CloudFormation cannot resolve it for rides.
+        Statement('ListRideHistory', ('lambda:InvokeFunction',), (HistoryFunction(),),
+                  functions=(API_HANDLER,)),
+        Statement('FindRideHistory', ('ssm:GetParameter',),
+                  (Parameter(lambda project: project.history_arn_parameter),),
+                  functions=(API_HANDLER,)),
+    ),
+    RECORD: (
+        Statement('KeepRides', RECORD_WRITE_ACTIONS, (RecordTable(),),
+                  functions=(API_HANDLER, RECORDER_FUNCTION)),
+        Statement('ListRides', ('dynamodb:Query',),
+                  (RecordTable(record_schema.RIDER_INDEX),), functions=(HISTORY_FUNCTION,)),
+        # Used by the Lambda service, not the code: a ride event that failed
+        # every async attempt goes to the DLQ (DeadLetterConfig) with the
+        # function's role.
+        Statement('FailedRideEvents', ('sqs:SendMessage',), (RecordDlq(),),
+                  functions=(RECORDER_FUNCTION,)),
     ),
 }
 XRAY = Statement('Tracing', XRAY_ACTIONS, (Everything(),), styles=(Style.FILE,))
@@ -272,7 +346,8 @@ XRAY = Statement('Tracing', XRAY_ACTIONS, (Everything(),), styles=(Style.FILE,))
 
 def function_names(app: AppEntry) -> tuple[str, ...]:
     """The app's functions, by their names in config.json."""
-    return ((API_HANDLER,) if app.rest_api else ()) + app.lambda_functions
+    return (((API_HANDLER,) if app.rest_api else ()) + app.lambda_functions
+            + app.event_functions)
 
 
 def policy_document(app: AppEntry, stage: str, style: Style | str = Style.FILE,
@@ -320,11 +395,24 @@ def table_resource(project: Project) -> dict[str, Any]:
     the property names are the same."""
     properties = dict(fleet_schema.table_definition(project.table_name))
     properties['TimeToLiveSpecification'] = fleet_schema.ttl_specification()
-    findings = [scan.TABLE_NO_CMK]
+    return _kept_in_prod(project, properties, scan.TABLE_NO_CMK, scan.DEV_NO_PITR)
+
+
+def record_table_resource(project: Project) -> dict[str, Any]:
+    """ride-record's table, from the definition its store and the local
+    stack create it from."""
+    properties = dict(record_schema.table_definition(project.record_table_name))
+    return _kept_in_prod(project, properties, scan.RECORD_TABLE_NO_CMK, scan.DEV_RECORD_NO_PITR)
+
+
+def _kept_in_prod(project: Project, properties: dict[str, Any], no_cmk: tuple[str, str],
+                  dev_no_pitr: tuple[str, str]) -> dict[str, Any]:
+    """A table that prod keeps (point-in-time recovery, Retain) and dev may lose."""
+    findings = [no_cmk]
     if project.keeps_data:
         properties['PointInTimeRecoverySpecification'] = {'PointInTimeRecoveryEnabled': True}
     else:
-        findings.append(scan.DEV_NO_PITR)
+        findings.append(dev_no_pitr)
     policy = 'Retain' if project.keeps_data else 'Delete'
     return {'Type': 'AWS::DynamoDB::Table',
             'DeletionPolicy': policy, 'UpdateReplacePolicy': policy,
@@ -351,9 +439,10 @@ def _functions_and_roles(app: AppEntry, project: Project, environment: dict[str,
                 'FunctionName': function.deployed_name,
                 'Environment': {'Variables': dict(environment)},
             },
-            **scan.function_skips(project, function.logical_id,
-                                  reserved=function.reserved_concurrency is not None,
-                                  loader=function.name == project.loader_function.name),
+            **scan.function_skips(
+                project, function.logical_id, reserved=function.reserved_concurrency is not None,
+                loader=function.name == project.loader_function.name,
+                dead_letters=function.deployed_name in project.dead_letter_queues),
         }
         resources[function.role_logical_id] = {'Properties': {
             'Policies': policy, 'ManagedPolicyArns': [{'Fn::Sub': XRAY_MANAGED_POLICY}]}}
@@ -498,6 +587,10 @@ def _rides_additions(project: Project, transport: str | None = None) -> dict[str
         'USER_POOL_CLIENT_ID': {'Ref': USER_POOL_CLIENT},
         # Empty on AWS: the page calls the regional cognito-idp endpoint.
         'COGNITO_ENDPOINT_URL': '',
+        # ride-record is deployed after rides: its ARN is read from SSM at
+        # run time (the stack cannot resolve it), then kept for the sandbox.
+        'LIST_RIDE_RECORDS_ARN': '',
+        'LIST_RIDE_RECORDS_ARN_PARAMETER': project.history_arn_parameter,
     }, transport)
     resources[TOPIC] = {'Type': 'AWS::SNS::Topic',
                         'Properties': {'TopicName': project.topic_name,
@@ -520,11 +613,84 @@ def _rides_additions(project: Project, transport: str | None = None) -> dict[str
     return {'Resources': resources, 'Outputs': outputs}
 
 
+def sns_subscription_name(function: str) -> str:
+    """The logical id of the SAM `SNS` event Chalice packages for an
+    `@app.on_sns_message(name=function)` (`<name>-sns-subscription`)."""
+    from chalice.utils import to_cfn_resource_name
+
+    return to_cfn_resource_name(f'{function}-sns-subscription')
+
+
+def _record_dlq(project: Project) -> dict[str, Any]:
+    """The recorder's dead-letter queue and its asynchronous retries. SNS
+    invokes the function asynchronously; Lambda retries a failed event
+    twice, then sends it to the queue as its `DeadLetterConfig` says (the
+    event unchanged, with RequestID, ErrorCode and ErrorMessage attributes:
+    what the local runtime sends too), with the function's role
+    (sqs:SendMessage on exactly this queue)."""
+    recorder = project.recorder_function
+    return {
+        RECORD_DLQ: {'Type': 'AWS::SQS::Queue', 'Properties': {
+            'QueueName': project.record_dlq_name,
+            'SqsManagedSseEnabled': True,
+            'MessageRetentionPeriod': DLQ_RETENTION_SECONDS,
+        }, **scan.skips(scan.DLQ_SQS_MANAGED_SSE)},
+        RECORD_ASYNC_CONFIG: {'Type': 'AWS::Lambda::EventInvokeConfig', 'Properties': {
+            'FunctionName': {'Ref': recorder.logical_id},
+            'Qualifier': '$LATEST',
+            'MaximumRetryAttempts': RECORD_RETRIES,
+        }},
+    }
+
+
+def _record_additions(project: Project) -> dict[str, Any]:
+    recorder, history = project.recorder_function, project.history_function
+    resources = _functions_and_roles(RECORD, project, {
+        'RIDE_RECORD_TABLE': {'Ref': RECORD_TABLE},
+        'RIDES_SNS_TOPIC_ARN': topic_reference(project),
+    })
+    # The subscription Chalice packages names a topic of this account by
+    # the name app.py gave it; the topic is rides', found in SSM (a string
+    # replaces Chalice's value in the merge).
+    resources[recorder.logical_id]['Properties']['Events'] = {
+        sns_subscription_name(recorder.name): {
+            'Type': 'SNS', 'Properties': {'Topic': topic_reference(project)}}}
+    # SAM's name for the function's DeadLetterConfig.
+    resources[recorder.logical_id]['Properties']['DeadLetterQueue'] = {
+        'Type': 'SQS', 'TargetArn': {'Fn::GetAtt': [RECORD_DLQ, 'Arn']}}
+    resources[RECORD_TABLE] = record_table_resource(project)
+    resources.update(_record_dlq(project))
+    resources[HISTORY_ARN_PARAMETER] = _parameter(
+        project.history_arn_parameter, {'Fn::GetAtt': [history.logical_id, 'Arn']},
+        f'The ride history function, for {project.rides.app_name} to invoke')
+    resources[RECORD_URL_PARAMETER] = _parameter(
+        project.record_url_parameter,
+        {'Fn::Sub': 'https://${%s}.execute-api.${AWS::Region}.${AWS::URLSuffix}/%s/'
+                    % (REST_API, project.record.api_gateway_stage)},
+        "ride-record's API (POST /record, AWS_IAM)")
+    resources.update(_observability(RECORD, project))
+    resources[REST_API] = {'Properties': dict(observability.rest_api_stage(),
+                                              MethodSettings=_method_settings(project)),
+                           **scan.skips(scan.NO_API_CACHE)}
+    outputs = {
+        'RideRecordTableName': {'Value': {'Ref': RECORD_TABLE}},
+        'RideRecordDlqUrl': {'Value': {'Ref': RECORD_DLQ}},
+        f'{history.logical_id}Arn': {'Value': {'Fn::GetAtt': [history.logical_id, 'Arn']}},
+        HISTORY_ARN_PARAMETER: {'Value': {'Ref': HISTORY_ARN_PARAMETER}},
+        RECORD_URL_PARAMETER: {'Value': {'Ref': RECORD_URL_PARAMETER}},
+    }
+    return {'Resources': resources, 'Outputs': outputs}
+
+
 def merge_template(app: AppEntry, stage: str, transport: str | None = None) -> dict[str, Any]:
     """What the app's merge template adds to Chalice's package; `transport`
     (rides only) overrides the stage's `UNICORN_TRANSPORT` setting."""
     project = Project(stage)
-    return _rides_additions(project, transport) if app == RIDES else _fleet_additions(project)
+    if app == RIDES:
+        return _rides_additions(project, transport)
+    if app == RECORD:
+        return _record_additions(project)
+    return _fleet_additions(project)
 
 
 def write_merge_template(app: AppEntry, stage: str, path: str | pathlib.Path,

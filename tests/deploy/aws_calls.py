@@ -94,13 +94,17 @@ def _calling_app():
 
 def function_of(chalice_app, entry):
     """The Lambda function (its name in config.json) that runs `entry`, a
-    function of the app's app.py: a `@app.lambda_function`'s name, or the
-    REST API's handler for a route."""
+    function of the app's app.py: a `@app.lambda_function`'s name, an event
+    handler's (`@app.on_sns_message(name=...)`, whose handler string is
+    `app.<entry>`), or the REST API's handler for a route."""
     from project.model import API_HANDLER
 
     for function in chalice_app.pure_lambda_functions:
         if function.func.__name__ == entry:
             return function.name
+    for source in chalice_app.event_sources:
+        if source.handler_string == f'app.{entry}':
+            return source.name
     return API_HANDLER
 
 

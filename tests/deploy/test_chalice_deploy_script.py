@@ -1,7 +1,9 @@
 """The helper around plain `chalice deploy`: it makes the table, the SSM
 parameters, the topic and the riders' user pool Chalice does not, in the
-order rides needs, and throttles the rides stage."""
+order rides needs, and throttles the rides stage; then ride-record's table,
+queue and parameters, subscribed to the topic it finds in SSM."""
 import io
+from types import SimpleNamespace
 
 import boto3
 import pytest
@@ -14,15 +16,29 @@ from tests.support import aws as aws_support
 TABLE_NAME = Project('dev').table_name
 FLEET_ARN = ('arn:aws:lambda:us-east-1:123456789012:function:'
              'wild-rydes-ride-fleet-dev-RequestUnicornInvoke')
+HISTORY_ARN = ('arn:aws:lambda:us-east-1:123456789012:function:'
+               'wild-rydes-ride-record-dev-ListRideRecords')
+TOPIC_ARN = 'arn:aws:sns:us-east-1:123456789012:wild-rydes-dev-rides'
+
 
 
 class FakeLambda:
     def __init__(self):
         self.invoked = []
+        self.configured = []
 
     def invoke(self, FunctionName, Payload):
         self.invoked.append((FunctionName, Payload))
         return {'StatusCode': 200}
+
+    def get_waiter(self, name):
+        return SimpleNamespace(wait=lambda **kwargs: self.configured.append(('wait', name)))
+
+    def update_function_configuration(self, **kwargs):
+        self.configured.append(('update_function_configuration', kwargs))
+
+    def put_function_event_invoke_config(self, **kwargs):
+        self.configured.append(('put_function_event_invoke_config', kwargs))
 
 
 def test_a_dry_run_lists_the_steps_in_order_and_calls_nothing(monkeypatch):
@@ -71,7 +87,7 @@ def rest_api_with_a_stage(name='api'):
 
 
 def deployed_with(api_id):
-    values = {'RequestUnicornInvoke': FLEET_ARN}
+    values = {'RequestUnicornInvoke': FLEET_ARN, 'ListRideRecords': HISTORY_ARN}
 
     def read_deployed(app, name, key):
         if key == 'rest_api_id':
@@ -93,9 +109,10 @@ def test_a_deploy_makes_the_table_parameter_and_topic_around_the_chalice_runs(aw
         read_deployed=deployed_with(rest_api_with_a_stage()))
     job.deploy()
 
-    assert [command[3:5] for command in commands] == [['deploy', '--stage'], ['deploy', '--stage']]
+    assert [command[3:5] for command in commands] == [['deploy', '--stage']] * 3
     assert [command[2] for command in commands] == [
-        str(templates.FLEET.directory), str(templates.RIDES.directory)]
+        str(templates.FLEET.directory), str(templates.RIDES.directory),
+        str(templates.RECORD.directory)]
     dynamodb = boto3.client('dynamodb', region_name=aws_support.REGION)
     table = dynamodb.describe_table(TableName=TABLE_NAME)['Table']
     expected = fleet_schema.table_definition(TABLE_NAME)
@@ -142,8 +159,8 @@ def test_rides_is_deployed_with_the_arn_of_the_pool_the_deploy_made(aws):
     cognito = boto3.client('cognito-idp', region_name=aws_support.REGION)
     [pool] = cognito.list_user_pools(MaxResults=10)['UserPools']
     arn = cognito.describe_user_pool(UserPoolId=pool['Id'])['UserPool']['Arn']
-    assert runs == [(str(templates.FLEET.directory), {}),
-                    (str(templates.RIDES.directory), {'RIDERS_USER_POOL_ARN': arn})]
+    assert runs[:2] == [(str(templates.FLEET.directory), {}),
+                        (str(templates.RIDES.directory), {'RIDERS_USER_POOL_ARN': arn})]
 
 
 def test_the_pool_and_client_are_made_as_the_template_declares_them(aws):
@@ -227,3 +244,84 @@ def test_delete_removes_the_web_acl(aws):
     job.delete()
 
     assert waf.list_web_acls(Scope='REGIONAL')['WebACLs'] == []
+
+
+# -- ride-record, the third app ----------------------------------------------------
+
+def test_a_dry_run_publishes_the_topic_arn_before_ride_record_which_comes_last(monkeypatch):
+    monkeypatch.setattr(boto3.session.Session, 'client', pytest.fail)
+    out = io.StringIO()
+
+    chalice_deploy.main(['--stage', 'dev', '--dry-run'], out=out)
+
+    text = out.getvalue()
+    steps = ['sns.create_topic', "ssm.put_parameter(Name='/wild-rydes/dev/SnsTopicArn'",
+             'chalice deploy rides', "dynamodb.create_table(TableName='wild-rydes-ride-record-dev-rides'",
+             "sqs.create_queue(QueueName='wild-rydes-ride-record-dev-dlq'",
+             'chalice deploy ride_record', f'would run RIDES_SNS_TOPIC_ARN={TOPIC_ARN} ',
+             "ssm.put_parameter(Name='/wild-rydes-ride-record/dev/ListRideRecordsInvokeArn'",
+             "ssm.put_parameter(Name='/wild-rydes-ride-record/dev/URL'",
+             "lambda.update_function_configuration(FunctionName='wild-rydes-ride-record-dev-"
+             "PutRideRecordSns', DeadLetterConfig={'TargetArn': 'arn:aws:sqs:us-east-1:"
+             "123456789012:wild-rydes-ride-record-dev-dlq'})",
+             'MaximumRetryAttempts=2', 'rides URL']
+    positions = [text.index(step) for step in steps]
+    assert positions == sorted(positions)
+
+
+def deploy_with(fake_lambda, runs):
+    job = chalice_deploy.ChaliceDeploy(
+        'dev', lambda service: fake_lambda if service == 'lambda' else boto3.client(
+            service, region_name=aws_support.REGION),
+        lambda command, variables: runs.append((command[2], dict(variables))),
+        out=io.StringIO(), read_deployed=deployed_with(rest_api_with_a_stage()))
+    job.deploy()
+    return job
+
+
+def test_ride_record_is_deployed_last_subscribed_to_the_topic_published_in_ssm(aws):
+    runs, fake_lambda = [], FakeLambda()
+    deploy_with(fake_lambda, runs)
+
+    ssm = boto3.client('ssm', region_name=aws_support.REGION)
+    assert ssm.get_parameter(Name='/wild-rydes/dev/SnsTopicArn')['Parameter']['Value'] == TOPIC_ARN
+    assert runs[-1] == (str(templates.RECORD.directory), {'RIDES_SNS_TOPIC_ARN': TOPIC_ARN})
+    assert ssm.get_parameter(Name='/wild-rydes-ride-record/dev/ListRideRecordsInvokeArn')[
+        'Parameter']['Value'] == HISTORY_ARN
+
+
+def test_the_recorders_failed_events_go_to_the_queue_the_deploy_made_after_two_retries(aws):
+    fake_lambda = FakeLambda()
+    deploy_with(fake_lambda, [])
+
+    sqs = boto3.client('sqs', region_name=aws_support.REGION)
+    url = sqs.get_queue_url(QueueName='wild-rydes-ride-record-dev-dlq')['QueueUrl']
+    queue_arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=['QueueArn'])[
+        'Attributes']['QueueArn']
+    recorder = 'wild-rydes-ride-record-dev-PutRideRecordSns'
+    assert fake_lambda.configured == [
+        ('wait', 'function_updated_v2'),
+        ('update_function_configuration', {'FunctionName': recorder,
+                                           'DeadLetterConfig': {'TargetArn': queue_arn}}),
+        ('put_function_event_invoke_config', {'FunctionName': recorder,
+                                              'MaximumRetryAttempts': 2})]
+
+
+def test_delete_removes_ride_record_first_and_its_queue_table_and_parameters(aws):
+    deploy_with(FakeLambda(), [])
+    commands = []
+    job = chalice_deploy.ChaliceDeploy(
+        'dev', lambda service: boto3.client(service, region_name=aws_support.REGION),
+        lambda command, variables: commands.append(command[2]), out=io.StringIO())
+
+    job.delete()
+
+    assert commands == [str(templates.RECORD.directory), str(templates.RIDES.directory),
+                        str(templates.FLEET.directory)]
+    names = [p['Name'] for p in boto3.client(
+        'ssm', region_name=aws_support.REGION).describe_parameters()['Parameters']]
+    assert not [name for name in names if 'ride-record' in name or name.endswith('SnsTopicArn')]
+    assert boto3.client('sqs', region_name=aws_support.REGION).list_queues().get(
+        'QueueUrls', []) == []
+    tables = boto3.client('dynamodb', region_name=aws_support.REGION).list_tables()['TableNames']
+    assert 'wild-rydes-ride-record-dev-rides' not in tables

@@ -1,6 +1,6 @@
-"""`make deploy`: the fleet's stack first, then rides', each from its
-packaged template with the zip in S3; a dry run prints every step and
-calls nothing."""
+"""`make deploy`: the fleet's stack first, then rides', then ride-record's,
+each from its packaged template with the zip in S3; a dry run prints every
+step and calls nothing."""
 import io
 import json
 import subprocess
@@ -12,7 +12,8 @@ from deploy import deploy as deployer
 from deploy import templates
 
 
-def test_a_dry_run_prints_every_step_fleet_first_and_calls_nothing(builds, no_aws):
+def test_a_dry_run_prints_every_step_fleet_first_then_rides_then_record_and_calls_nothing(
+        builds, no_aws):
     out = io.StringIO()
     build_root = builds.outputs('dev')[templates.FLEET].parents[1]
 
@@ -21,8 +22,9 @@ def test_a_dry_run_prints_every_step_fleet_first_and_calls_nothing(builds, no_aw
     text = out.getvalue()
     fleet_at = text.index('stack wild-rydes-ride-fleet-dev')
     rides_at = text.index('stack wild-rydes-dev')
-    assert 0 < fleet_at < rides_at
-    for app_text in (text[fleet_at:rides_at], text[rides_at:]):
+    record_at = text.index('stack wild-rydes-ride-record-dev')
+    assert 0 < fleet_at < rides_at < record_at
+    for app_text in (text[fleet_at:rides_at], text[rides_at:record_at], text[record_at:]):
         for step in ('would call s3.put_object', 'would call cloudformation.describe_stacks',
                      'would call cloudformation.create_change_set',
                      "Capabilities=['CAPABILITY_IAM', 'CAPABILITY_AUTO_EXPAND']",
@@ -85,7 +87,7 @@ class FakeAws:
         return FakeWaiter(self.log, name)
 
 
-def test_the_fleet_stack_is_complete_before_rides_is_deployed_and_the_url_is_printed(builds):
+def test_each_stack_is_complete_before_the_next_is_deployed_and_the_url_is_printed(builds):
     aws, out = FakeAws(), io.StringIO()
     build_root = builds.outputs('dev')[templates.FLEET].parents[1]
 
@@ -100,6 +102,10 @@ def test_the_fleet_stack_is_complete_before_rides_is_deployed_and_the_url_is_pri
         ('create_change_set', 'wild-rydes-dev'),
         ('wait', 'change_set_create_complete'),
         ('execute_change_set', 'wild-rydes-dev'),
+        ('wait', 'stack_create_complete'),
+        ('create_change_set', 'wild-rydes-ride-record-dev'),
+        ('wait', 'change_set_create_complete'),
+        ('execute_change_set', 'wild-rydes-ride-record-dev'),
         ('wait', 'stack_create_complete'),
     ]
     assert out.getvalue().rstrip().endswith('rides URL: https://wild-rydes-dev.example/api/')

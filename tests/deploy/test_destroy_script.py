@@ -1,4 +1,4 @@
-"""`make destroy`: rides' stack first, then the fleet's, each waited for;
+"""`make destroy`: ride-record's stack first, then rides', then the fleet's, each waited for;
 then the uploaded artifacts; it says what it kept, asks first unless told
 not to, and a dry run prints every step and calls nothing."""
 import io
@@ -27,21 +27,23 @@ def run(argv, answer=None):
     return code, out.getvalue(), asked
 
 
-def test_a_dry_run_prints_every_step_rides_first_and_calls_nothing(no_aws):
+def test_a_dry_run_prints_every_step_record_then_rides_then_fleet_and_calls_nothing(no_aws):
     code, text, asked = run(['--stage', 'dev', '--dry-run'])
 
     assert code == 0 and asked == []
+    record_at = text.index("delete_stack(StackName='wild-rydes-ride-record-dev')")
     rides_at = text.index("delete_stack(StackName='wild-rydes-dev')")
     fleet_at = text.index("delete_stack(StackName='wild-rydes-ride-fleet-dev')")
     artifacts_at = text.index("s3.delete_objects(Bucket='<ARTIFACT_BUCKET>'")
-    assert rides_at < fleet_at < artifacts_at
-    assert text.count('would wait for cloudformation stack_delete_complete') == 2
+    assert record_at < rides_at < fleet_at < artifacts_at
+    assert text.count('would wait for cloudformation stack_delete_complete') == 3
+    assert text.index("stack_delete_complete(StackName='wild-rydes-ride-record-dev'") < rides_at
     assert text.index("stack_delete_complete(StackName='wild-rydes-dev'") < fleet_at
     assert "Prefix='wild-rydes/dev/'" in text
     assert 'DynamoDB table' not in text  # dev keeps no data
 
 
-def test_a_prod_teardown_says_it_keeps_the_table():
+def test_a_prod_teardown_says_it_keeps_both_tables():
     out = io.StringIO()
     aws = destroy.DryRunAws(out)
     kept = destroy.Destroyer('prod', None, aws, out=out).destroy_all()
@@ -49,16 +51,21 @@ def test_a_prod_teardown_says_it_keeps_the_table():
     assert kept and 'wild-rydes-ride-fleet-prod-unicorns' in kept[0]
     assert 'Retain' in kept[0]
     assert 'kept: DynamoDB table wild-rydes-ride-fleet-prod-unicorns' in out.getvalue()
+    assert 'wild-rydes-ride-record-prod-rides' in kept[1] and 'Retain' in kept[1]
     assert 'no ARTIFACT_BUCKET given' in out.getvalue()
 
 
-def test_a_dry_run_of_the_chalice_route_prints_chalice_delete_of_both(no_aws):
+def test_a_dry_run_of_the_chalice_route_prints_chalice_delete_of_all_three_in_reverse(no_aws):
     code, text, _ = run(['--stage', 'dev', '--dry-run', '--route', 'chalice'])
 
     assert code == 0
+    record_at = text.index('chalice delete ride_record')
     rides_at = text.index('chalice delete rides')
     fleet_at = text.index('chalice delete ride_fleet')
-    assert rides_at < fleet_at
+    assert record_at < rides_at < fleet_at
+    assert "sqs.delete_queue(QueueUrl='https://sqs.us-east-1.amazonaws.com/123456789012/" \
+           "wild-rydes-ride-record-dev-dlq')" in text
+    assert "ssm.delete_parameter(Name='/wild-rydes/dev/SnsTopicArn')" in text
     assert 'would run' in text
 
 
@@ -97,7 +104,7 @@ def live_stacks(cfn):
             if stack['StackStatus'] != 'DELETE_COMPLETE'}
 
 
-def test_a_confirmed_teardown_deletes_both_stacks_rides_first_and_this_stages_artifacts(
+def test_a_confirmed_teardown_deletes_every_stack_in_reverse_order_and_this_stages_artifacts(
         deployed, monkeypatch):
     cfn, s3 = deployed
     deleted = []
@@ -113,7 +120,7 @@ def test_a_confirmed_teardown_deletes_both_stacks_rides_first_and_this_stages_ar
     code, text, asked = run(['--stage', 'dev', '--bucket', BUCKET], answer='dev')
 
     assert code == 0 and asked
-    assert deleted == ['rides', 'ride_fleet']
+    assert deleted == ['ride_record', 'rides', 'ride_fleet']
     assert live_stacks(cfn) == set()
     keys = {item['Key'] for item in s3.list_objects_v2(Bucket=BUCKET)['Contents']}
     assert keys == {'wild-rydes/prod/ride_fleet/c.zip', 'someone-else/d.zip'}
@@ -127,4 +134,4 @@ def test_yes_skips_the_question_and_a_second_run_finds_nothing_left(deployed, mo
     code, text, asked = run(['--stage', 'dev', '--yes'])
 
     assert code == 0 and asked == []
-    assert text.count('already gone') == 2
+    assert text.count('already gone') == 3

@@ -19,18 +19,19 @@ import pytest
 from chalice.test import Client
 
 from deploy import templates
-from project.model import ChaliceApp, Project
-from shared.adapters import aws_clients
+from project.model import API_HANDLER, HISTORY_FUNCTION, ChaliceApp, Project
+from shared.adapters import aws_clients, record_schema
 from shared.domain.errors import NoUnicornAvailable
 from tests.conftest import FLEET_FUNCTION_ARN
 from tests.deploy.aws_calls import ACCOUNT, RECORDER, function_of
 from tests.deploy.packages import role_policies
 from tests.support import aws as aws_support
-from tests.support.apps import FLEET_DIR, RIDES_DIR
+from tests.support.apps import FLEET_DIR, RECORD_DIR, RIDES_DIR, record_app
 from tests.support.fake_lambda_server import FakeLambdaServer, unicorn_answer
+from tests.support.ride_events import completed, new_ride_id, requested
 from tests.support.riders import as_rider
 
-FLEET, RIDES = templates.FLEET, templates.RIDES
+FLEET, RIDES, RECORD = templates.FLEET, templates.RIDES, templates.RECORD
 REGION = aws_support.REGION
 LOG_ACTIONS = {'logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents'}
 
@@ -46,6 +47,8 @@ def references(stage='dev'):
         templates.TABLE: fleet_env['DYNAMODB_TABLE'],
         templates.TOPIC: f'arn:aws:sns:{REGION}:{ACCOUNT}:{project.topic_name}',
         project.fleet_arn_parameter: FLEET_FUNCTION_ARN,
+        templates.RECORD_TABLE: project.record.stage_environment()['RIDE_RECORD_TABLE'],
+        f'{templates.RECORD_DLQ}.Arn': f'arn:aws:sqs:{REGION}:{ACCOUNT}:{project.record_dlq_name}',
     }
 
 
@@ -55,6 +58,8 @@ def resolve(value, refs):
     if isinstance(value, dict):
         if set(value) == {'Ref'}:
             return refs[value['Ref']]
+        if set(value) == {'Fn::GetAtt'}:
+            return refs['.'.join(value['Fn::GetAtt'])]
         if set(value) == {'Fn::Sub'}:
             return re.sub(r'\$\{([^}]+)\}', lambda m: refs[m.group(1)], value['Fn::Sub'])
         return {key: resolve(item, refs) for key, item in value.items()}
@@ -214,11 +219,34 @@ def serves_page_configuration(app):
     return 'GET' in app.routes.get('/config', {})
 
 
+def serves_ride_history(app):
+    """GET /rides: it invokes ride-record's ListRideRecords, whose ARN it
+    reads from SSM. (It comes with rides' history route; until then, the
+    policy's history grants have nothing here to use them.)"""
+    return 'GET' in app.routes.get('/rides', {})
+
+
+@pytest.fixture
+def history_arn_parameter(aws):
+    """What ride-record's stack publishes: ListRideRecords' ARN in SSM."""
+    project = Project('dev')
+    boto3.client('ssm', region_name=REGION).put_parameter(
+        Name=project.history_arn_parameter, Type='String',
+        Value=project.history_function.arn_in(REGION, ACCOUNT))
+
+
+def fleet_or_history_answer(server, function_name, payload):
+    """The fleet's unicorn, or an empty history for ListRideRecords."""
+    if function_name.endswith(HISTORY_FUNCTION):
+        return {'status': 200, 'body': json.dumps({'Rides': []})}
+    return unicorn_answer({'Name': 'Shadowfax', 'Color': 'White'})
+
+
 @pytest.fixture
 def real_lambda_client(monkeypatch):
     """rides' Lambda client as a real botocore client (so the recorder sees
     the invoke), answered by a loopback server."""
-    with FakeLambdaServer(default=unicorn_answer({'Name': 'Shadowfax', 'Color': 'White'})) as server:
+    with FakeLambdaServer(default=fleet_or_history_answer) as server:
         client = server.client()
         monkeypatch.setattr(aws_clients, 'lambda_client', lambda: client)
         yield server
@@ -239,10 +267,13 @@ def packaged_environment_client(module, project_dir, variables):
 
 def test_rides_needs_exactly_what_its_packaged_policy_grants(
         rides_module, rides_topic, fleet_arn_parameter, riders_pool_parameters,
-        real_lambda_client, packaged_policies):
-    # As packaged: the fleet's ARN and the pool's ids set by CloudFormation.
+        history_arn_parameter, real_lambda_client, packaged_policies):
+    # As packaged: the fleet's ARN and the pool's ids set by CloudFormation;
+    # ride-record's ARN left to run time (its stack comes after rides').
+    project = Project('dev')
     packaged = {'REQUEST_UNICORN_ARN': FLEET_FUNCTION_ARN, 'USER_POOL_ID': f'{REGION}_Riders',
-                'USER_POOL_CLIENT_ID': 'page-client-id'}
+                'USER_POOL_CLIENT_ID': 'page-client-id', 'LIST_RIDE_RECORDS_ARN': '',
+                'LIST_RIDE_RECORDS_ARN_PARAMETER': project.history_arn_parameter}
     with RECORDER.capture() as calls, packaged_environment_client(
             rides_module, RIDES_DIR, packaged) as client:
         response = client.http.post('/ride', headers=as_rider(),
@@ -252,22 +283,37 @@ def test_rides_needs_exactly_what_its_packaged_policy_grants(
         if serves_page_configuration(rides_module.app):
             response = client.http.get('/config')
             assert response.status_code == 200, response.body
+        if serves_ride_history(rides_module.app):
+            response = client.http.get('/rides', headers=as_rider())
+            assert response.status_code == 200, response.body
 
     per_function = by_function(calls, rides_module.app)
     assert set(per_function) == {'api_handler'}
     document = packaged_policies[RIDES, 'api_handler']
     assert refused(per_function['api_handler'], document) == []
-    # The package sets the pool's ids and the fleet's ARN: no SSM read at run time.
-    assert not [grant for grant in grants(document) if grant[1].startswith('ssm:')]
-    assert unused(per_function['api_handler'], document) == []
+    # The package sets the pool's ids and the fleet's ARN: no SSM read of
+    # them at run time; only ride-record's ARN is read, as it must be.
+    history_parameter = f'arn:aws:ssm:{REGION}:{ACCOUNT}:parameter{project.history_arn_parameter}'
+    assert [grant for grant in grants(document) if grant[1].startswith('ssm:')] == [
+        ('FindRideHistory', 'ssm:GetParameter', history_parameter)]
+    not_yet_served = set() if serves_ride_history(rides_module.app) else {
+        'ListRideHistory', 'FindRideHistory'}
+    assert [grant for grant in unused(per_function['api_handler'], document)
+            if grant[0] not in not_yet_served] == []
 
 
-def test_rides_reads_ssm_at_run_time_only_in_the_chalice_deploy_route():
+def test_rides_reads_the_fleet_and_pool_from_ssm_only_in_the_chalice_deploy_route():
+    """...and ride-record's ARN in both routes, from its API handler only:
+    ride-record's stack is deployed after rides', so no deploy can hand it over."""
     for stage in templates.STAGES:
+        history_parameter = Project(stage).history_arn_parameter
         for function in templates.function_names(RIDES):
             packaged = templates.policy_document(RIDES, stage, 'cfn', function)
             from_file = json.loads(templates.policy_file_path(RIDES, stage, function).read_text())
-            assert not [grant for grant in grants(packaged) if grant[1].startswith('ssm:')]
+            reads = [grant for grant in grants(packaged) if grant[1].startswith('ssm:')]
+            assert [grant[0] for grant in reads] == (
+                ['FindRideHistory'] if function == API_HANDLER else [])
+            assert all(history_parameter in str(grant[2]) for grant in reads)
             assert ('ssm:GetParameter' in {grant[1] for grant in grants(from_file)})
 
 
@@ -283,6 +329,53 @@ def test_a_call_outside_the_policy_is_caught(packaged_policies):
     assert len(refused(calls, packaged_policies[FLEET, 'RequestUnicornInvoke'])) == 3
 
 
+@pytest.fixture
+def record_module():
+    module = record_app()
+    module.history.cache_clear()
+    yield module
+    module.history.cache_clear()
+
+
+@pytest.fixture
+def record_table(aws):
+    name = Project('dev').record.stage_environment()['RIDE_RECORD_TABLE']
+    boto3.client('dynamodb', region_name=REGION).create_table(
+        **record_schema.table_definition(name))
+
+
+def test_each_record_function_needs_exactly_what_its_packaged_policy_grants(
+        record_module, record_table, packaged_policies):
+    first, second = new_ride_id(), new_ride_id()
+    with RECORDER.capture() as calls, Client(
+            record_module.app, stage_name='dev', project_dir=str(RECORD_DIR)) as client:
+        for body in (requested(first), completed(first), requested(first)):  # one a duplicate
+            event = client.events.generate_sns_event(json.dumps(body))
+            client.lambda_.invoke('PutRideRecordSns', event)
+        response = client.http.post('/record', headers={'Content-Type': 'application/json'},
+                                    body=json.dumps(requested(second, minute=9)))
+        assert response.status_code == 200, response.body
+        page = invoke(client, 'ListRideRecords', {'RiderId': 'rider-1', 'Limit': 1})
+        assert [ride['RideId'] for ride in page['Rides']] == [second]
+        invoke(client, 'ListRideRecords', {'RiderId': 'rider-1', 'NextToken': page['NextToken']})
+
+    per_function = by_function(calls, record_module.app)
+    assert set(per_function) == set(templates.function_names(RECORD))
+    for function, used in per_function.items():
+        document = packaged_policies[RECORD, function]
+        assert refused(used, document) == [], function
+        # The DLQ is the Lambda service's to write, with the role: no code does.
+        assert [grant for grant in unused(used, document)
+                if grant[1] != 'sqs:SendMessage'] == [], function
+
+
+def test_no_record_function_may_scan_or_delete_and_only_the_history_may_query(packaged_policies):
+    for function in templates.function_names(RECORD):
+        actions = {action for _, action, _ in grants(packaged_policies[RECORD, function])}
+        assert not actions & {'dynamodb:Scan', 'dynamodb:DeleteItem', 'dynamodb:DeleteTable'}
+        assert ('dynamodb:Query' in actions) == (function == HISTORY_FUNCTION)
+
+
 # -- the whole suite (moved to the end of the run by conftest.py) ------------
 
 def file_policy(app, function):
@@ -290,14 +383,15 @@ def file_policy(app, function):
     return json.loads(templates.policy_file_path(app, 'dev', function).read_text())
 
 
-def test_every_aws_call_the_suite_made_was_allowed(packaged_policies, fleet_module, rides_module):
+def test_every_aws_call_the_suite_made_was_allowed(packaged_policies, fleet_module, rides_module,
+                                                  record_module):
     """The suite runs the apps with config.json's environment, the `chalice
     deploy` route's: rides reads the fleet's ARN (and the pool's ids) from SSM
     at run time there. So every call must be allowed by the function's policy
     file, and every call but those reads by its packaged policy too."""
     if not RECORDER.snapshot():
         pytest.skip('no app made an AWS call in this run')
-    for app, module in ((FLEET, fleet_module), (RIDES, rides_module)):
+    for app, module in ((FLEET, fleet_module), (RIDES, rides_module), (RECORD, record_module)):
         for function, used in by_function(RECORDER.snapshot(app.folder), module.app).items():
             assert refused(used, file_policy(app, function)) == [], (app.folder, function)
             not_run_time_reads = {call for call in used if call[0] != 'ssm:GetParameter'}

@@ -7,7 +7,7 @@ import pytest
 
 from deploy import package as packager
 from deploy import templates
-from project.model import Project
+from project.model import API_HANDLER, Project
 from shared.adapters import fleet_schema
 from tests.deploy.packages import functions, role_policies
 
@@ -110,13 +110,21 @@ def test_rides_gets_its_topic_and_the_fleet_arn_resolved_from_ssm_at_deploy_time
         assert variables['UNICORN_TRANSPORT'] == 'invoke'
 
 
-def test_rides_may_invoke_the_fleet_function_and_nothing_else(builds):
-    for documents in role_policies(builds.template(RIDES)).values():
+def test_rides_may_invoke_the_fleet_function_and_from_its_api_list_ride_records_and_nothing_else(
+        builds):
+    history = {'Sid': 'ListRideHistory', 'Effect': 'Allow', 'Action': ['lambda:InvokeFunction'],
+               'Resource': {'Fn::Sub': 'arn:${AWS::Partition}:lambda:${AWS::Region}:'
+                                       '${AWS::AccountId}:function:'
+                                       'wild-rydes-ride-record-dev-ListRideRecords'}}
+    roles = role_policies(builds.template(RIDES))
+    for function in Project('dev').functions(RIDES):
+        documents = roles[function.role_logical_id]
         invokes = [statement for document in documents for statement in document['Statement']
                    if any(action.startswith('lambda:') for action in statement['Action'])]
         assert invokes == [{
             'Sid': 'InvokeFleet', 'Effect': 'Allow', 'Action': ['lambda:InvokeFunction'],
-            'Resource': '{{resolve:ssm:/wild-rydes-ride-fleet/dev/RequestUnicornInvokeArn}}'}]
+            'Resource': '{{resolve:ssm:/wild-rydes-ride-fleet/dev/RequestUnicornInvokeArn}}'}] + (
+            [history] if function.name == API_HANDLER else [])
 
 
 @pytest.mark.parametrize('app', templates.APPS, ids=lambda app: app.folder)

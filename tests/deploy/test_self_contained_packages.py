@@ -21,7 +21,7 @@ import pytest
 
 from deploy import templates
 from project.model import Project
-from shared.adapters import fleet_schema
+from shared.adapters import fleet_schema, record_schema
 from tests.deploy.response_server import ResponseServer
 from tests.support.fake_lambda_server import FakeLambdaServer, unicorn_answer
 
@@ -181,3 +181,25 @@ def test_the_rides_package_takes_a_ride_through_its_api_handler_on_its_own(
     [request] = fleet.requests  # found through SSM, since REQUEST_UNICORN_ARN is empty
     assert FLEET_ARN.replace(':', '%3A') in request['path']
     assert request['body']['RideId'] == ride['RideId']
+
+
+def test_the_ride_record_package_keeps_an_sns_delivered_ride_and_lists_it_on_its_own(
+        builds, lambda_runtime, moto_server, tmp_path):
+    """The event is SNS's to Lambda (AWS Lambda developer guide, "Using Lambda
+    with Amazon SNS"), with the EventType attribute rides publishes."""
+    table = f'packaged-record-{uuid.uuid4().hex[:8]}'
+    aws_client('dynamodb', moto_server).create_table(**record_schema.table_definition(table))
+    event = json.loads((EVENTS / 'ride_requested_sns.json').read_text())
+    ride = json.loads(event['Records'][0]['Sns']['Message'])
+
+    env = dict(stage_env(templates.RECORD), RIDE_RECORD_TABLE=table,
+               AWS_ENDPOINT_URL=moto_server)
+    recorded, listed = run_packaged(
+        builds, templates.RECORD, lambda_runtime, env,
+        [['put_ride_record_sns', event], ['list_ride_records', {'RiderId': ride['RiderId']}]],
+        tmp_path)
+
+    assert recorded is None
+    [kept] = listed['Rides']
+    assert (kept['RideId'], kept['Status'], kept['Unicorn']) == (
+        ride['RideId'], 'active', ride['Unicorn'])
