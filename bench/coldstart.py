@@ -11,6 +11,7 @@ import time
 from bench import targets
 from bench.environment import bench_environment
 from bench.stats import Summary, ratio
+from testkit import xray
 
 PROBE = 'bench.coldstart_probe'
 TIMEOUT_SECONDS = 60
@@ -19,6 +20,11 @@ TIMEOUT_SECONDS = 60
 def _env():
     env = dict(os.environ)
     env.update(bench_environment())
+    # As Lambda starts a function with active tracing (Powertools' Tracer
+    # turns on, the X-Ray SDK is imported and patches botocore); a sandbox's
+    # first request is sampled (X-Ray's default rule: the first each second).
+    env.update({'LAMBDA_TASK_ROOT': targets.ROOT,
+                xray.XRAY_TRACE_ID_ENV: xray.trace_header(xray.new_trace_root(1))})
     env['PYTHONPATH'] = targets.ROOT
     env.pop('PYTHONDONTWRITEBYTECODE', None)  # a deployed package has its .pyc files
     return env

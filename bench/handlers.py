@@ -1,6 +1,13 @@
 """Section 3: each handler's own cost per request, in process, AWS answered
-by botocore's Stubber, next to the bare handler doing the same AWS calls."""
-import logging
+by botocore's Stubber, next to the bare handler doing the same AWS calls.
+
+The project's handlers run as on Lambda with active tracing: Powertools'
+Tracer on (botocore patched by the X-Ray SDK), a new trace per request from
+Lambda, sampled as X-Ray's default rule samples a busy function (one request
+in SAMPLED_ONE_IN; the rule's one-a-second reservoir is nothing at this
+rate), documents sent over UDP to 127.0.0.1 as to Lambda's daemon. The bare
+handlers, shaped like the workshop's, use no X-Ray SDK: botocore is
+unpatched while they run."""
 import os
 from contextlib import contextmanager, redirect_stdout
 
@@ -8,6 +15,7 @@ from bench import stubs, targets
 from bench.environment import bench_environment
 from bench.interleave import Path, alternate
 from bench.stats import Summary, ratio
+from testkit import xray
 
 
 @contextmanager
@@ -28,15 +36,18 @@ def quiet_json_logs():
     from shared import logs
 
     logs.configure()
-    handlers = [h for h in logging.getLogger().handlers
-                if isinstance(h.formatter, logs.JsonFormatter)]
+    handlers = logs.handlers()
     with open(os.devnull, 'w') as devnull:
-        previous = [h.setStream(devnull) for h in handlers]
+        # not setStream: it flushes the stream it replaces, which may be
+        # closed (a test's captured stdout)
+        previous = [h.stream for h in handlers]
+        for handler in handlers:
+            handler.stream = devnull
         try:
             yield
         finally:
             for handler, stream in zip(handlers, previous, strict=True):
-                handler.setStream(stream)
+                handler.stream = stream
 
 
 @contextmanager
@@ -47,7 +58,11 @@ def quiet_metrics():
         yield
 
 
-def _path(target):
+# X-Ray's default sampling rule: the first request each second, then 5%.
+SAMPLED_ONE_IN = 20
+
+
+def _path(target, botocore_patch):
     module = targets.load_module(target)
     for service in ('fleet', 'rides'):  # services built on earlier clients
         cached = getattr(module, service, None)
@@ -55,11 +70,16 @@ def _path(target):
             cached.cache_clear()
     handler = targets.handler_of(target)
     stubbers = [targets.STUBBERS[id(client)][1] for client in targets.clients_of(target)]
-    state = {}
+    state = {'requests': 0}
 
     def prepare():
         for stubber, service in zip(stubbers, target.services, strict=True):
             stubs.queue(stubber, service)
+        botocore_patch.use(not target.bare)
+        state['requests'] += 1
+        os.environ[xray.XRAY_TRACE_ID_ENV] = xray.trace_header(
+            xray.new_trace_root(state['requests']),
+            sampled=state['requests'] % SAMPLED_ONE_IN == 0)
         state['event'] = target.make_event()
         state['context'] = stubs.Context()
 
@@ -80,18 +100,19 @@ def measure(pairs, rounds, warmup, tick):
         from shared.adapters import aws_clients
         aws_clients.reset()
         try:
-            results = _measure_pairs(pairs, rounds, warmup, tick)
+            with xray.lambda_tracing() as botocore_patch:
+                results = _measure_pairs(pairs, rounds, warmup, tick, botocore_patch)
         finally:
             uninstall()
             aws_clients.reset()
     return results
 
 
-def _measure_pairs(pairs, rounds, warmup, tick):
+def _measure_pairs(pairs, rounds, warmup, tick, botocore_patch):
     results = {}
     for project_key, bare_key in pairs:
         project, bare = targets.TARGETS[project_key], targets.TARGETS[bare_key]
-        paths = [_path(project), _path(bare)]
+        paths = [_path(project, botocore_patch), _path(bare, botocore_patch)]
         by_name = {path.name: path for path in paths}
 
         def check(name, result, by_name=by_name):

@@ -63,7 +63,11 @@ def handler_section(handlers):
              'code. Each project handler alternates with a bare handler shaped like the '
              'workshop\'s original one (`bench/baseline/`: plain boto3, no framework) making '
              'the same AWS '
-             'calls; the ratio is what Chalice plus this project\'s code add per request.\n']
+             'calls; the ratio is what Chalice plus this project\'s code add per request. '
+             'The project runs as on Lambda with active tracing: Powertools\' Tracer on, '
+             'botocore patched by the X-Ray SDK, one request in 20 sampled (X-Ray\'s default '
+             'rule at this rate); the bare handlers use no X-Ray SDK '
+             '(`bench/handlers.py`).\n']
     for pair in handlers.values():
         paths = {name: {'label': pair['labels'][name], 'summary': pair['summaries'][name]}
                  for name in (pair['project'], pair['bare'])}
@@ -84,6 +88,8 @@ def coldstart_section(coldstart):
              'start, `import boto3` (with the stubbing hook), importing the handler\'s module, '
              'and the first request (which, for the project, creates its boto3 clients; the '
              'bare handlers make theirs at import, as the workshop\'s original handlers do). '
+             'Every probe starts as Lambda starts a traced function (`LAMBDA_TASK_ROOT`, a '
+             'sampled trace header): the project imports the X-Ray SDK and patches botocore. '
              'Targets alternate; one '
              'warm-up round fills the `.pyc` cache, as a deployment package ships it.\n',
              _table(['function', 'n', 'median ms', 'p95 ms', 'interpreter', 'boto3 import',

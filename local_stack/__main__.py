@@ -10,6 +10,7 @@ UNICORN_TRANSPORT (invoke | http).
 every option (`local_stack.options`).
 """
 import argparse
+import gc
 import json
 import os
 import signal
@@ -38,6 +39,10 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # No collection while starting: the imports and moto's services make
+    # objects that all live on, and walking them cost ~2 s of CPU per start
+    # (six full collections). Collection resumes once the stack is ready.
+    gc.disable()
     args = parse(argv)
     ready_file = args.ready_file
     options = {key: value for key, value in vars(args).items() if key != 'ready_file'}
@@ -69,6 +74,12 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     finally:
         starting[0] = False
+    # Everything made while starting (moto's backends, botocore's models,
+    # every import) lives as long as the stack: kept out of the collector's
+    # sight, a full collection walks a few thousand objects, not 250,000
+    # (measured under `make bench`: ~5 ms instead of ~300 ms each).
+    gc.freeze()
+    gc.enable()
     status = 0
     try:
         info = stack.info()

@@ -20,8 +20,9 @@ from urllib.parse import parse_qs
 
 from werkzeug.serving import ThreadedWSGIServer, make_server
 
-from local_stack import console, wire
+from local_stack import console, moto_memory, wire
 from local_stack.guard import Guard
+from local_stack.invoke_lane import InvokeLane
 from local_stack.keep_alive import ConnectionRegistry, KeepAliveHandler
 from local_stack.verification_codes import VerificationCodes
 
@@ -38,6 +39,7 @@ class Endpoint:
                  notices: Callable[[str], None] | None = None) -> None:
         self.runtime = runtime
         self._log = console.escaped(log) if log else (lambda line: None)
+        self._logging = log is not None  # no line to build when none is printed
         self.verification_codes = VerificationCodes(
             console.escaped(notices) if notices else (lambda line: None))
         self._moto: Any = None  # moto's DomainDispatcherApplication, once imported
@@ -52,6 +54,7 @@ class Endpoint:
         """moto's server application, imported on first use (it is slow to import)."""
         with self._moto_lock:
             if self._moto is None:
+                moto_memory.install()
                 from moto.server import DomainDispatcherApplication, create_backend_app
                 self._moto = DomainDispatcherApplication(create_backend_app)
             return self._moto
@@ -82,14 +85,23 @@ class Endpoint:
                    if key.startswith('HTTP_')]
         limit = wire.payload_limit(wire.invocation_type_of(headers))
         body, length = _read_body(environ, limit)
-        if body is None:
-            answer = wire.request_too_large(length, wire.invocation_type_of(headers)).answer()
-        else:
-            answer = self.runtime.handle(name, environ.get('QUERY_STRING', ''), headers, body)
-        self._log_invoke(name, headers, answer, started)
+        answer = self.invoke(name, environ.get('QUERY_STRING', ''), headers, body, length,
+                             started)
         start_response(f'{answer.status} {_REASONS.get(answer.status, "")}'.strip(),
                        answer.headers)
         return [answer.body]
+
+    def invoke(self, name: str, query_string: str, headers: list[tuple[str, str]],
+               body: bytes | None, length: int, started: float) -> wire.Answer:
+        """The answer to one Invoke whose body was read (None: it was over
+        its limit, `length` bytes), logged; the WSGI route and
+        `invoke_lane` both end here."""
+        if body is None:
+            answer = wire.request_too_large(length, wire.invocation_type_of(headers)).answer()
+        else:
+            answer = self.runtime.handle(name, query_string, headers, body)
+        self._log_invoke(name, headers, answer, started)
+        return answer
 
     def _aws(self, environ, start_response, started):
         length = _content_length(environ)
@@ -125,8 +137,9 @@ class Endpoint:
         return chunks
 
     def _log_invoke(self, name, headers, answer, started):
-        invocation = dict((k.lower(), v) for k, v in headers).get('x-amz-invocation-type',
-                                                                  'RequestResponse')
+        if not self._logging:
+            return
+        invocation = wire.invocation_type_of(headers)
         detail = ''
         if answer.header('X-Amz-Function-Error'):
             try:
@@ -205,7 +218,13 @@ _REASONS = {200: 'OK', 202: 'Accepted', 204: 'No Content', 400: 'Bad Request',
 
 
 class _QuietHandler(KeepAliveHandler):
-    """The endpoint logs its own line per request."""
+    """The endpoint logs its own line per request; a plain invoke takes
+    the server's `invoke_lane`."""
+
+    def run_wsgi(self) -> None:
+        lane = getattr(self.server, 'invoke_lane', None)
+        if lane is None or not lane.serve(self):
+            super().run_wsgi()
 
     def log_request(self, *args, **kwargs):
         pass
@@ -223,13 +242,13 @@ class EndpointServer:
                  listener: socket.socket | None = None, *, page_ports: Iterable[int] = (),
                  moto_admin: bool = False, log: Callable[[str], None] | None = None) -> None:
         """`listener`: a socket already bound to `host` (its port wins)."""
-        app = Guard(app, page_ports=page_ports, moto_admin=moto_admin, log=log)
+        guard = Guard(app, page_ports=page_ports, moto_admin=moto_admin, log=log)
         if listener is not None:
             port = listener.getsockname()[1]
         try:
             # threaded=True: werkzeug makes a ThreadedWSGIServer
             self._server = cast(ThreadedWSGIServer, make_server(
-                host, port, app, threaded=True, request_handler=_QuietHandler,
+                host, port, guard, threaded=True, request_handler=_QuietHandler,
                 fd=None if listener is None else listener.fileno()))
         except SystemExit:  # werkzeug's answer to a busy port, after printing why
             raise OSError(f'port {port} on {host} is in use; stop what uses it or choose '
@@ -238,6 +257,8 @@ class EndpointServer:
         self._connections = ConnectionRegistry()
         # where `KeepAliveHandler` finds it (werkzeug's server has no such attribute)
         self._server.connections = self._connections  # type: ignore[attr-defined]
+        self._server.invoke_lane = (  # type: ignore[attr-defined]
+            InvokeLane(guard, app) if isinstance(app, Endpoint) else None)
         self.host, self.port = host, self._server.socket.getsockname()[1]
         self.url = f'http://{host}:{self.port}'
         self._thread = threading.Thread(target=self._server.serve_forever,

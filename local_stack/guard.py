@@ -67,7 +67,7 @@ class Guard:
 
     def __call__(self, environ: 'WSGIEnvironment',
                  start_response: 'StartResponse') -> Iterable[bytes]:
-        refusal = self._refusal(environ)
+        refusal = self.refusal(environ)
         if refusal is not None:  # its body is never read (`keep_alive` then ends
             self._log_refusal(environ, refusal[0])  # the connection after the answer)
             return _answer(start_response, *refusal)
@@ -89,21 +89,28 @@ class Guard:
         try:
             return self.app(environ, start_response_without_foreign_cors)
         except Exception as error:  # noqa: BLE001 - werkzeug would print it raw, then 500
-            self._log(f'error  500 {environ.get("REQUEST_METHOD")} {environ.get("PATH_INFO")}: '
-                      f'{type(error).__name__}: {error}')
-            return _answer(start_response, 500, [
-                ('Content-Type', 'application/json'), ('x-amzn-ErrorType', 'InternalFailure')],
-                b'{"__type": "InternalFailure", "message": "The local endpoint failed on '
-                b'this request; see its console."}')
+            return _answer(start_response, *self.failed(environ, error))
+
+    def failed(self, environ: 'WSGIEnvironment',
+               error: Exception) -> tuple[int, list[tuple[str, str]], bytes]:
+        """Logs a request the endpoint failed on; the 500 it answers."""
+        self._log(f'error  500 {environ.get("REQUEST_METHOD")} {environ.get("PATH_INFO")}: '
+                  f'{type(error).__name__}: {error}')
+        return 500, [('Content-Type', 'application/json'),
+                     ('x-amzn-ErrorType', 'InternalFailure')], \
+            b'{"__type": "InternalFailure", "message": "The local endpoint failed on ' \
+            b'this request; see its console."}'
 
     def _log_refusal(self, environ, status):
         self._log(f'refused {status} {environ.get("REQUEST_METHOD")} '
                   f'{environ.get("PATH_INFO")} (Host {environ.get("HTTP_HOST")!r}, '
                   f'Origin {environ.get("HTTP_ORIGIN")!r})')
 
-    def _refusal(self, environ):
+    def refusal(self, environ: 'WSGIEnvironment') -> tuple[int, list[tuple[str, str]],
+                                                           bytes] | None:
         """(status, headers, body) for a request refused before anything
-        runs, or None."""
+        runs, or None. Reads only SERVER_PORT, HTTP_HOST, HTTP_ORIGIN,
+        HTTP_SEC_FETCH_SITE and PATH_INFO (`invoke_lane` gives just these)."""
         port = environ.get('SERVER_PORT', '')
         allowed_hosts = {f'127.0.0.1:{port}', f'localhost:{port}'}
         if port == '80':

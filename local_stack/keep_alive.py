@@ -20,16 +20,19 @@ ends idle keep-alive connections too, not only the listening socket.
 """
 from __future__ import annotations
 
+import http.client
 import socket
 import threading
 from collections.abc import Callable, Iterable
+from http import HTTPStatus
 from typing import Any
 
 from werkzeug.serving import WSGIRequestHandler
 from werkzeug.wsgi import LimitedStream
 
+from local_stack import http_answer, request_head
+
 _DROPPED = (ConnectionError, socket.timeout)
-_NO_BODY_STATUSES = frozenset({204, 304})
 
 
 class ConnectionRegistry:
@@ -64,6 +67,39 @@ class KeepAliveHandler(WSGIRequestHandler):
     protocol_version = 'HTTP/1.1'
     disable_nagle_algorithm = True  # the answer leaves at once, not 40 ms later
     wbufsize = 64 * 1024            # status, headers and a small body leave in one write
+
+    def parse_request(self) -> bool:
+        """http.server's, for an HTTP/1.0 or 1.1 request line, with the
+        headers read by `request_head` (no e-mail parser); anything else
+        (HTTP/0.9, a malformed line) is left to http.server."""
+        line = str(self.raw_requestline, 'iso-8859-1').rstrip('\r\n')
+        words = line.split()
+        if len(words) != 3 or words[2] not in ('HTTP/1.1', 'HTTP/1.0'):
+            return bool(super().parse_request())
+        self.requestline = line
+        self.command, self.path, self.request_version = words
+        self.close_connection = self.request_version == 'HTTP/1.0'
+        if self.path.startswith('//'):
+            self.path = '/' + self.path.lstrip('/')  # as http.server does
+        try:
+            self.headers = request_head.read_headers(self.rfile)  # type: ignore[arg-type]
+        except http.client.LineTooLong as error:
+            self.send_error(HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, 'Line too long',
+                            str(error))
+            return False
+        except http.client.HTTPException as error:
+            self.send_error(HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, 'Too many headers',
+                            str(error))
+            return False
+        connection = self.headers.get('Connection', '').lower()
+        if connection == 'close':
+            self.close_connection = True
+        elif connection == 'keep-alive':
+            self.close_connection = False
+        if self.headers.get('Expect', '').lower() == '100-continue' and \
+                self.request_version == 'HTTP/1.1':
+            return bool(self.handle_expect_100())
+        return True
 
     def setup(self) -> None:
         super().setup()
@@ -112,22 +148,10 @@ class KeepAliveHandler(WSGIRequestHandler):
     def _send(self, status: str, headers: list[tuple[str, str]], body: bytes) -> None:
         code_text, _, reason = status.partition(' ')
         code = int(code_text)
-        self.send_response(code, reason)
-        keys = set()
-        for key, value in headers:
-            lower = key.lower()
-            if lower in ('connection', 'transfer-encoding'):
-                continue  # this handler decides how the connection goes on
-            keys.add(lower)
-            self.send_header(key, value)
-        bodiless = self.command == 'HEAD' or code < 200 or code in _NO_BODY_STATUSES
-        if 'content-length' not in keys and not bodiless:
-            self.send_header('Content-Length', str(len(body)))
-        if self.close_connection:
-            self.send_header('Connection', 'close')
-        self.end_headers()
-        if not bodiless:
-            self.wfile.write(body)
+        self.log_request(code)
+        self.wfile.write(http_answer.encode(
+            code, headers, body, reason=reason, server=self.version_string(),
+            close=self.close_connection, head=self.command == 'HEAD'))
         self.wfile.flush()
 
 

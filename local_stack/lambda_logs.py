@@ -8,11 +8,34 @@ the format CloudWatch shows. `tail` is what `LogType=Tail` sends back.
 from __future__ import annotations
 
 import base64
+import functools
+import importlib.metadata
+import sys
 import time
 
 TAIL_BYTES = 4096
 # Keep this much of one invocation's output: only the last 4 KB is ever sent.
 KEEP_BYTES = 64 * 1024
+
+
+def init_start_line(region: str) -> str:
+    """What Lambda writes when it starts an execution environment, before
+    the init's own output ("Identifying Lambda runtime version changes",
+    AWS Lambda developer guide): `INIT_START Runtime Version:
+    python:3.13.v14<TAB>Runtime Version ARN: arn:aws:lambda:<region>::runtime:<id>`.
+    Here the version names this machine's Python and AWS's runtime client."""
+    python = f'{sys.version_info.major}.{sys.version_info.minor}'
+    return (f'INIT_START Runtime Version: python:{python}.local	'
+            f'Runtime Version ARN: arn:aws:lambda:{region}::runtime:'
+            f'local-awslambdaric-{_awslambdaric_version()}\n')
+
+
+@functools.cache
+def _awslambdaric_version() -> str:
+    try:
+        return importlib.metadata.version('awslambdaric')
+    except importlib.metadata.PackageNotFoundError:
+        return 'unknown'
 
 
 def start_line(request_id: str, version: str = '$LATEST') -> str:
@@ -41,13 +64,16 @@ def exited_line(request_id: str, reason: str) -> str:
     return f'RequestId: {request_id} Error: {reason}\nRuntime.ExitError\n'
 
 
-def invocation_log(request_id: str, output: bytes, closing: str, report: str) -> bytes:
-    """START, what the function wrote, any platform line, END, REPORT. The
-    runtime client ends the lines of one multi-line record (`[ERROR]` and
-    its traceback) with CR on stdout; Lambda's log shows them as lines."""
+def invocation_log(request_id: str, output: bytes, closing: str, report: str,
+                   init: bytes = b'') -> bytes:
+    """The init's lines on a cold start (`init`: INIT_START and what the
+    import wrote), then START, what the function wrote, any platform line,
+    END, REPORT. The runtime client ends the lines of one multi-line record
+    (`[ERROR]` and its traceback) with CR on stdout; Lambda's log shows them
+    as lines."""
     output = output[-KEEP_BYTES:].replace(b'\r', b'\n')
-    return (start_line(request_id).encode() + output + closing.encode()
-            + end_line(request_id).encode() + report.encode())
+    return (init[-KEEP_BYTES:].replace(b'\r', b'\n') + start_line(request_id).encode()
+            + output + closing.encode() + end_line(request_id).encode() + report.encode())
 
 
 def tail(log: bytes) -> str:

@@ -27,7 +27,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from local_stack import wire
+from local_stack import after_answer, wire
 from local_stack.apps import FunctionSpec
 from local_stack.runtime_api import Invocation
 from local_stack.sandbox import InitFailed, Outcome, Sandbox
@@ -102,7 +102,8 @@ class FunctionPool:
             if isinstance(sandbox, Outcome):
                 return sandbox  # the init error, as Lambda answers it
             outcome, reusable = sandbox.invoke(invocation)
-            self._release(sandbox, reusable)
+            # after the runtime client's 202, which may wait for the caller's answer
+            after_answer.later(lambda: self._release(sandbox, reusable))
             return outcome
         finally:
             with self._lock:

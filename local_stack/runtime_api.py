@@ -21,11 +21,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from io import BufferedIOBase
+from io import BufferedIOBase, BufferedReader
+from typing import cast
 
-from local_stack import wire
+from local_stack import after_answer, http_answer, wire
 
 PREFIX = '/2018-06-01/runtime'
+HEAD_LIMIT = 65536  # bytes of one request line or header line, as http.server reads them
 ERROR_TYPE_HEADER = 'Lambda-Runtime-Function-Error-Type'
 
 
@@ -197,7 +199,6 @@ class _Server(ThreadingHTTPServer):
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = 'HTTP/1.1'  # keep-alive, as the runtime client expects
     disable_nagle_algorithm = True  # an answer leaves at once, not 40 ms later
-    wbufsize = 64 * 1024  # status, headers and body leave in one write (`flush`)
     saw_end_of_stream = False
     next_unread = False  # the runtime's `GET .../next` is on the connection, not read yet
     server: _Server
@@ -292,35 +293,51 @@ class _Handler(BaseHTTPRequestHandler):
             self._answer(HTTPStatus.BAD_REQUEST, {'errorMessage': 'one invocation at a time'})
             return True
         status, answer = self.api.posted(path, headers.get(ERROR_TYPE_HEADER.lower()), body)
-        self._answer(status, answer)
+        if status == HTTPStatus.ACCEPTED:  # the outcome: its 202 can follow the caller's answer
+            after_answer.later(lambda: self._acknowledge(status, answer))
+        else:
+            self._answer(status, answer)
         return True
+
+    def _acknowledge(self, status: HTTPStatus, body: dict[str, str]) -> None:
+        try:
+            self._answer(status, body)
+        except OSError:  # the process ended meanwhile: the next invoker sees it
+            self.saw_end_of_stream = True
 
     def _read_request(self) -> tuple[str, str, dict[str, str], bytes] | None:
         """(method, path, lower-cased headers, body), or None at the end of
-        the stream."""
-        line = self.rfile.readline(65537)
-        if not line:
+        the stream. The runtime client's request head usually has arrived
+        whole: then it is taken from the buffer in one piece, not line by line."""
+        buffered = cast(BufferedReader, self.rfile).peek(HEAD_LIMIT)
+        if not buffered:
             return None
-        method, path = (line.decode('latin-1').split() + ['', ''])[:2]
+        end = buffered.find(b'\r\n\r\n')
+        if end < 0:
+            lines = self._read_head_lines()
+        else:
+            lines = self.rfile.read(end + 4)[:-4].decode('latin-1').split('\r\n')
+        method, path = (lines[0].split() + ['', ''])[:2]
         headers: dict[str, str] = {}
-        while True:
-            header = self.rfile.readline(65537)
-            if header in (b'\r\n', b'\n', b''):
-                break
-            key, _, value = header.decode('latin-1').partition(':')
+        for header in lines[1:]:
+            key, _, value = header.partition(':')
             headers[key.strip().lower()] = value.strip()
         return method, path, headers, _read_body(self.rfile, headers)
 
+    def _read_head_lines(self) -> list[str]:
+        """The request line and header lines, read line by line up to the blank one."""
+        lines: list[str] = []
+        while True:
+            line = self.rfile.readline(HEAD_LIMIT + 1)
+            if line in (b'\r\n', b'\n', b''):
+                return lines or ['']
+            lines.append(line.decode('latin-1').rstrip('\r\n'))
+
     def _send_invocation(self, invocation: Invocation) -> None:
         invocation.deadline_ms = max(invocation.deadline_ms, int(time.time() * 1000))
-        self.send_response(HTTPStatus.OK)
-        for key, value in invocation.next_headers():
-            self.send_header(key, value)
-        self.send_header('Content-Type', 'application/json')
-        self.send_header('Content-Length', str(len(invocation.payload)))
-        self.end_headers()
-        self.wfile.write(invocation.payload)
-        self.wfile.flush()
+        self.connection.sendall(http_answer.encode(
+            HTTPStatus.OK, [*invocation.next_headers(), ('Content-Type', 'application/json')],
+            invocation.payload))
 
     def do_POST(self) -> None:  # noqa: N802 - http.server's naming
         headers = {key.lower(): value for key, value in self.headers.items()}
@@ -329,13 +346,8 @@ class _Handler(BaseHTTPRequestHandler):
         self._answer(status, answer)
 
     def _answer(self, status: HTTPStatus, body: dict[str, str]) -> None:
-        data = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header('Content-Type', 'application/json')
-        self.send_header('Content-Length', str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-        self.wfile.flush()
+        self.connection.sendall(http_answer.encode(
+            status, [('Content-Type', 'application/json')], json.dumps(body).encode()))
 
 
 def _read_body(stream: BufferedIOBase, headers: dict[str, str]) -> bytes:

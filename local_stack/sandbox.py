@@ -21,7 +21,7 @@ import threading
 import time
 from collections.abc import Callable
 
-from local_stack import lambda_logs, wire
+from local_stack import REGION, lambda_logs, wire
 from local_stack.runtime_api import Invocation, RuntimeApi
 
 # Lambda gives a function's init (the import of app.py) 10 s; a busy laptop
@@ -69,6 +69,8 @@ class _Output:
         self._kept = bytearray()
         self._partial = b''
         self._open = True
+        self._poll = select.poll()
+        self._poll.register(fd, select.POLLIN)
         threading.Thread(target=self._pump, daemon=True, name=f'output-{fd}').start()
 
     def _pump(self) -> None:
@@ -105,13 +107,23 @@ class _Output:
 
     def begin(self) -> None:
         with self._lock:
-            self._read_available()
+            if self._pending():
+                self._read_available()
             self._kept.clear()
 
     def collect(self) -> bytes:
         with self._lock:
-            self._read_available()
+            if self._pending():
+                self._read_available()
             return bytes(self._kept)
+
+    def _pending(self) -> bool:
+        """Something (or the end) to read: a poll, cheaper than a read that
+        fails (twice per invocation)."""
+        try:
+            return bool(self._poll.poll(0))
+        except (OSError, ValueError):
+            return True
 
     def close(self) -> None:
         with self._lock:
@@ -141,6 +153,10 @@ class Sandbox:
             (echo or print)(f'[{function_name}] debugpy waits for an IDE to attach on '
                             f'127.0.0.1:{DEBUG_PORT} (no timeout while debugging)')
         vendor = os.path.join(app_dir, 'vendor')
+        self._init_start = lambda_logs.init_start_line(REGION)
+        self._init_log = b''  # INIT_START and what the init wrote: the first log's head
+        if echo is not None:
+            echo(f'[{function_name}] {self._init_start.rstrip()}')
         self._started = time.perf_counter()
         self.process = subprocess.Popen(
             command, cwd=app_dir, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
@@ -172,6 +188,7 @@ class Sandbox:
         self.api.settled.wait(limit)
         if self.api.ready.is_set():
             self.init_ms = (time.perf_counter() - self._started) * 1000
+            self._init_log = self._init_start.encode() + self._output.collect()
             return
         request_id = request_id or wire.new_request_id()
         output = self._output.collect()
@@ -184,7 +201,8 @@ class Sandbox:
                 'Runtime.InitTimeout', f'Init did not complete within {limit} seconds')
         self.kill()
         raise InitFailed(Outcome(payload, 'Unhandled', lambda_logs.invocation_log(
-            request_id, output, '', lambda_logs.report_line(request_id, 0.0, self.memory_mb, 0))))
+            request_id, b'', '', lambda_logs.report_line(request_id, 0.0, self.memory_mb, 0),
+            init=self._init_start.encode() + output)))
 
     def invoke(self, invocation: Invocation) -> tuple[Outcome, bool]:
         """Run one invocation; returns its outcome and whether this sandbox
@@ -202,6 +220,7 @@ class Sandbox:
         duration_ms = (time.perf_counter() - started) * 1000
         output = self._output.collect()
         init_ms = self.init_ms if self._first_invocation else None
+        init_log = self._init_log if self._first_invocation else b''
         self._first_invocation = False
         request_id = invocation.request_id
         closing, reusable = '', True
@@ -223,7 +242,7 @@ class Sandbox:
             report = lambda_logs.report_line(
                 request_id, duration_ms, self.memory_mb,
                 self._max_memory_mb() if peak_mb < 0 else peak_mb, init_ms)
-            return lambda_logs.invocation_log(request_id, output, closing, report)
+            return lambda_logs.invocation_log(request_id, output, closing, report, init_log)
 
         error = 'Unhandled' if invocation.error_type else None
         return Outcome(invocation.result, error, log, duration_ms), reusable and self.alive()

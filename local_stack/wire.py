@@ -19,7 +19,6 @@ import os
 import re
 import signal
 import time
-import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs
@@ -142,9 +141,9 @@ def parse_invoke(path_name: str, query_string: str, headers: Headers, body: byte
                  region: str, account: str) -> InvokeRequest:
     """Everything the runtime needs from one invoke request; raises
     `WireError` for what Lambda refuses before running anything."""
-    headers = list(headers)
+    fields = {key.lower(): value for key, value in headers}  # one pass, not one per header
     name, qualifier = _split_function_name(path_name, region, account)
-    query = parse_qs(query_string or '', keep_blank_values=True)
+    query = parse_qs(query_string, keep_blank_values=True) if query_string else {}
     if 'Qualifier' in query:
         given = query['Qualifier'][0]
         if qualifier and qualifier != given:
@@ -152,19 +151,19 @@ def parse_invoke(path_name: str, query_string: str, headers: Headers, body: byte
                             'The derived qualifier from the function name does not match '
                             'the specified qualifier.')
         qualifier = given
-    invocation_type = invocation_type_of(headers)
+    invocation_type = fields.get('x-amz-invocation-type') or 'RequestResponse'
     if invocation_type not in INVOCATION_TYPES:
         raise WireError(400, 'InvalidParameterValueException',
                         f'Unsupported invocation type {invocation_type!r}; '
                         f'expected one of {", ".join(INVOCATION_TYPES)}')
-    log_type = _header(headers, 'X-Amz-Log-Type') or 'None'
+    log_type = fields.get('x-amz-log-type') or 'None'
     if len(body) > payload_limit(invocation_type):
         raise request_too_large(len(body), invocation_type)
     return InvokeRequest(
         function_name=name, qualifier=qualifier or VERSION,
         invocation_type=invocation_type, log_tail=log_type == 'Tail',
-        client_context=_client_context(_header(headers, 'X-Amz-Client-Context')),
-        trace_id=_header(headers, 'X-Amzn-Trace-Id') or new_trace_id(),
+        client_context=_client_context(fields.get('x-amz-client-context')),
+        trace_id=fields.get('x-amzn-trace-id') or new_trace_id(),
         payload=_json_payload(body), addressed_as=path_name)
 
 
@@ -217,13 +216,18 @@ def _header(headers: Headers, name: str) -> str | None:
 
 
 def new_request_id() -> str:
-    return str(uuid.uuid4())
+    """A random (version 4) UUID as text, as `str(uuid.uuid4())` gives it, in
+    half the time (one per invocation)."""
+    digits = os.urandom(16).hex()
+    return (f'{digits[:8]}-{digits[8:12]}-4{digits[13:16]}-'
+            f'{"89ab"[int(digits[16], 16) & 3]}{digits[17:20]}-{digits[20:]}')
 
 
 def new_trace_id() -> str:
     """An X-Ray trace header as Lambda makes one when the caller sent none."""
-    return (f'Root=1-{int(time.time()):08x}-{os.urandom(12).hex()};'
-            f'Parent={os.urandom(8).hex()};Sampled=0')
+    digits = os.urandom(20).hex()
+    return f'Root=1-{int(time.time()):08x}-{digits[:24]};Parent={digits[24:]};Sampled=0'
+
 
 
 def invoked(request_id: str, payload: bytes, function_error: str | None = None,

@@ -1,63 +1,84 @@
-"""Structured logs: one JSON object per line, with the function, the
-request id and the ride id, so one ride can be followed across both
-services' logs (CloudWatch Logs Insights, or `grep` on a laptop).
+"""Structured logs with Powertools for AWS Lambda: one JSON object per
+line, with the function, the request id and the ride id, so one ride can be
+followed across both services' logs (CloudWatch Logs Insights, or `grep` on
+a laptop). The ride id is the correlation id on both sides of the hop: rides
+binds it when it makes the ride, the fleet when it reads it from the payload.
+
+Powertools' formatter sits on the root logger's handler, so every module
+keeps `logging.getLogger(__name__)`; an invocation's identity is held in
+Powertools' thread-local keys (a context variable: chalice local serves
+invocations side by side in threads). On Lambda each line also carries
+Powertools' `xray_trace_id`, which leads from a log line to its trace.
+There is no timestamp field: CloudWatch Logs stamps every line itself.
 
 What must never reach a log line at INFO: an Authorization header, a token,
-a whole raw event. Only the fields below and a record's `extra` are written.
+a whole raw event. Only the fields below and a record's `extra` are written,
+and an `extra` whose name sounds secret is redacted.
 """
-import contextvars
-import json
+import functools
 import logging
 import os
 import sys
 from collections.abc import Callable
 from typing import Any
 
-_ride_id: contextvars.ContextVar[str | None] = contextvars.ContextVar('ride_id', default=None)
-_request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar(
-    'request_id', default=None)
-_function: contextvars.ContextVar[str | None] = contextvars.ContextVar('function', default=None)
-# Set only for a Lambda invocation: whether it is the sandbox's first, and
-# the request id of the rides invocation that called the fleet.
-_cold_start: contextvars.ContextVar[bool | None] = contextvars.ContextVar(
-    'cold_start', default=None)
-_caller_request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar(
-    'caller_request_id', default=None)
+from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
+
+from shared import tracing
 
 # The header and ClientContext `custom` key that carry the caller's request id.
 CALLER_REQUEST_ID_HEADER = 'X-Wild-Rydes-Caller-Request-Id'
 CALLER_REQUEST_ID_KEY = 'caller_request_id'
 
-# Attributes every LogRecord has; anything else came in through `extra`.
-_STANDARD = set(vars(logging.makeLogRecord({}))) | {'message', 'asctime'}
+# On every line, even when not known (null); `cold_start` and
+# `caller_request_id` only in an invocation that has them.
+IDENTITY = ('function', 'request_id', 'ride_id')
 _SECRET_WORDS = ('authorization', 'token', 'secret', 'password', 'signature')
+_OWN_KEYS = {'level', 'message', 'logger', 'exception', 'exception_name',
+             'xray_trace_id', 'cold_start', CALLER_REQUEST_ID_KEY, *IDENTITY}
 
 
-class JsonFormatter(logging.Formatter):
-    def format(self, record: logging.LogRecord) -> str:
-        entry: dict[str, Any] = {
-            'level': record.levelname,
-            'message': record.getMessage(),
-            'logger': record.name,
-            'function': _function.get(),
-            'request_id': _request_id.get(),
-            'ride_id': _ride_id.get(),
-        }
-        for key, variable in (('cold_start', _cold_start),
-                              ('caller_request_id', _caller_request_id)):
-            if variable.get() is not None:
-                entry[key] = variable.get()
-        for key, value in vars(record).items():
-            if key not in _STANDARD and not key.startswith('_'):
-                entry[key] = '[redacted]' if _is_secret(key) else value
-        if record.exc_info:
-            entry['exception'] = self.formatException(record.exc_info)
-        return json.dumps(entry, default=str)
+class WildRydesFormatter(LambdaPowertoolsFormatter):
+    """Powertools' JSON lines with this project's fields: the logger's name,
+    the invocation's identity (null when unknown), secrets redacted."""
+
+    def __init__(self) -> None:
+        super().__init__(log_record_order=['level', 'message', 'logger', *IDENTITY],
+                         serialize_stacktrace=False)
+        self.remove_keys(['location', 'timestamp'])
+
+    def _extract_log_keys(self, log_record: logging.LogRecord) -> dict[str, Any]:
+        entry = super()._extract_log_keys(log_record)
+        entry['logger'] = log_record.name
+        for key in entry:
+            if key not in _OWN_KEYS and _is_secret(key):
+                entry[key] = '[redacted]'
+        return entry
+
+    def _extract_log_message(self, log_record: logging.LogRecord) -> Any:
+        """The message as written. Powertools also tries `json.loads` on
+        every str message (a failed parse per line, about 5 µs): no message
+        here is JSON, and one that looked like it should stay text."""
+        message = log_record.msg
+        return message if isinstance(message, dict) else log_record.getMessage()
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
+        """No timestamp field (CloudWatch Logs stamps each line): skip the
+        strftime Powertools makes for it on every line."""
+        return ''
+
+    @staticmethod
+    def _strip_none_records(records: dict[str, Any]) -> dict[str, Any]:
+        return {key: value for key, value in records.items()
+                if value is not None or key in IDENTITY}
 
 
 def _is_secret(key: str) -> bool:
     lowered = key.lower()
     return any(word in lowered for word in _SECRET_WORDS)
+
+
+_formatter = WildRydesFormatter()
 
 
 def configure() -> None:
@@ -66,78 +87,82 @@ def configure() -> None:
     each `setLevel` clears every logger's level cache (measured at about
     100 µs a request when done unconditionally)."""
     root = logging.getLogger()
-    if not any(isinstance(h.formatter, JsonFormatter) for h in root.handlers):
+    if not any(h.formatter is _formatter for h in root.handlers):
         for handler in list(root.handlers):  # Lambda's own plain-text handler
             root.removeHandler(handler)
         handler = logging.StreamHandler(sys.stdout)
-        handler.setFormatter(JsonFormatter())
+        handler.setFormatter(_formatter)
         root.addHandler(handler)
-        for noisy in ('botocore', 'boto3', 'urllib3'):
+        for noisy in ('botocore', 'boto3', 'urllib3', 'aws_xray_sdk'):
             logging.getLogger(noisy).setLevel(logging.WARNING)
-    names = logging.getLevelNamesMapping()
-    wanted = os.environ.get('LOG_LEVEL', 'INFO').upper()
-    level = names[wanted] if wanted in names else logging.INFO
+    level = _level(os.environ.get('LOG_LEVEL', 'INFO'))
     if root.level != level:
         root.setLevel(level)
 
 
+@functools.cache
+def _level(name: str) -> int:
+    """`LOG_LEVEL` as a number; INFO when it names no level."""
+    return logging.getLevelNamesMapping().get(name.upper(), logging.INFO)
+
+
+def handlers() -> list[logging.Handler]:
+    """The root logger's handlers that write these JSON lines."""
+    return [h for h in logging.getLogger().handlers if h.formatter is _formatter]
+
+
 def log_every_invocation(app: Any) -> None:
     """Bind each invocation's identity before its handler runs, for every
-    route, Lambda function and SNS handler of a Chalice `app`: handlers do not repeat it,
-    and the label is the route or function itself, so it cannot drift."""
-    app.register_middleware(_http_invocation, 'http')
-    app.register_middleware(_lambda_invocation, 'pure_lambda')
-    app.register_middleware(_lambda_invocation, 'sns')
+    route, Lambda function and SNS handler of a Chalice `app`: handlers do
+    not repeat it, and the label is the route or function itself, so it
+    cannot drift. Each invocation is also a trace subsegment, and writes its
+    metrics at the end."""
+    def http_invocation(request: Any, get_response: Callable[[Any], Any]) -> Any:
+        """An API Gateway route, labelled `METHOD /resource/path`."""
+        route = f"{request.method} {request.context.get('resourcePath')}"
+        start_http_request(route, request, request.lambda_context)
+        caller = (request.headers or {}).get(CALLER_REQUEST_ID_HEADER.lower())
+        return _invocation(app.app_name, route, caller, lambda: get_response(request))
+
+    def lambda_invocation(event: Any, get_response: Callable[[Any], Any]) -> Any:
+        """A `@app.lambda_function` or `@app.on_sns_message`, labelled with
+        its name in the app: Lambda's function name is `<app>-<stage>-<name>`,
+        and Chalice's test client passes the bare name."""
+        function = str(getattr(event.context, 'function_name', '')).rsplit('-', 1)[-1]
+        start_request(function, getattr(event.context, 'aws_request_id', None))
+        custom = getattr(getattr(event.context, 'client_context', None), 'custom', None)
+        caller = custom.get(CALLER_REQUEST_ID_KEY) if isinstance(custom, dict) else None
+        return _invocation(app.app_name, function, caller, lambda: get_response(event))
+
+    app.register_middleware(http_invocation, 'http')
+    app.register_middleware(lambda_invocation, 'pure_lambda')
+    app.register_middleware(lambda_invocation, 'sns')
 
 
-def _http_invocation(request: Any, get_response: Callable[[Any], Any]) -> Any:
-    """An API Gateway route, labelled `METHOD /resource/path`."""
-    route = f"{request.method} {request.context.get('resourcePath')}"
-    start_http_request(route, request, request.lambda_context)
-    _started_invocation(route, (request.headers or {}).get(CALLER_REQUEST_ID_HEADER.lower()))
-    try:
-        return get_response(request)
-    finally:
-        _ended_invocation()
-
-
-def _lambda_invocation(event: Any, get_response: Callable[[Any], Any]) -> Any:
-    """A `@app.lambda_function`, labelled with its name in the app: Lambda's
-    function name is `<app>-<stage>-<name>`, and Chalice's test client
-    passes the bare name."""
-    function = str(getattr(event.context, 'function_name', '')).rsplit('-', 1)[-1]
-    start_request(function, getattr(event.context, 'aws_request_id', None))
-    custom = getattr(getattr(event.context, 'client_context', None), 'custom', None)
-    _started_invocation(function, custom.get(CALLER_REQUEST_ID_KEY)
-                        if isinstance(custom, dict) else None)
-    try:
-        return get_response(event)
-    finally:
-        _ended_invocation()
-
-
-def _ended_invocation() -> None:
+def _invocation(service: str, function: str, caller_request_id: object,
+                handle: Callable[[], Any]) -> Any:
+    """Mark a sandbox's first invocation (log field, ColdStart metric and
+    annotation) and the caller's request id, when a caller passed one; run
+    the handler in its trace subsegment; write its metrics."""
     from shared import metrics
-    metrics.flush()
-
-
-def _started_invocation(function: str, caller_request_id: object) -> None:
-    """Mark a sandbox's first invocation (log field and ColdStart metric),
-    and the caller's request id, when a caller passed one."""
-    from shared import metrics
-    _cold_start.set(metrics.cold_start(function))
-    _caller_request_id.set(caller_request_id if isinstance(caller_request_id, str)
-                           and len(caller_request_id) <= 128 else None)
+    cold_start = metrics.cold_start(function)
+    keys: dict[str, Any] = {'cold_start': cold_start}
+    if isinstance(caller_request_id, str) and len(caller_request_id) <= 128:
+        keys[CALLER_REQUEST_ID_KEY] = caller_request_id
+    _formatter.thread_safe_append_keys(**keys)
+    try:
+        with tracing.invocation(service, function, cold_start):
+            return handle()
+    finally:
+        metrics.flush()
 
 
 def start_request(function: str | None, request_id: str | None) -> None:
-    """Bind the invocation's identity to every line it logs."""
+    """Bind the invocation's identity to every line it logs (and forget
+    the previous invocation's)."""
     configure()
-    _function.set(function)
-    _request_id.set(request_id)
-    _ride_id.set(None)
-    _cold_start.set(None)
-    _caller_request_id.set(None)
+    _formatter.thread_safe_clear_keys()
+    _formatter.thread_safe_append_keys(function=function, request_id=request_id, ride_id=None)
 
 
 def start_http_request(route: str, request: Any, lambda_context: Any) -> None:
@@ -150,9 +175,16 @@ def start_http_request(route: str, request: Any, lambda_context: Any) -> None:
 
 
 def bind_ride(ride_id: str | None) -> None:
-    _ride_id.set(ride_id)
+    """The ride id: the correlation id of every line from here on, and the
+    trace's `RideId` annotation."""
+    _formatter.thread_safe_append_keys(ride_id=ride_id)
+    tracing.annotate(RideId=ride_id)
 
 
 def current_request_id() -> str | None:
     """This invocation's request id, to hand to the fleet as the caller's."""
-    return _request_id.get()
+    return _formatter.thread_safe_get_current_keys().get('request_id')
+
+
+def current_ride_id() -> str | None:
+    return _formatter.thread_safe_get_current_keys().get('ride_id')

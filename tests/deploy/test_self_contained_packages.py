@@ -11,6 +11,7 @@ answering like the Lambda Invoke API.
 import json
 import os
 import pathlib
+import socket
 import subprocess
 import sys
 import sysconfig
@@ -31,6 +32,7 @@ REGION = 'us-east-1'
 FLEET_ARN = ('arn:aws:lambda:us-east-1:123456789012:function:'
              'wild-rydes-ride-fleet-dev-RequestUnicornInvoke')
 EVENTS = templates.ROOT / 'tests' / 'events'
+TRACE_ROOT = '1-5759e988-bd862e3fe1be46a994272793'
 
 CHILD = r'''
 import json, sys
@@ -56,7 +58,8 @@ results = [getattr(app, name)(event, Context()) for name, event in calls]
 print('RESULT ' + json.dumps({
     'results': results, 'moto_visible': moto_visible,
     'modules': {name: getattr(sys.modules[name], '__file__', None)
-                for name in ('app', 'shared', 'chalice', 'boto3')},
+                for name in ('app', 'shared', 'chalice', 'boto3', 'aws_lambda_powertools',
+                             'aws_xray_sdk', 'wrapt') if name in sys.modules},
     'project_modules': sorted(name for name in sys.modules
                               if name.split('.')[0] in ('tests', 'deploy', 'local_stack')),
 }, default=str))
@@ -92,12 +95,43 @@ def moto_server():
     server.stop()
 
 
-def run_packaged(builds, app, runtime, env, calls, tmp_path):
+@pytest.fixture
+def xray_daemon():
+    """A UDP socket on 127.0.0.1 in the X-Ray daemon's place: the packaged
+    function runs with tracing on, as on Lambda, and sends its documents here."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as daemon:
+        daemon.bind(('127.0.0.1', 0))
+        daemon.setblocking(False)
+        yield daemon
+
+
+def traced_documents(daemon):
+    """The subsegments the function sent (each datagram: header line, document)."""
+    documents = []
+    while True:
+        try:
+            datagram = daemon.recv(65536)
+        except BlockingIOError:
+            return documents
+        header, document = datagram.decode().split('\n', 1)
+        assert json.loads(header) == {'format': 'json', 'version': 1}
+        documents.append(json.loads(document))
+
+
+def tracing_env(unzipped, daemon):
+    """What Lambda gives a function with active tracing (a sampled trace)."""
+    return {'LAMBDA_TASK_ROOT': str(unzipped),
+            '_X_AMZN_TRACE_ID': f'Root={TRACE_ROOT};Parent=53995c3f42cd8ad8;Sampled=1',
+            'AWS_XRAY_DAEMON_ADDRESS': '127.0.0.1:%d' % daemon.getsockname()[1]}
+
+
+def run_packaged(builds, app, runtime, env, calls, tmp_path, daemon):
     unzipped = builds.unzipped(app)
     child_env = {'PATH': '/usr/bin:/bin', 'AWS_ACCESS_KEY_ID': 'testing',
                  'AWS_SECRET_ACCESS_KEY': 'testing', 'AWS_DEFAULT_REGION': REGION,
                  'AWS_EC2_METADATA_DISABLED': 'true',
                  'AWS_CONFIG_FILE': '/dev/null', 'AWS_SHARED_CREDENTIALS_FILE': '/dev/null'}
+    child_env.update(tracing_env(unzipped, daemon))
     child_env.update(env)
     process = subprocess.run(
         [sys.executable, '-I', '-S', '-c', CHILD, str(unzipped),
@@ -106,7 +140,7 @@ def run_packaged(builds, app, runtime, env, calls, tmp_path):
     assert process.returncode == 0, process.stderr[-3000:]
     [line] = [line for line in process.stdout.splitlines() if line.startswith('RESULT ')]
     report = json.loads(line[len('RESULT '):])
-    for name in ('app', 'shared', 'chalice'):
+    for name in ('app', 'shared', 'chalice', 'aws_lambda_powertools', 'aws_xray_sdk', 'wrapt'):
         assert report['modules'][name].startswith(str(unzipped)), report['modules']
     assert report['modules']['boto3'].startswith(str(runtime))
     assert report['moto_visible'] is False
@@ -133,7 +167,7 @@ def stage_env(app):
 
 
 def test_the_fleet_package_loads_its_catalog_and_dispatches_on_its_own(
-        builds, lambda_runtime, moto_server, tmp_path):
+        builds, lambda_runtime, moto_server, tmp_path, xray_daemon):
     env = stage_env(templates.FLEET)
     env['DYNAMODB_TABLE'] = table = f'packaged-{uuid.uuid4().hex[:8]}'
     aws_client('dynamodb', moto_server).create_table(**fleet_schema.table_definition(table))
@@ -145,7 +179,8 @@ def test_the_fleet_package_loads_its_catalog_and_dispatches_on_its_own(
             dict(env, AWS_ENDPOINT_URL=moto_server, **cloudformation.environment),
             [['load_table', custom_resource_event(cloudformation.response_url(), 'Create')],
              ['load_table', {}],
-             ['request_unicorn_invoke', {'RideId': ride_id, 'RiderId': 'rider-1'}]], tmp_path)
+             ['request_unicorn_invoke', {'RideId': ride_id, 'RiderId': 'rider-1'}]], tmp_path,
+            xray_daemon)
 
     catalog = json.loads(templates.CATALOG.read_text())
     [document] = cloudformation.documents
@@ -157,10 +192,14 @@ def test_the_fleet_package_loads_its_catalog_and_dispatches_on_its_own(
         TableName=table, Key={'Name': {'S': fleet_schema.rider_key('rider-1')}})['Item']
     assert item['Unicorn']['M']['Name']['S'] == dispatched['Name']
     assert item['RideId']['S'] == ride_id
+    traced = traced_documents(xray_daemon)
+    assert {document['trace_id'] for document in traced} == {TRACE_ROOT}
+    assert any(document.get('annotations', {}).get('RideId') == ride_id for document in traced)
+    assert any(document['name'] == 'dynamodb' for document in traced)
 
 
 def test_the_rides_package_takes_a_ride_through_its_api_handler_on_its_own(
-        builds, lambda_runtime, moto_server, tmp_path):
+        builds, lambda_runtime, moto_server, tmp_path, xray_daemon):
     topic = aws_client('sns', moto_server).create_topic(
         Name=f'packaged-rides-{uuid.uuid4().hex[:8]}')['TopicArn']
     aws_client('ssm', moto_server).put_parameter(
@@ -173,7 +212,7 @@ def test_the_rides_package_takes_a_ride_through_its_api_handler_on_its_own(
         env = dict(stage_env(templates.RIDES), RIDES_SNS_TOPIC_ARN=topic,
                    AWS_ENDPOINT_URL=moto_server, AWS_ENDPOINT_URL_LAMBDA=fleet.url)
         [response] = run_packaged(builds, templates.RIDES, lambda_runtime, env,
-                                  [['app', event]], tmp_path)
+                                  [['app', event]], tmp_path, xray_daemon)
 
     assert response['statusCode'] == 201, response
     ride = json.loads(response['body'])
@@ -181,10 +220,14 @@ def test_the_rides_package_takes_a_ride_through_its_api_handler_on_its_own(
     [request] = fleet.requests  # found through SSM, since REQUEST_UNICORN_ARN is empty
     assert FLEET_ARN.replace(':', '%3A') in request['path']
     assert request['body']['RideId'] == ride['RideId']
+    fleet_calls = [document for document in traced_documents(xray_daemon)
+                   if document['name'] == '## fleet dispatch']
+    assert [call['annotations'] for call in fleet_calls] == [
+        {'RideId': ride['RideId'], 'Transport': 'invoke'}]
 
 
 def test_the_ride_record_package_keeps_an_sns_delivered_ride_and_lists_it_on_its_own(
-        builds, lambda_runtime, moto_server, tmp_path):
+        builds, lambda_runtime, moto_server, tmp_path, xray_daemon):
     """The event is SNS's to Lambda (AWS Lambda developer guide, "Using Lambda
     with Amazon SNS"), with the EventType attribute rides publishes."""
     table = f'packaged-record-{uuid.uuid4().hex[:8]}'
@@ -197,7 +240,7 @@ def test_the_ride_record_package_keeps_an_sns_delivered_ride_and_lists_it_on_its
     recorded, listed = run_packaged(
         builds, templates.RECORD, lambda_runtime, env,
         [['put_ride_record_sns', event], ['list_ride_records', {'RiderId': ride['RiderId']}]],
-        tmp_path)
+        tmp_path, xray_daemon)
 
     assert recorded is None
     [kept] = listed['Rides']

@@ -100,6 +100,28 @@ def test_a_request_without_a_host_header_is_a_403(endpoint):
     assert status == 403
 
 
+@pytest.mark.parametrize('refused', [
+    {'Host': 'rebound.example.com:{port}'},
+    {},
+    {'Host': '127.0.0.1:{port}', 'Origin': 'https://evil.example'},
+    {'Host': '127.0.0.1:{port}', 'Sec-Fetch-Site': 'cross-site'},
+])
+def test_an_invoke_from_a_foreign_host_or_page_is_a_403_and_runs_nothing(runtime, tmp_path,
+                                                                         refused):
+    """Plain invokes take the endpoint's fast lane (`invoke_lane`); the
+    guard's checks hold there as on every other route."""
+    marker = tmp_path / 'touched'
+    body = json.dumps({'path': str(marker)}).encode()
+    port = runtime.aws_url.rsplit(':', 1)[1]
+    headers = {key: value.format(port=port) for key, value in refused.items()}
+    status, answer_headers, _ = request(
+        runtime.aws_url, 'POST', '/2015-03-31/functions/toolbox-dev-Touch/invocations',
+        {**headers, 'Content-Length': str(len(body))}, body)
+    assert status == 403
+    assert cors_headers(answer_headers) == {}
+    assert not marker.exists()
+
+
 # -- moto's admin routes --------------------------------------------------------
 
 @pytest.mark.parametrize('method, path', [('GET', '/moto-api/data.json'),

@@ -108,6 +108,26 @@ def test_a_timeouts_tail_keeps_what_the_handler_printed_before(lambda_client):
     assert re.search(r'REPORT RequestId: \S+\tDuration: \d+\.\d\d ms', log)
 
 
+# Lambda's platform lines around a new execution environment: AWS's developer
+# guide ("Identifying Lambda runtime version changes") shows `INIT_START
+# Runtime Version: python:3.13.v14<TAB>Runtime Version ARN:
+# arn:aws:lambda:<region>::runtime:<id>`, written once per init, and the
+# REPORT of an environment's first invocation carries `Init Duration`.
+INIT_START = re.compile(r'^INIT_START Runtime Version: python:\d+\.\d+\.\S+\t'
+                        r'Runtime Version ARN: arn:aws:lambda:us-east-1::runtime:\S+$', re.M)
+INIT_DURATION = re.compile(r'\tInit Duration: \d+\.\d\d ms\t')
+
+
+def test_a_cold_starts_log_opens_with_init_start_and_reports_the_init_duration():
+    with testing.lambda_runtime([TOOLBOX], max_sandboxes=1) as one_sandbox:
+        client = one_sandbox.lambda_client(read_timeout=30)
+        cold = tail(invoke(client, ECHO, {}, LogType='Tail')[0])
+        warm = tail(invoke(client, ECHO, {}, LogType='Tail')[0])
+    assert INIT_START.search(cold) and cold.index('INIT_START') < cold.index('START RequestId')
+    assert INIT_DURATION.search(cold.split('REPORT RequestId', 1)[1])
+    assert not INIT_START.search(warm) and not INIT_DURATION.search(warm)
+
+
 # -- the sandbox's process ending --------------------------------------------
 
 def test_sys_exit_0_in_a_handler_is_a_runtime_exit_error_without_a_reason(lambda_client):

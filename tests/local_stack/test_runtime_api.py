@@ -90,3 +90,16 @@ def test_a_runtime_client_that_goes_away_while_waiting_leaves_the_next_invocatio
         assert result and second.error_type == 'Runtime.ExitError'
     finally:
         api.close()
+
+
+def test_the_cognito_identity_header_goes_only_with_an_invocation_that_carries_one():
+    """As AWS's Runtime Interface Emulator renders it (lambda/rapi/rendering/
+    rendering.go): the header is set only when the invoke has a Cognito
+    identity id or pool id (credentials from a Cognito identity pool), as
+    `{"cognitoIdentityId", "cognitoIdentityPoolId"}`; no local invoke has one."""
+    plain = invocation('plain', b'{}')
+    identity = '{"cognitoIdentityId": "us-east-1:1234", "cognitoIdentityPoolId": "us-east-1:pool"}'
+    with_identity = invocation('with-identity', b'{}')
+    with_identity.cognito_identity = identity
+    assert 'Lambda-Runtime-Cognito-Identity' not in dict(plain.next_headers())
+    assert dict(with_identity.next_headers())['Lambda-Runtime-Cognito-Identity'] == identity

@@ -70,6 +70,7 @@ def test_a_malformed_ride_request_is_rejected_as_a_bad_request(rides_lambda, emf
     ({'AWS_LAMBDA_FUNCTION_NAME': 'wild-rydes-dev'}, 'dev'),
     ({'AWS_LAMBDA_FUNCTION_NAME': 'wild-rydes-prod-RequestRideInvoke'}, 'prod'),
     ({'AWS_LAMBDA_FUNCTION_NAME': 'wild-rydes-ride-fleet-dev-LoadTable'}, 'dev'),
+    ({'AWS_LAMBDA_FUNCTION_NAME': 'wild-rydes-ride-record-prod-ListRideRecords'}, 'prod'),
     ({}, 'local'),
 ])
 def test_the_stage_dimension_comes_from_the_deployed_function_name(env, stage):

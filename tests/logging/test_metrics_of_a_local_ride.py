@@ -121,3 +121,26 @@ def test_the_fleet_logs_the_ride_id_and_the_rides_request_id_of_its_caller(stack
     assert {entry.get('caller_request_id') for entry in fleet_lines} == rides_request_ids
     assert {entry['request_id'] for entry in fleet_lines}.isdisjoint(rides_request_ids)
     assert all(entry.get('cold_start') in (True, False) for entry in fleet_lines)
+
+
+def test_the_fleet_logs_under_the_trace_id_its_invoke_carried(stack):
+    """Lambda hands an Invoke's `X-Amzn-Trace-Id` to the function (the
+    local runtime as `_X_AMZN_TRACE_ID`, from `Lambda-Runtime-Trace-Id`), and
+    Powertools puts its root on every log line as `xray_trace_id`: from a
+    fleet log line to the trace of the rides request that called it."""
+    root = '1-6b08e127-0123456789abcdef01234567'
+    client = stack.lambda_client()
+
+    def traced(request, **kwargs):  # what the X-Ray SDK's botocore patch adds
+        request.headers['X-Amzn-Trace-Id'] = f'Root={root};Parent=53995c3f42cd8ad8;Sampled=0'
+    client.meta.events.register('before-send.lambda.Invoke', traced)
+    ride_id = '5f0e8a2c-0000-4000-8000-0000000000d1'
+    answer = client.invoke(FunctionName=stack.fleet_arn,
+                           Payload=json.dumps({'RideId': ride_id, 'RiderId': 'r-trace'}))
+    assert 'FunctionError' not in answer
+
+    def fleet_lines(text):
+        return [entry for entry in json_lines(text) if entry.get('ride_id') == ride_id]
+
+    lines = fleet_lines(logged(stack, fleet_lines))
+    assert lines and {entry.get('xray_trace_id') for entry in lines} == {root}

@@ -185,3 +185,25 @@ def test_a_deployed_function_logs_under_its_name_in_the_app(
     assert entries
     assert {e['function'] for e in entries} == {'LoadTable'}
     assert {e['request_id'] for e in entries} == {DeployedContext.aws_request_id}
+
+
+def test_an_sns_handler_logs_under_its_own_name(log_lines):
+    from chalice import Chalice
+    from chalice.test import Client
+
+    app = Chalice(app_name='wild-rydes-ride-record')
+    logs.log_every_invocation(app)
+
+    @app.on_sns_message(topic='rides')
+    def put_ride_record(event):
+        logs.bind_ride('ride-9')
+        logging.getLogger('shared.test').info('recorded')
+
+    with Client(app) as client:
+        client.lambda_.invoke('put_ride_record',
+                              client.events.generate_sns_event(message='{}', subject=None))
+
+    [(_, entry)] = log_lines()
+    assert (entry['function'], entry['ride_id'], entry['message']) == (
+        'put_ride_record', 'ride-9', 'recorded')
+    assert entry['request_id'] and entry['cold_start'] in (True, False)

@@ -12,7 +12,7 @@ import urllib.parse
 import urllib.request
 from typing import Any
 
-from shared import logs
+from shared import logs, tracing
 from shared.budget import CallBudget
 from shared.domain.errors import FleetBusy, FleetError, FleetTimeout, WildRydesError
 from shared.domain.fleet_client import FLEET
@@ -50,6 +50,9 @@ class HttpTransport:
         request_id = logs.current_request_id()
         if request_id:  # for the fleet's log
             headers[logs.CALLER_REQUEST_ID_HEADER] = request_id
+        trace = tracing.trace_header()
+        if trace:  # the fleet's API continues this trace (not signed, as botocore does)
+            headers[tracing.TRACE_HEADER] = trace
         if self._signer is not None:
             headers = self._signer.sign(method, url, headers)
         request = urllib.request.Request(url, method=method, headers=headers)

@@ -1,0 +1,138 @@
+"""X-Ray traces with Powertools' Tracer: one trace per ride, across the hop.
+
+On Lambda with active tracing, Lambda starts the function's segment and
+hands its trace header to the sandbox (`_X_AMZN_TRACE_ID`). The X-Ray SDK,
+patched into botocore, records every AWS call as a subsegment and sends
+`X-Amzn-Trace-Id` (this trace, this call's subsegment as parent) with it: so
+the fleet's `lambda.invoke` continues in the fleet's own segment, as Lambda
+takes the header of an Invoke request. The http transport sends the header
+itself (`trace_header`), since urllib is not patched.
+
+Each invocation is a subsegment `## <function>` annotated `Service` and
+`ColdStart`; each fleet call a subsegment `## fleet <operation>` annotated
+`RideId` and `Transport`; the ride id is annotated `RideId` where it becomes
+known (both sides), so X-Ray finds a ride by `annotation.RideId = "..."`.
+
+Tracing is off wherever Powertools' Tracer turns itself off: outside Lambda,
+under `chalice local` or SAM local, or with `POWERTOOLS_TRACE_DISABLED`. Then
+the X-Ray SDK is not even imported: outside Lambda its recorder builds two
+botocore clients for its sampling poller when imported (about 180 ms).
+"""
+import contextlib
+import functools
+import os
+from collections.abc import Iterator
+from typing import Any
+
+from aws_lambda_powertools.shared import constants
+from aws_lambda_powertools.shared.functions import resolve_truthy_env_var_choice
+
+# The header a traced call carries (AWS's name for it).
+TRACE_HEADER = 'X-Amzn-Trace-Id'
+
+
+def enabled(env: Any = None) -> bool:
+    """Powertools' own rule for when its Tracer is on."""
+    env = os.environ if env is None else env
+    if resolve_truthy_env_var_choice(env=env.get(constants.TRACER_DISABLED_ENV, 'false')):
+        return False
+    return bool(env.get(constants.LAMBDA_TASK_ROOT_ENV)) and not (
+        env.get(constants.SAM_LOCAL_ENV) or env.get(constants.CHALICE_LOCAL_ENV))
+
+
+@functools.cache
+def tracer() -> Any:
+    """Powertools' Tracer, made on first use (it patches botocore, which
+    existing clients pick up too), or None when tracing is off."""
+    if not enabled():
+        return None
+    from aws_lambda_powertools.tracing.tracer import Tracer
+
+    active = Tracer(patch_modules=('botocore',))
+    active.provider.configure(context=_lambda_context())  # type: ignore[attr-defined]
+    return active
+
+
+def _lambda_context() -> Any:
+    """The X-Ray SDK's Lambda context, reading Lambda's trace header once
+    per invocation (`new_invocation`, from the middleware). The SDK's own
+    re-reads and re-parses `_X_AMZN_TRACE_ID` each time it is asked for what
+    is open (about 25 times in a ride); within one invocation the header
+    does not change, and the SDK keeps what it has anyway. Outside an
+    invocation it reads the header every time, as the SDK does."""
+    from aws_xray_sdk.core.lambda_launcher import LambdaContext
+
+    class ParsedOncePerInvocation(LambdaContext):
+        def new_invocation(self) -> None:
+            self._local.read = False
+
+        def _refresh_context(self) -> None:
+            if getattr(self._local, 'read', None):
+                return
+            super()._refresh_context()
+            if getattr(self._local, 'read', None) is False:
+                self._local.read = True
+
+    return ParsedOncePerInvocation()
+
+
+@contextlib.contextmanager
+def _subsegment(name: str, annotations: dict[str, Any]) -> Iterator[None]:
+    with tracer().provider.in_subsegment(name) as subsegment:
+        for key, value in annotations.items():
+            if value is not None:
+                subsegment.put_annotation(key, value)
+        yield
+
+
+def _sampled_entity() -> Any:
+    """What is open now, if this invocation is sampled; else None. Most
+    invocations are not (X-Ray samples a busy function at 5%): building
+    their subsegments only to drop them is the SDK's main cost."""
+    active = tracer()
+    if active is None:
+        return None
+    entity = active.provider.get_trace_entity()
+    return entity if getattr(entity, 'sampled', False) else None
+
+
+def subsegment(name: str, **annotations: Any) -> contextlib.AbstractContextManager[None]:
+    """A subsegment around a block, with annotations (None ones left out);
+    records the block's exception, if any. Nothing when tracing is off or
+    the invocation is not sampled."""
+    if _sampled_entity() is None:
+        return contextlib.nullcontext()
+    return _subsegment(name, annotations)
+
+
+def invocation(service: str, function: str, cold_start: bool) -> contextlib.AbstractContextManager[None]:
+    """An invocation's subsegment, as Powertools' `capture_lambda_handler`
+    shapes it (Lambda's own segment takes no annotations)."""
+    active = tracer()
+    if active is not None:
+        active.provider.context.new_invocation()
+    return subsegment(f'## {function}', Service=service, ColdStart=cold_start)
+
+
+def annotate(**annotations: Any) -> None:
+    """Annotate the subsegment open now (Lambda's own segment takes none)."""
+    entity = _sampled_entity()
+    if entity is None or getattr(entity, 'type', None) != 'subsegment':
+        return
+    for key, value in annotations.items():
+        if value is not None:
+            entity.put_annotation(key, value)
+
+
+def trace_header() -> str | None:
+    """`X-Amzn-Trace-Id` for an outgoing call from what is open now (this
+    trace, that subsegment as the parent), as the X-Ray SDK's own patches
+    make it; None when tracing is off."""
+    active = tracer()
+    if active is None:
+        return None
+    from aws_xray_sdk.ext.util import inject_trace_header
+
+    headers: dict[str, str] = {}
+    inject_trace_header(headers, active.provider.get_trace_entity())
+    return headers.get(TRACE_HEADER)
