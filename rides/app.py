@@ -1,8 +1,9 @@
 """wild-rydes: riders ask for a ride, the fleet dispatches a unicorn.
 
 `POST /ride` (API Gateway) and `RequestRideInvoke` (direct invoke) are the
-same request from two event sources; `GET /` is the rider's web page and
-`GET /config` what it needs to sign riders in. Every ride route sits behind
+same request from two event sources; `GET /rides` is the rider's history,
+read from ride-record's `ListRideRecords` by direct invoke; `GET /` is the
+rider's web page and `GET /config` what it needs to sign riders in. Every ride route sits behind
 the riders' Cognito user pool: the rider is the ID token's `sub`, which API
 Gateway hands over in `requestContext.authorizer.claims`. The fleet is
 reached with a direct `lambda.invoke` by default, or over HTTP
@@ -17,6 +18,7 @@ from chalicelib.web import web
 
 from shared import logs, metrics, wiring
 from shared.domain.errors import answered_as
+from shared.domain.history_client import HistoryClient
 from shared.domain.parsing import parse_json_body, require_json_content_type
 from shared.domain.rides import RideService
 
@@ -43,6 +45,13 @@ UNAUTHORIZED = Response(body={'message': 'Unauthorized'}, status_code=401)
 def rides() -> RideService:
     """The rides service, built on first use and kept for the sandbox's life."""
     return wiring.ride_service_from_environment()
+
+
+@functools.cache
+def history() -> HistoryClient:
+    """The reader of ride-record's history, built on first use (a failure,
+    such as ride-record not deployed yet, is not kept: it is tried again)."""
+    return wiring.history_client_from_environment()
 
 
 @functools.cache
@@ -95,6 +104,15 @@ def get_ride(rider, ride_id):
 def complete_ride(rider, ride_id):
     require_json_content_type(app.current_request.headers.get('content-type'))
     return rides().complete_ride(ride_id, rider)
+
+
+@app.route('/rides', methods=['GET'], authorizer=riders)
+@json_errors
+@signed_in
+def list_rides(rider):
+    """The rider's own rides, newest first; `?NextToken=` for the next page."""
+    query = app.current_request.query_params or {}
+    return history().rides_of(rider, query.get('NextToken'))
 
 
 @app.lambda_function(name='RequestRideInvoke')

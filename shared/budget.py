@@ -44,6 +44,13 @@ class CallBudget:
 # attempt meets a slow Init the rider gets a clear 503/504 within the budget.
 FLEET_CALL = CallBudget(connect_timeout=0.5, read_timeout=3.5,
                         retry=RetryPolicy(attempts=3, base_delay=0.1, max_delay=0.4))
+# A rider's history (GET /rides): ListRideRecords invoked on the same Lambda
+# client as the fleet (one read timeout for both). A read is safe to repeat,
+# so a slow cold start of ride-record is covered by the retries, as the
+# fleet's is; its own Lambda timeout (10 s) is longer, so a stuck invocation
+# ends on our side first.
+HISTORY_CALL = CallBudget(connect_timeout=0.5, read_timeout=3.5,
+                          retry=RetryPolicy(attempts=3, base_delay=0.1, max_delay=0.4))
 # Releasing is the clean-up after a failed publish: one try, then the lease
 # frees the unicorn anyway.
 FLEET_RELEASE = CallBudget(connect_timeout=0.5, read_timeout=3.5,
@@ -55,12 +62,21 @@ SSM_LOOKUP = CallBudget(connect_timeout=0.5, read_timeout=1.0,
 # connection), so a ride is never published twice.
 SNS_PUBLISH = CallBudget(connect_timeout=0.5, read_timeout=1.5,
                          retry=RetryPolicy(attempts=2, base_delay=0.1, max_delay=0.2))
+# RideCancelled, sent once after a RideRequested publish with an unknown
+# outcome (rides' `published_events`). It comes on top of a publish that already
+# used its budget, so it gets one attempt and a read timeout of its own, short
+# enough for the whole cancelled ride to fit rides' timeout; SNS answers a
+# publish in tens of milliseconds.
+SNS_CANCEL = CallBudget(connect_timeout=0.5, read_timeout=0.9,
+                        retry=RetryPolicy(attempts=1))
 # The fleet's own DynamoDB calls, inside its 3 s Lambda timeout. DynamoDB
 # answers in milliseconds; a second leaves room for a busy laptop's moto.
 DYNAMODB_CALL = CallBudget(connect_timeout=0.5, read_timeout=1.0,
                            retry=RetryPolicy(attempts=1))
 
 RIDE_PATH = (SSM_LOOKUP, FLEET_CALL, SNS_PUBLISH, FLEET_RELEASE)
+# A ride whose publish had an unknown outcome: the same, then RideCancelled.
+CANCELLED_RIDE_PATH = (*RIDE_PATH, SNS_CANCEL)
 
 
 def cold_invoke_worst_case_seconds(fleet_timeout: float) -> float:
@@ -73,5 +89,20 @@ def read_timeout_covers_a_cold_invoke(call: CallBudget, fleet_timeout: float) ->
 
 
 def ride_path_worst_case_seconds() -> float:
-    """Everything a single POST /ride can wait for, back to back."""
+    """Everything a single POST /ride can wait for, back to back, when no
+    RideCancelled has to follow (see `cancelled_ride_path_worst_case_seconds`)."""
     return sum(call.worst_case_seconds() for call in RIDE_PATH)
+
+
+# GET /rides: ListRideRecords' ARN (from SSM once per sandbox), then the page.
+HISTORY_PATH = (SSM_LOOKUP, HISTORY_CALL)
+
+
+def history_path_worst_case_seconds() -> float:
+    return sum(call.worst_case_seconds() for call in HISTORY_PATH)
+
+
+def cancelled_ride_path_worst_case_seconds() -> float:
+    """The longest POST /ride of all: a publish with an unknown outcome,
+    the unicorn given back, then RideCancelled."""
+    return sum(call.worst_case_seconds() for call in CANCELLED_RIDE_PATH)

@@ -15,6 +15,7 @@ from shared.adapters.sns_publisher import RidePublisher
 from shared.domain.errors import InternalError
 from shared.domain.fleet import DEFAULT_LEASE_SECONDS, Fleet
 from shared.domain.fleet_client import FleetClient, FleetTransport
+from shared.domain.history_client import HISTORY, HistoryClient
 from shared.domain.ride_history import RideHistory
 from shared.domain.rides import RideService
 
@@ -40,11 +41,13 @@ def fleet_from_environment(env: Environment | None = None) -> Fleet:
 
 def ride_service_from_environment(env: Environment | None = None) -> RideService:
     env = os.environ if env is None else env
-    publisher = RidePublisher(aws_clients.sns_client(), _required(env, 'RIDES_SNS_TOPIC_ARN'),
-                              budget.SNS_PUBLISH.retry)
+    topic = _required(env, 'RIDES_SNS_TOPIC_ARN')
+    publisher = RidePublisher(aws_clients.sns_client(), topic, budget.SNS_PUBLISH.retry)
+    cancellations = RidePublisher(aws_clients.sns_cancel_client(), topic,
+                                  budget.SNS_CANCEL.retry)
     fleet = FleetClient(_measured(_transport(env), env), dispatch_retry=budget.FLEET_CALL.retry,
                         release_retry=budget.FLEET_RELEASE.retry)
-    return RideService(fleet, publisher)
+    return RideService(fleet, publisher, cancellations=cancellations)
 
 
 def ride_history_from_environment(env: Environment | None = None) -> RideHistory:
@@ -71,6 +74,23 @@ def _transport(env: Environment) -> FleetTransport:
         return HttpTransport(_required(env, 'REQUEST_UNICORN_URL'), budget.FLEET_CALL,
                              signer=_signer())
     raise ConfigurationError(f'UNICORN_TRANSPORT must be "invoke" or "http", not {name!r}')
+
+
+def history_client_from_environment(env: Environment | None = None) -> HistoryClient:
+    """rides' reader of ride-record's ListRideRecords (GET /rides)."""
+    from shared.adapters.transports.invoke import LambdaFunction
+
+    env = os.environ if env is None else env
+    function = LambdaFunction(aws_clients.lambda_client(), history_function_arn(env), HISTORY)
+    return HistoryClient(function, budget.HISTORY_CALL.retry)
+
+
+def history_function_arn(env: Environment) -> str:
+    """ListRideRecords' ARN: from `LIST_RIDE_RECORDS_ARN` when set, else
+    from the SSM parameter ride-record publishes it in. ride-record is
+    deployed after rides, so on AWS too it is read when first needed."""
+    return _setting(env, 'LIST_RIDE_RECORDS_ARN', 'LIST_RIDE_RECORDS_ARN_PARAMETER',
+                    missing_hint='deploy ride-record (after rides)')
 
 
 def fleet_function_arn(env: Environment) -> str:

@@ -51,11 +51,18 @@ def _cached_client(service: str, call_budget: CallBudget) -> Any:
 
 
 def lambda_client() -> Any:
+    """The one Lambda client of rides: the fleet's calls and the history's
+    (their budgets share its timeouts: budget.HISTORY_CALL)."""
     return client('lambda', budget.FLEET_CALL)
 
 
 def sns_client() -> Any:
     return client('sns', budget.SNS_PUBLISH)
+
+
+def sns_cancel_client() -> Any:
+    """For RideCancelled, with its own tighter budget (`budget.SNS_CANCEL`)."""
+    return client('sns', budget.SNS_CANCEL)
 
 
 def ssm_client() -> Any:

@@ -3,7 +3,8 @@ entrypoints map them to responses in one place and nothing matches on
 message text."""
 import functools
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
 from typing import Any, TypeVar
 
 Response = TypeVar('Response')
@@ -125,6 +126,8 @@ _PASSED_THROUGH: dict[str, type[WildRydesError]] = {
     for cls in (InvalidRequest, RideNotFound, NoUnicornAvailable)
     for name in (cls.__name__, cls.code)
 }
+# The same, read-only, for the fleet's `Callee` (shared.domain.fleet_client).
+FLEET_ANSWERS: Mapping[str, type[WildRydesError]] = MappingProxyType(_PASSED_THROUGH)
 
 
 # The fleet's expected answers: business outcomes, not faults. Its direct
@@ -134,29 +137,19 @@ _PASSED_THROUGH: dict[str, type[WildRydesError]] = {
 EXPECTED_ANSWERS: tuple[type[WildRydesError], ...] = (NoUnicornAvailable, RideNotFound, RideInProgress)
 
 
-def passed_through(error_type: object) -> bool:
-    """Whether the fleet's error of this type reaches the rider as it is."""
-    return error_type in _PASSED_THROUGH
-
-
-def refusal_in(answer: object) -> WildRydesError | None:
+def refusal_in(answer: object, answers: Mapping[str, type[WildRydesError]] | None = None,
+               ) -> WildRydesError | None:
     """The fleet's expected "no" carried as a result (`{"Code", "Message"}`),
     rebuilt as the domain error rides answers with; None for anything else.
-    RideInProgress is left to the caller, which needs its RideId."""
+    RideInProgress is left to the caller, which needs its RideId. Another
+    service passes its own `answers` (`shared.domain.callee`)."""
+    answers = FLEET_ANSWERS if answers is None else answers
     if not isinstance(answer, dict) or set(answer) != {'Code', 'Message'}:
         return None
     code, message = answer['Code'], answer['Message']
-    if code not in _PASSED_THROUGH or not isinstance(message, str):
+    if code not in answers or not isinstance(message, str):
         return None
-    return _PASSED_THROUGH[code](message)
-
-
-def from_fleet(error_type: object, message: str) -> WildRydesError:
-    """Rebuild the error the fleet reported; anything unknown is a FleetError."""
-    cls = _PASSED_THROUGH.get(error_type) if isinstance(error_type, str) else None
-    if cls is None:
-        return FleetError('the fleet failed')  # its errorType stays in our log
-    return cls(message)
+    return answers[code](message)
 
 
 def answered_as(respond: Callable[[dict[str, str], int], Response],

@@ -10,9 +10,14 @@ import time
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from shared.domain.errors import FleetError, InvalidRequest, RideInProgress
+from shared.domain.callee import Callee
+from shared.domain.errors import FLEET_ANSWERS, FleetBusy, FleetError, FleetTimeout, InvalidRequest, RideInProgress
 from shared.domain.parsing import PickupLocation, parse_ride_id
 from shared.domain.retry import RetryPolicy, call_with_retries
+
+# The fleet, as its failures reach the rider (whichever transport reaches it).
+FLEET = Callee(name='the fleet', error=FleetError, timeout=FleetTimeout, busy=FleetBusy,
+               answers=FLEET_ANSWERS, arn_settings='REQUEST_UNICORN_ARN and its SSM parameter')
 
 
 class FleetTransport(Protocol):

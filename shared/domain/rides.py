@@ -1,6 +1,8 @@
 """The rides service: a rider asks, the fleet dispatches, the ride is
 published, the rider gets an answer. Nothing is left half-done: a ride that
-cannot be published gives its unicorn back before the error goes out.
+cannot be published gives its unicorn back before the error goes out, and
+when that publish may have gone out after all, a RideCancelled follows it
+(`published_events`). Ending a ride publishes RideCompleted.
 """
 import logging
 import uuid
@@ -9,9 +11,23 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from shared import logs
-from shared.domain.errors import FleetBusy, FleetError, FleetTimeout, RideNotFound, WildRydesError
+from shared.domain.errors import (
+    FleetBusy,
+    FleetError,
+    FleetTimeout,
+    RideNotFound,
+    RideNotRecorded,
+    WildRydesError,
+)
 from shared.domain.fleet_client import FleetClient
 from shared.domain.parsing import parse_ride_id, parse_ride_request, parse_rider_id
+from shared.domain.published_events import (
+    PublishOutcomeUnknown,
+    RideEvent,
+    ride_cancelled,
+    ride_completed,
+    ride_requested,
+)
 
 log = logging.getLogger(__name__)
 
@@ -21,9 +37,16 @@ Ride = dict[str, Any]
 RIDE_FIELDS = ('RideId', 'RiderId', 'Unicorn', 'RequestTime', 'PickupLocation', 'Status')
 
 
+# What the rider is told when a ride's event could not be published.
+NOT_REQUESTED = 'could not record the ride; no unicorn was held for it, please try again'
+NOT_COMPLETED = ('your ride has ended, but that could not be recorded; '
+                 'please end it again')
+
+
 class RidePublisher(Protocol):
-    def publish(self, ride: Ride) -> None:
-        """Send the ride out once, or raise a WildRydesError."""
+    def publish(self, event: RideEvent) -> None:
+        """Send the event out, or raise a WildRydesError (PublishOutcomeUnknown
+        when it may have gone out anyway)."""
 
 
 def _utc_now() -> datetime:
@@ -33,9 +56,13 @@ def _utc_now() -> datetime:
 class RideService:
     def __init__(self, fleet_client: FleetClient, publisher: RidePublisher,
                  new_ride_id: Callable[[], object] = uuid.uuid4,
-                 clock: Callable[[], datetime] = _utc_now) -> None:
+                 clock: Callable[[], datetime] = _utc_now,
+                 cancellations: RidePublisher | None = None) -> None:
+        """`cancellations` publishes RideCancelled (by default `publisher`):
+        it runs after a failed publish, so it may get a tighter budget."""
         self._fleet = fleet_client
         self._publisher = publisher
+        self._cancellations = cancellations or publisher
         self._new_ride_id = new_ride_id
         self._clock = clock
 
@@ -65,10 +92,14 @@ class RideService:
             'PickupLocation': pickup.to_dict(),
         }
         try:
-            self._publisher.publish(ride)
-        except WildRydesError:
+            self._publisher.publish(ride_requested(ride, self._clock()))
+        except PublishOutcomeUnknown:
             self._give_back(ride_id, rider)
-            raise
+            self._cancel(ride_id, rider)
+            raise RideNotRecorded(NOT_REQUESTED) from None
+        except RideNotRecorded:
+            self._give_back(ride_id, rider)
+            raise RideNotRecorded(NOT_REQUESTED) from None
         log.info('ride dispatched', extra={'unicorn': unicorn['Name']})
         return ride
 
@@ -78,9 +109,14 @@ class RideService:
         ride_id = parse_ride_id(ride_id)
         rider = parse_rider_id(rider_id)
         logs.bind_ride(ride_id)
-        result = self._fleet.release_unicorn(ride_id, rider)
+        ride = self._checked_ride(self._fleet.release_unicorn(ride_id, rider), ride_id, rider)
+        try:
+            self._publisher.publish(ride_completed(ride, self._clock()))
+        except RideNotRecorded:
+            # The unicorn is free; ending the ride again publishes it again.
+            raise RideNotRecorded(NOT_COMPLETED) from None
         log.info('ride completed')
-        return {**self._checked_ride(result, ride_id, rider), 'Completed': True}
+        return {**ride, 'Completed': True}
 
     def ride(self, ride_id: object, rider_id: object) -> dict[str, Any]:
         """The rider's ride: unicorn, RequestTime, PickupLocation and Status
@@ -96,6 +132,14 @@ class RideService:
                 or answer.get('RiderId') != rider_id):
             raise FleetError('the fleet answered with something that is not the ride')
         return {key: answer.get(key) for key in RIDE_FIELDS}
+
+    def _cancel(self, ride_id: str, rider_id: str) -> None:
+        """The ride may be on the topic although it failed: say it is off."""
+        try:
+            self._cancellations.publish(ride_cancelled(ride_id, rider_id, self._clock()))
+        except RideNotRecorded:
+            log.error('could not publish RideCancelled for a ride that may have '
+                      'been published')
 
     def _give_back(self, ride_id: str, rider_id: str) -> None:
         try:

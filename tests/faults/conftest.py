@@ -66,6 +66,7 @@ def rides(rides_client, endpoint, sleeps):
 
 
 NO_ANSWER_IN_TIME = object()
+ANSWER_LOST = object()
 
 
 class SnsFaults:
@@ -75,7 +76,9 @@ class SnsFaults:
     def __init__(self, client):
         self.codes = []
         self.attempts = 0
+        self._lose_answer = False
         client.meta.events.register_first('before-send.sns.Publish', self._send)
+        client.meta.events.register_first('after-call.sns.Publish', self._answered)
 
     def fail(self, *codes):
         self.codes.extend(codes)
@@ -85,6 +88,11 @@ class SnsFaults:
         as when SNS took the message but its answer was lost."""
         self.codes.append(NO_ANSWER_IN_TIME)
 
+    def lose_the_answer(self):
+        """The next publish reaches SNS (moto publishes it), but its answer
+        never comes back: botocore's ReadTimeoutError after the fact."""
+        self.codes.append(ANSWER_LOST)
+
     def _send(self, request, **kwargs):
         self.attempts += 1
         if not self.codes:
@@ -92,6 +100,10 @@ class SnsFaults:
         if self.codes[0] is NO_ANSWER_IN_TIME:
             self.codes.pop(0)
             raise ReadTimeoutError(endpoint_url=request.url)
+        if self.codes[0] is ANSWER_LOST:
+            self.codes.pop(0)
+            self._lose_answer = True
+            return None  # moto answers and publishes
         code, status = self.codes.pop(0)
         # botocore runs every before-send handler and takes the first answer;
         # moto's comes after this one, so point the request where moto does
@@ -102,6 +114,11 @@ class SnsFaults:
                 f'<Message>injected {code}</Message></Error>'
                 '<RequestId>6b2c1e7e-0000-4000-8000-000000000000</RequestId></ErrorResponse>')
         return AWSResponse(url, status, {'Content-Type': 'text/xml'}, _Raw(body.encode()))
+
+    def _answered(self, http_response, **kwargs):
+        if self._lose_answer:
+            self._lose_answer = False
+            raise ReadTimeoutError(endpoint_url=http_response.url)
 
 
 class _Raw:
@@ -115,3 +132,9 @@ class _Raw:
 @pytest.fixture
 def sns_faults(rides_topic):
     return SnsFaults(aws_clients.sns_client())
+
+
+@pytest.fixture
+def cancel_faults(rides_topic):
+    """Faults on the client that publishes RideCancelled (its own budget)."""
+    return SnsFaults(aws_clients.sns_cancel_client())

@@ -1,7 +1,9 @@
 """One failure at a time on the ride path, each seen from three sides: what
 the rider gets (status and message), what reached the rides topic, and
 which unicorns the fleet holds afterwards. A ride answered 201 is on the
-topic exactly once; a ride that fails publishes nothing and holds nothing."""
+topic exactly once; a ride that fails holds nothing and is never requested
+on the topic (when the request may have gone out anyway, a RideCancelled
+follows it: test_ride_events_faults.py)."""
 import uuid
 
 import pytest

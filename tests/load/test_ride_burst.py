@@ -59,15 +59,17 @@ def fleet_store(stack):
 
 @pytest.fixture(scope='module')
 def published(stack):
-    """An SQS queue subscribed to the rides topic; returns a function that
-    drains it."""
+    """An SQS queue subscribed to the rides topic for its requested rides
+    (a filter policy on the EventType message attribute: RideRequested
+    only); returns a function that drains it."""
     topic = aws_support.stage_environment(RIDES_DIR)['RIDES_SNS_TOPIC_ARN']
     sns, sqs = stack.client('sns'), stack.client('sqs')
     queue_url = sqs.create_queue(QueueName='load-test-rides')['QueueUrl']
     queue_arn = sqs.get_queue_attributes(
         QueueUrl=queue_url, AttributeNames=['QueueArn'])['Attributes']['QueueArn']
     sns.subscribe(TopicArn=topic, Protocol='sqs', Endpoint=queue_arn,
-                  Attributes={'RawMessageDelivery': 'true'})
+                  Attributes={'RawMessageDelivery': 'true',
+                              'FilterPolicy': json.dumps({'EventType': ['RideRequested']})})
 
     def drain():
         rides = []

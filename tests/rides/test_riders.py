@@ -12,7 +12,8 @@ from shared.domain.errors import InvalidRequest
 from tests.support.riders import OTHER_RIDER, RIDER, as_rider, new_rider
 
 SEATTLE = {'PickupLocation': {'Latitude': 47.6097, 'Longitude': -122.3331}}
-RIDE_ROUTES = {('/ride', 'POST'), ('/ride/{ride_id}', 'GET'), ('/ride/{ride_id}/complete', 'POST')}
+RIDE_ROUTES = {('/ride', 'POST'), ('/ride/{ride_id}', 'GET'), ('/ride/{ride_id}/complete', 'POST'),
+               ('/rides', 'GET')}
 PUBLIC_ROUTES = {('/', 'GET'), ('/config', 'GET')}
 
 

@@ -68,7 +68,11 @@ def held_unicorns(store, now=None):
 
 
 class RidesTopic:
-    """The rides topic with an SQS queue subscribed, to see what was published."""
+    """The rides topic with an SQS queue subscribed (raw delivery, as SNS
+    hands messages and their attributes to a queue), to see what was published."""
+
+    # What an event adds to the ride it is about.
+    EVENT_FIELDS = ('EventType', 'EventTime')
 
     def __init__(self, topic_name):
         self.sns = boto3.client('sns', region_name=REGION)
@@ -81,14 +85,25 @@ class RidesTopic:
                            Attributes={'RawMessageDelivery': 'true'})
 
     def published_rides(self):
-        """Every ride published so far (drains the queue)."""
-        rides = []
+        """Every ride requested since the last look (the RideRequested
+        events, as the rider got the ride: without the event's own fields)."""
+        return [{key: value for key, value in event.items() if key not in self.EVENT_FIELDS}
+                for event, _ in self.published_events()
+                if event.get('EventType') == 'RideRequested']
+
+    def published_events(self):
+        """[(body, {attribute name: string value})] of every message since the
+        last look, in the order the queue gives them (drains the queue)."""
+        events = []
         while True:
             messages = self.sqs.receive_message(
-                QueueUrl=self.queue_url, MaxNumberOfMessages=10).get('Messages', [])
+                QueueUrl=self.queue_url, MaxNumberOfMessages=10,
+                MessageAttributeNames=['All']).get('Messages', [])
             if not messages:
-                return rides
+                return events
             for message in messages:
-                rides.append(json.loads(message['Body']))
+                attributes = {name: value['StringValue'] for name, value
+                              in message.get('MessageAttributes', {}).items()}
+                events.append((json.loads(message['Body']), attributes))
                 self.sqs.delete_message(QueueUrl=self.queue_url,
                                         ReceiptHandle=message['ReceiptHandle'])

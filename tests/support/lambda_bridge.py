@@ -19,16 +19,21 @@ class InProcessLambda:
         assert InvocationType == 'RequestResponse'
         self.calls.append(FunctionName)
         name = self._functions[FunctionName]
-        event = json.loads(Payload)
-        try:
-            result = self._client.lambda_.invoke(name, event).payload
-            body, error = json.dumps(result), None
-        except Exception as exc:  # noqa: BLE001 - what Lambda's runtime does with any error
-            body = json.dumps({'errorMessage': str(exc), 'errorType': type(exc).__name__,
-                               'stackTrace': traceback.format_tb(exc.__traceback__)})
-            error = 'Unhandled'
-        response = {'StatusCode': 200, 'Payload': io.BytesIO(body.encode()),
-                    'ExecutedVersion': '$LATEST'}
-        if error:
-            response['FunctionError'] = error
-        return response
+        return invoke_response(lambda event: self._client.lambda_.invoke(name, event).payload,
+                               Payload)
+
+
+def invoke_response(handler, payload):
+    """What `lambda.invoke` answers for `handler(event)`: the payload and
+    the result through JSON; a raise is `FunctionError: Unhandled`."""
+    try:
+        body, error = json.dumps(handler(json.loads(payload))), None
+    except Exception as exc:  # noqa: BLE001 - what Lambda's runtime does with any error
+        body = json.dumps({'errorMessage': str(exc), 'errorType': type(exc).__name__,
+                           'stackTrace': traceback.format_tb(exc.__traceback__)})
+        error = 'Unhandled'
+    response = {'StatusCode': 200, 'Payload': io.BytesIO(body.encode()),
+                'ExecutedVersion': '$LATEST'}
+    if error:
+        response['FunctionError'] = error
+    return response

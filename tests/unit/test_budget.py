@@ -60,3 +60,21 @@ def test_a_read_timeout_covering_a_cold_invoke_would_not_fit_the_ride_path():
     path = (budget.SSM_LOOKUP, covering, budget.SNS_PUBLISH, release)
     rides_timeout = Project('dev').rides_function.timeout
     assert sum(call.worst_case_seconds() for call in path) > rides_timeout
+
+
+def test_a_ride_cancelled_after_an_unknown_publish_still_fits_in_rides_lambda_timeout():
+    """The longest POST /ride: the publish timed out, the unicorn went back,
+    and RideCancelled (one attempt, its own read timeout) followed."""
+    assert budget.SNS_CANCEL.retry.attempts == 1
+    assert budget.cancelled_ride_path_worst_case_seconds() == pytest.approx(23.5 + 1.4)
+    for stage in STAGES:
+        project = Project(stage)
+        for rides_function in (project.rides.api_handler, project.rides_function):
+            assert budget.cancelled_ride_path_worst_case_seconds() < rides_function.timeout
+
+
+def test_a_riders_history_fits_in_rides_lambda_timeout():
+    """GET /rides: ListRideRecords' ARN from SSM, then up to three invokes."""
+    assert budget.history_path_worst_case_seconds() == pytest.approx(3.1 + 12.3)
+    for stage in STAGES:
+        assert budget.history_path_worst_case_seconds() < Project(stage).rides.api_handler.timeout

@@ -1,7 +1,8 @@
 /* Wild Rydes rider page: sign in, choose a pickup point on the map, request a
- * unicorn, watch it arrive, end the ride. Talks only to the rides API beside
- * the page (GET config, POST ride, GET ride/{id}, POST ride/{id}/complete)
- * and to the Cognito endpoint GET config names (AWS JSON 1.1, with fetch).
+ * unicorn, watch it arrive, end the ride, see your rides. Talks only to the
+ * rides API beside the page (GET config, POST ride, GET ride/{id}, POST
+ * ride/{id}/complete, GET rides) and to the Cognito endpoint GET config names
+ * (AWS JSON 1.1, with fetch).
  * The session (tokens, never the password) lives in sessionStorage, so it
  * survives a reload and ends with the browser session. */
 (function () {
@@ -17,6 +18,10 @@
   var RIDE_KEY = 'wildrydes.ride';          // the RideId of the rider's active ride
   var REFRESH_MARGIN_MS = 60000;            // refresh an ID token this long before it expires
   var COGNITO_TARGET = 'AWSCognitoIdentityProviderService.';
+  // Ride events reach the history asynchronously (SNS, then ride-record):
+  // after a change, GET rides again until it shows, a bounded few times.
+  var HISTORY_POLL_MS = 400, HISTORY_POLLS = 10;
+  var HISTORY_STATUSES = ['active', 'completed', 'cancelled'];
 
   var PLACES = [
     ['Pike Place Market', 47.6097, -122.3422], ['the Space Needle', 47.6205, -122.3493],
@@ -55,7 +60,9 @@
     signInButton: $('sign-in-button'), signUpButton: $('sign-up-button'),
     verifyForm: $('verify-form'), verifyText: $('verify-text'), code: $('verification-code'),
     verifyButton: $('verify-button'), signedIn: $('signed-in'), signedInEmail: $('signed-in-email'),
-    signOut: $('sign-out-button'), accountStatus: $('account-status'), accountError: $('account-error')
+    signOut: $('sign-out-button'), accountStatus: $('account-status'), accountError: $('account-error'),
+    history: $('history'), historyList: $('history-list'), historyMore: $('history-more'),
+    historyNote: $('history-note')
   };
 
   var state = {
@@ -68,7 +75,10 @@
     ride: null,                                     // the ride shown, while active
     config: null,                                   // GET config: Region, UserPoolId, ...
     session: null,                                  // see SESSION_KEY
-    pendingEmail: ''                                // signed up, not verified yet
+    pendingEmail: '',                               // signed up, not verified yet
+    historyToken: null,                             // NextToken of the next page of "Your rides"
+    historyRound: 0,                                // bumps on every refresh; stale answers are dropped
+    historyWaits: false                             // "Your rides" waits for a fresh ID token
   };
 
   // ---- geometry -----------------------------------------------------------
@@ -269,6 +279,7 @@
       if (answer.ok && isRide(answer.body)) {
         keepRide(answer.body.RideId);
         showRide(answer.body, pickup, trip);
+        refreshHistory({ rideId: answer.body.RideId, status: 'active' });
       } else if (answer.status === 401) {
         sessionExpired();
       } else if (answer.status === 409 && answer.body && typeof answer.body.RideId === 'string') {
@@ -279,6 +290,7 @@
         fail('Wild Rydes answered with something unexpected. Please try again.');
       } else {
         fail(messageFor(answer.status, answer.body));
+        if (answer.status >= 500) refreshHistory(null);  // a failed ride may show as cancelled
       }
     }, function (error) {
       if (trip !== state.trip) return;
@@ -436,6 +448,7 @@
       expiresAt: (Number(tokenClaims(result.IdToken).exp) || 0) * 1000
     };
     try { sessionStorage.setItem(SESSION_KEY, JSON.stringify(state.session)); } catch (e) { /* private mode: this tab only */ }
+    if (state.historyWaits) refreshHistory(null);
   }
   function readSession() {
     try {
@@ -482,6 +495,7 @@
     ui.verifyForm.hidden = true;
     ui.signedIn.hidden = true;
     ui.rideControls.hidden = true;
+    hideHistory();
     accountMessage(message || '');
   }
   function showVerify(email) {
@@ -500,6 +514,8 @@
     ui.rideControls.hidden = false;
     accountError('');
     refreshButton();
+    ui.history.hidden = false;
+    refreshHistory(null);
   }
 
   function sessionExpired() {
@@ -590,11 +606,13 @@
 
   // ---- the rider's ride, after a reload or a 409 ------------------------------
   function withToken(path, options) {
-    return authorized().then(function (token) {
-      options.headers = Object.assign({ 'Accept': 'application/json', 'Authorization': token }, options.headers || {});
-      options.cache = 'no-store';
-      return fetch(apiUrl(path), options);
-    }).then(function (response) {
+    return authorized().then(function (token) { return sendWith(token, path, options); });
+  }
+
+  function sendWith(token, path, options) {
+    options.headers = Object.assign({ 'Accept': 'application/json', 'Authorization': token }, options.headers || {});
+    options.cache = 'no-store';
+    return fetch(apiUrl(path), options).then(function (response) {
       return readJson(response).then(function (json) { return { status: response.status, ok: response.ok, body: json }; });
     });
   }
@@ -633,10 +651,131 @@
       forgetRide();
       showNoRide();
       announce('Your ride has ended: ' + ride.Unicorn.Name + ' is free for the next rider. Thanks for riding with Wild Rydes!');
+      refreshHistory({ rideId: ride.RideId, status: 'completed' });
     }, function (error) {
       if (error && error.sessionExpired) { sessionExpired(); return; }
       showError('Could not reach Wild Rydes — check your connection and try again.');
     }).then(function () { ui.endRide.disabled = false; });
+  }
+
+  // ---- "Your rides": the rider's history (GET rides), newest first ------------
+  // It uses the session as it stands: it never refreshes the ID token nor
+  // signs the rider out (the rider's own requests do both), so with a token
+  // about to expire it waits for the next refresh, and a 401 only says it
+  // could not be loaded.
+  function hideHistory() {
+    state.historyWaits = false;
+    state.historyRound++;
+    state.historyToken = null;
+    ui.history.hidden = true;
+    ui.historyList.textContent = '';
+    ui.historyMore.hidden = true;
+    ui.historyNote.textContent = '';
+  }
+
+  function shows(rides, expected) {
+    return rides.some(function (ride) { return ride.RideId === expected.rideId && ride.Status === expected.status; });
+  }
+
+  // The first page again; with `expected` ({rideId, status}), again and again
+  // (HISTORY_POLLS at most) until it shows that ride in that state.
+  function refreshHistory(expected) {
+    var round = ++state.historyRound, polls = 0;
+    function poll() {
+      if (round !== state.historyRound) return;
+      polls++;
+      historyPage(null).then(function (page) {
+        if (round !== state.historyRound) return;
+        if (page) showHistory(page, false);
+        if (expected && (!page || !shows(page.Rides, expected)) && polls < HISTORY_POLLS) {
+          setTimeout(poll, HISTORY_POLL_MS);
+        }
+      });
+    }
+    poll();
+  }
+
+  function moreHistory() {
+    var round = state.historyRound, token = state.historyToken;
+    if (!token) return;
+    ui.historyMore.disabled = true;
+    historyPage(token).then(function (page) {
+      ui.historyMore.disabled = false;
+      if (page && round === state.historyRound) showHistory(page, true);
+    });
+  }
+
+  // One page ({Rides, NextToken?}), or null when it could not be had (said in the note).
+  function historyPage(token) {
+    var session = state.session;
+    if (!session || Date.now() >= session.expiresAt - REFRESH_MARGIN_MS) {
+      state.historyWaits = !!session;
+      return Promise.resolve(null);
+    }
+    state.historyWaits = false;
+    var path = 'rides' + (token ? '?NextToken=' + encodeURIComponent(token) : '');
+    return sendWith(session.idToken, path, { method: 'GET' }).then(function (answer) {
+      if (answer.ok && answer.body && Array.isArray(answer.body.Rides)) return answer.body;
+      ui.historyNote.textContent = 'Your rides could not be loaded right now.';
+      return null;
+    }, function () {
+      ui.historyNote.textContent = 'Your rides could not be loaded right now.';
+      return null;
+    });
+  }
+
+  function showHistory(page, append) {
+    if (!append) ui.historyList.textContent = '';
+    page.Rides.forEach(function (ride) {
+      if (ride && typeof ride.RideId === 'string') ui.historyList.appendChild(historyItem(ride));
+    });
+    state.historyToken = typeof page.NextToken === 'string' && page.NextToken ? page.NextToken : null;
+    ui.historyMore.hidden = !state.historyToken;
+    ui.historyNote.textContent = ui.historyList.children.length ? '' : 'No rides yet: your rides will show here.';
+  }
+
+  // Text only (textContent), never markup: every value comes from the API.
+  function historyItem(ride) {
+    var unicorn = ride.Unicorn && typeof ride.Unicorn === 'object' ? ride.Unicorn : {};
+    var name = typeof unicorn.Name === 'string' ? unicorn.Name
+      : typeof ride.UnicornName === 'string' ? ride.UnicornName : 'Unicorn not known';
+    var color = typeof unicorn.Color === 'string' ? unicorn.Color : '';
+    var status = HISTORY_STATUSES.indexOf(ride.Status) >= 0 ? ride.Status : 'unknown';
+    var item = element('li', 'history-item');
+    item.dataset.rideId = ride.RideId;
+    var swatch = element('span', 'swatch');
+    swatch.setAttribute('aria-hidden', 'true');
+    if (color) {
+      var coat = coatFor(color);
+      swatch.style.setProperty('--swatch', coat.indexOf('url(') === 0 ? SWATCH_RAINBOW : coat);
+    }
+    var main = element('div', 'history-main');
+    main.appendChild(element('p', 'history-name', name));
+    var meta = element('p', 'history-meta', color ? color + ' · ' : '');
+    var when = new Date(ride.RequestTime);
+    var time = element('time', '', isNaN(when.getTime()) ? 'time not known'
+      : when.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' }));
+    if (!isNaN(when.getTime())) time.setAttribute('datetime', when.toISOString());
+    meta.appendChild(time);
+    main.appendChild(meta);
+    var where = ride.PickupLocation || {};
+    if (typeof where.Latitude === 'number' && typeof where.Longitude === 'number') {
+      main.appendChild(element('p', 'history-pickup', 'Pickup near ' + nearestPlace(where.Latitude, where.Longitude) +
+        ' (' + fmt(where.Latitude) + ', ' + fmt(where.Longitude) + ')'));
+    }
+    var badge = element('span', 'history-status', status);
+    if (status !== 'unknown') badge.classList.add('is-' + status);
+    item.appendChild(swatch);
+    item.appendChild(main);
+    item.appendChild(badge);
+    return item;
+  }
+
+  function element(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text) node.textContent = text;
+    return node;
   }
 
   function start() {
@@ -669,6 +808,7 @@
   ui.signUpButton.addEventListener('click', signUp);
   ui.verifyForm.addEventListener('submit', verify);
   ui.signOut.addEventListener('click', signOut);
+  ui.historyMore.addEventListener('click', moreHistory);
   window.addEventListener('resize', function () {
     drawCursor();
     if (state.pickup) place(ui.marker, state.pickup.x, state.pickup.y);

@@ -14,8 +14,8 @@ from typing import Any
 
 from shared import logs, tracing
 from shared.budget import CallBudget
-from shared.domain import errors
 from shared.domain.errors import FleetBusy, FleetError, FleetTimeout, WildRydesError
+from shared.domain.fleet_client import FLEET
 from shared.domain.retry import Retryable
 
 log = logging.getLogger(__name__)
@@ -110,11 +110,11 @@ def _error_for(status: int, code: object, message: object) -> WildRydesError | R
         return Retryable(FleetBusy('the fleet is busy (throttled); try again shortly'))
     if status == 504:
         return Retryable(FleetTimeout('the fleet did not answer in time'))
-    if status >= 500 and not errors.passed_through(code):
+    if status >= 500 and not FLEET.passes_through(code):
         return Retryable(FleetError(f'the fleet failed with HTTP {status}'))
     if not isinstance(message, str):
         return FleetError(f'the fleet answered HTTP {status}')
-    return errors.from_fleet(code, message)
+    return FLEET.error_from(code, message)
 
 
 class SigV4Signer:
