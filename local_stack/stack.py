@@ -202,7 +202,7 @@ def banner(info: dict[str, Any]) -> str:
             f'{info["startup_seconds"]:.1f} s',
             f'  web page      {info["page_url"]}',
             f'  rides API     {info["rides_url"]}   POST /ride, GET /ride/{{RideId}}, '
-            'POST /ride/{RideId}/complete (signed in), GET /config',
+            'POST /ride/{RideId}/complete, GET /rides (signed in), GET /config',
             f'  fleet API     {info["fleet_api_url"]}   GET /unicorn, GET /unicorn/{{RideId}}, '
             'POST /unicorn/{RideId}/release',
             f'  ride-record   {info["record_url"]}   POST /record (a ride event); '
