@@ -5,10 +5,10 @@ import pytest
 from chalice.test import Client
 from moto import mock_aws
 
-from project.model import FLEET_FUNCTION
-from shared.adapters import aws_clients
+from project.model import FLEET_FUNCTION, LOCAL_REGION
+from shared.adapters import aws_clients, record_schema
 from tests.support import aws as aws_support
-from tests.support.apps import FLEET_DIR, RIDES_DIR, fleet_app, rides_app
+from tests.support.apps import FLEET_DIR, RECORD_DIR, RIDES_DIR, fleet_app, record_app, rides_app
 from tests.support.lambda_bridge import InProcessLambda
 
 FLEET_FUNCTION_ARN = aws_support.PROJECT.fleet_function.arn
@@ -101,3 +101,25 @@ def rides_module():
 def rides_client(rides_module, fleet_lambda, rides_topic, fleet_arn_parameter):
     with Client(rides_module.app, stage_name='dev', project_dir=str(RIDES_DIR)) as client:
         yield client
+
+
+@pytest.fixture
+def record_env():
+    return aws_support.stage_environment(RECORD_DIR)
+
+
+@pytest.fixture
+def record_table(aws, record_env):
+    """ride-record's table, made from the schema the deploy uses."""
+    name = record_env['RIDE_RECORD_TABLE']
+    boto3.client('dynamodb', region_name=LOCAL_REGION).create_table(
+        **record_schema.table_definition(name))
+    return name
+
+
+@pytest.fixture
+def record_module():
+    module = record_app()
+    module.history.cache_clear()
+    yield module
+    module.history.cache_clear()

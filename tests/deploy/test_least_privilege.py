@@ -20,13 +20,13 @@ from chalice.test import Client
 
 from deploy import templates
 from project.model import API_HANDLER, HISTORY_FUNCTION, ChaliceApp, Project
-from shared.adapters import aws_clients, record_schema
+from shared.adapters import aws_clients
 from shared.domain.errors import NoUnicornAvailable
 from tests.conftest import FLEET_FUNCTION_ARN
 from tests.deploy.aws_calls import ACCOUNT, RECORDER, function_of
 from tests.deploy.packages import role_policies
 from tests.support import aws as aws_support
-from tests.support.apps import FLEET_DIR, RECORD_DIR, RIDES_DIR, record_app
+from tests.support.apps import FLEET_DIR, RECORD_DIR, RIDES_DIR
 from tests.support.fake_lambda_server import FakeLambdaServer, unicorn_answer
 from tests.support.ride_events import completed, new_ride_id, requested
 from tests.support.riders import as_rider
@@ -340,21 +340,6 @@ def test_a_call_outside_the_policy_is_caught(packaged_policies):
               f'arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/wild-rydes-ride-fleet-dev-unicorns')}
 
     assert len(refused(calls, packaged_policies[FLEET, 'RequestUnicornInvoke'])) == 3
-
-
-@pytest.fixture
-def record_module():
-    module = record_app()
-    module.history.cache_clear()
-    yield module
-    module.history.cache_clear()
-
-
-@pytest.fixture
-def record_table(aws):
-    name = Project('dev').record.stage_environment()['RIDE_RECORD_TABLE']
-    boto3.client('dynamodb', region_name=REGION).create_table(
-        **record_schema.table_definition(name))
 
 
 def test_each_record_function_needs_exactly_what_its_packaged_policy_grants(
