@@ -72,6 +72,11 @@ FLEET_API_ID_PARAMETER = 'RestApiIdParameter'
 WEB_ACL = 'RidersWebAcl'
 WEB_ACL_ASSOCIATION = 'RidersWebAclAssociation'
 RECORD_TABLE = 'RideRecordTable'
+# Each table's name in a policy file (a template refers to it by logical id).
+TABLE_NAMES: dict[str, Callable[[Project], str]] = {
+    TABLE: lambda project: project.table_name,
+    RECORD_TABLE: lambda project: project.record_table_name,
+}
 RECORD_DLQ = 'RideRecordDlq'
 RECORD_ASYNC_CONFIG = f'{RECORDER_FUNCTION}AsyncRetries'
 RECORD_URL_PARAMETER = 'RideRecordUrlParameter'
@@ -140,26 +145,17 @@ class LogGroup:
 
 
 @dataclass(frozen=True)
-class FleetTable:
-    """The fleet table, or one of its indexes."""
+class Table:
+    """A DynamoDB table of the project, or one of its indexes: in a
+    template by its logical id, in a policy file by its name."""
 
+    logical_id: str
     index: str | None = None
 
     def render(self, project: Project, style: Style) -> Rendered:
         suffix = f'/index/{self.index}' if self.index else ''
-        name = '${%s}' % TABLE if style is Style.TEMPLATE else project.table_name
-        return _arn('dynamodb', f'table/{name}{suffix}', style)
-
-
-@dataclass(frozen=True)
-class RecordTable:
-    """ride-record's table, or one of its indexes."""
-
-    index: str | None = None
-
-    def render(self, project: Project, style: Style) -> Rendered:
-        suffix = f'/index/{self.index}' if self.index else ''
-        name = '${%s}' % RECORD_TABLE if style is Style.TEMPLATE else project.record_table_name
+        name = ('${%s}' % self.logical_id if style is Style.TEMPLATE
+                else TABLE_NAMES[self.logical_id](project))
         return _arn('dynamodb', f'table/{name}{suffix}', style)
 
 
@@ -295,13 +291,13 @@ RECORD_WRITE_ACTIONS = ('dynamodb:UpdateItem',)
 POLICIES: dict[AppEntry, tuple[Statement, ...]] = {
     FLEET: (
         Statement('DispatchItems', ('dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'),
-                  (FleetTable(),), functions=DISPATCH),
+                  (Table(TABLE),), functions=DISPATCH),
         Statement('DispatchIndexes', ('dynamodb:Query',),
-                  (FleetTable(fleet_schema.SLOT_INDEX),
-                   FleetTable(fleet_schema.AVAILABILITY_INDEX)), functions=DISPATCH),
+                  (Table(TABLE, fleet_schema.SLOT_INDEX),
+                   Table(TABLE, fleet_schema.AVAILABILITY_INDEX)), functions=DISPATCH),
         Statement('LoadItems', ('dynamodb:DeleteItem', 'dynamodb:PutItem',
                                 'dynamodb:Scan', 'dynamodb:UpdateItem'),
-                  (FleetTable(),), functions=(LOADER_FUNCTION,)),
+                  (Table(TABLE),), functions=(LOADER_FUNCTION,)),
     ),
     RIDES: (
         Statement('PublishRides', ('sns:Publish',), (RidesTopic(),)),
@@ -331,10 +327,10 @@ POLICIES: dict[AppEntry, tuple[Statement, ...]] = {
                   functions=(API_HANDLER,)),
     ),
     RECORD: (
-        Statement('KeepRides', RECORD_WRITE_ACTIONS, (RecordTable(),),
+        Statement('KeepRides', RECORD_WRITE_ACTIONS, (Table(RECORD_TABLE),),
                   functions=(API_HANDLER, RECORDER_FUNCTION)),
         Statement('ListRides', ('dynamodb:Query',),
-                  (RecordTable(record_schema.RIDER_INDEX),), functions=(HISTORY_FUNCTION,)),
+                  (Table(RECORD_TABLE, record_schema.RIDER_INDEX),), functions=(HISTORY_FUNCTION,)),
         # Used by the Lambda service, not the code: a ride event that failed
         # every async attempt goes to the DLQ (DeadLetterConfig) with the
         # function's role.
