@@ -126,10 +126,17 @@ class _Output:
             return True
 
     def close(self) -> None:
+        """Close the pipe once. A sandbox can be killed twice (its pool
+        closing while its start gives up): a second `os.close` of the same
+        number would close whatever descriptor the process opened since,
+        such as a pipe another thread's `Popen` is using."""
         with self._lock:
             self._open = False
+            fd, self._fd = self._fd, -1
+            if fd < 0:
+                return
             try:
-                os.close(self._fd)
+                os.close(fd)
             except OSError:
                 pass
 

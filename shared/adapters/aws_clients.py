@@ -16,6 +16,14 @@ from shared.budget import CallBudget
 # may ask for a client from many threads at once: build each one only once.
 _creating = threading.Lock()
 
+# Connections each client keeps open. A Lambda sandbox makes one call at a
+# time and opens only what it uses, so this costs nothing there; `chalice
+# local` serves each request on its own thread through the same client, and
+# with botocore's default of 10 a burst of riders had every call beyond ten
+# open a new connection and drop it afterwards ("Connection pool is full").
+# As many as the local servers queue (`local_stack.chalice_local`'s backlog).
+MAX_POOL_CONNECTIONS = 128
+
 
 def client(service: str, call_budget: CallBudget) -> Any:
     """A client whose every call is one attempt bounded by `call_budget`;
@@ -41,6 +49,7 @@ def _cached_client(service: str, call_budget: CallBudget) -> Any:
         connect_timeout=call_budget.connect_timeout,
         read_timeout=call_budget.read_timeout,
         retries={'total_max_attempts': 1, 'mode': 'standard'},
+        max_pool_connections=MAX_POOL_CONNECTIONS,
         # The service validates every request anyway; botocore's own walk
         # over the parameters was a quarter of a dispatch's time in process
         # (`make bench`, section 3). A bad parameter is still refused, by

@@ -83,3 +83,4 @@ def test_chalice_local_restarts_when_a_watched_folder_outside_the_app_changes(tm
     finally:
         os.killpg(process.pid, 9)
         process.wait(timeout=10)
+        process.stdout.close()

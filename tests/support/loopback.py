@@ -9,9 +9,16 @@ class QuietHandler(BaseHTTPRequestHandler):
         pass
 
 
+class _QueuingServer(ThreadingHTTPServer):
+    # Python's default backlog is 5: a burst of concurrent clients would
+    # have its extra connections dropped and its callers' connect time out,
+    # which no AWS endpoint does (nor the local stack, backlog 128).
+    request_queue_size = 128
+
+
 class LoopbackServer:
     def __init__(self, handler_class):
-        self._server = ThreadingHTTPServer(('127.0.0.1', 0), handler_class)
+        self._server = _QueuingServer(('127.0.0.1', 0), handler_class)
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever,
                                         kwargs={'poll_interval': 0.05}, daemon=True)
