@@ -15,11 +15,11 @@ from shared.adapters.sns_publisher import RidePublisher
 from shared.domain.errors import InternalError
 from shared.domain.fleet import DEFAULT_LEASE_SECONDS, Fleet
 from shared.domain.fleet_client import FleetClient, FleetTransport
-from shared.domain.ride_history import RideHistory
 from shared.domain.rides import RideService
 
 if TYPE_CHECKING:
     from shared.adapters.transports.http import SigV4Signer
+    from shared.domain.ride_history import RideHistory  # imported by ride-record only
 
 Environment = Mapping[str, str]
 
@@ -47,9 +47,10 @@ def ride_service_from_environment(env: Environment | None = None) -> RideService
     return RideService(fleet, publisher)
 
 
-def ride_history_from_environment(env: Environment | None = None) -> RideHistory:
+def ride_history_from_environment(env: Environment | None = None) -> 'RideHistory':
     """ride-record's service: its events and lists on the `RIDE_RECORD_TABLE` table."""
     from shared.adapters.dynamodb_ride_record_store import DynamoDbRideRecordStore
+    from shared.domain.ride_history import RideHistory
 
     env = os.environ if env is None else env
     return RideHistory(DynamoDbRideRecordStore(aws_clients.dynamodb_client(),
