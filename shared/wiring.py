@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING
 
 from shared import budget
 from shared.adapters import aws_clients
-from shared.adapters.dynamodb_fleet_store import DynamoDbFleetStore
 from shared.adapters.sns_publisher import RidePublisher
 from shared.domain.errors import InternalError
 from shared.domain.fleet import DEFAULT_LEASE_SECONDS, Fleet
@@ -31,6 +30,8 @@ class ConfigurationError(InternalError):
 
 
 def fleet_from_environment(env: Environment | None = None) -> Fleet:
+    from shared.adapters.dynamodb_fleet_store import DynamoDbFleetStore  # not in rides' cold start
+
     env = os.environ if env is None else env
     store = DynamoDbFleetStore(aws_clients.dynamodb_client(), _required(env, 'DYNAMODB_TABLE'),
                                hash_key=env.get('UNICORN_HASH_KEY') or 'Name')
