@@ -2,7 +2,8 @@
 by botocore's Stubber, next to the bare handler doing the same AWS calls.
 
 The project's handlers run as on Lambda with active tracing: Powertools'
-Tracer on (botocore patched by the X-Ray SDK), a new trace per request from
+Tracer on (botocore wrapped with the X-Ray SDK's patch, which traces the
+AWS calls of a sampled request; `shared.tracing`), a new trace per request from
 Lambda, sampled as X-Ray's default rule samples a busy function (one request
 in SAMPLED_ONE_IN; the rule's one-a-second reservoir is nothing at this
 rate), documents sent over UDP to 127.0.0.1 as to Lambda's daemon. The bare

@@ -10,17 +10,16 @@ from typing import TYPE_CHECKING
 
 from shared import budget
 from shared.adapters import aws_clients
-from shared.adapters.dynamodb_fleet_store import DynamoDbFleetStore
 from shared.adapters.sns_publisher import RidePublisher
 from shared.domain.errors import InternalError
 from shared.domain.fleet import DEFAULT_LEASE_SECONDS, Fleet
 from shared.domain.fleet_client import FleetClient, FleetTransport
 from shared.domain.history_client import HISTORY, HistoryClient
-from shared.domain.ride_history import RideHistory
 from shared.domain.rides import RideService
 
 if TYPE_CHECKING:
     from shared.adapters.transports.http import SigV4Signer
+    from shared.domain.ride_history import RideHistory  # imported by ride-record only
 
 Environment = Mapping[str, str]
 
@@ -32,6 +31,8 @@ class ConfigurationError(InternalError):
 
 
 def fleet_from_environment(env: Environment | None = None) -> Fleet:
+    from shared.adapters.dynamodb_fleet_store import DynamoDbFleetStore  # not in rides' cold start
+
     env = os.environ if env is None else env
     store = DynamoDbFleetStore(aws_clients.dynamodb_client(), _required(env, 'DYNAMODB_TABLE'),
                                hash_key=env.get('UNICORN_HASH_KEY') or 'Name')
@@ -50,9 +51,10 @@ def ride_service_from_environment(env: Environment | None = None) -> RideService
     return RideService(fleet, publisher, cancellations=cancellations)
 
 
-def ride_history_from_environment(env: Environment | None = None) -> RideHistory:
+def ride_history_from_environment(env: Environment | None = None) -> 'RideHistory':
     """ride-record's service: its events and lists on the `RIDE_RECORD_TABLE` table."""
     from shared.adapters.dynamodb_ride_record_store import DynamoDbRideRecordStore
+    from shared.domain.ride_history import RideHistory
 
     env = os.environ if env is None else env
     return RideHistory(DynamoDbRideRecordStore(aws_clients.dynamodb_client(),

@@ -20,6 +20,7 @@ from shared import budget, tracing
 from shared.adapters import aws_clients
 from shared.adapters.transports.http import HttpTransport, SigV4Signer
 from shared.adapters.transports.measured import MeasuredTransport
+from testkit import xray
 from tests.logging.conftest import LAMBDA_TRACE_ROOT
 from tests.logging.lambda_events import api_gateway_event
 from tests.support.loopback import LoopbackServer, QuietHandler
@@ -63,6 +64,24 @@ def test_a_ride_is_one_trace_across_the_invoke_hop_annotated_with_its_ride_id(
     assert rides_invocation['annotations']['RideId'] == ride_id
     assert rides_invocation['annotations']['Service'] == 'wild-rydes'
     assert {document['trace_id'] for document in traced.subsegments()} == {LAMBDA_TRACE_ROOT}
+
+
+def test_an_unsampled_ride_sends_nothing_to_x_ray_yet_its_invoke_carries_the_trace(
+        rides_lambda, endpoint, traced, sent_invokes, monkeypatch):
+    """Most invocations are unsampled: no subsegment is built or sent for
+    them, and the Invoke still carries this trace, unsampled, so the fleet
+    neither samples it on its own nor loses the trace id of its log lines."""
+    lambda_header = xray.trace_header(LAMBDA_TRACE_ROOT, sampled=False)
+    monkeypatch.setenv(xray.XRAY_TRACE_ID_ENV, lambda_header)
+
+    response = rides_lambda(api_gateway_event())
+
+    assert response['statusCode'] == 201
+    [header] = sent_invokes
+    sent = parse_trace_header(header.decode() if isinstance(header, bytes) else header)
+    # this trace, Lambda's segment of the function as the parent, unsampled
+    assert sent == parse_trace_header(lambda_header)
+    assert traced.documents == []
 
 
 def test_the_fleet_annotates_its_invocation_with_the_ride_id(fleet_client, traced):
