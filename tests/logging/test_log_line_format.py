@@ -12,6 +12,8 @@ from shared import logs
 
 names = st.text(string.ascii_letters + '_', min_size=1, max_size=12).filter(
     lambda name: name not in RESERVED_LOG_ATTRS and name not in ('message', 'asctime'))
+# An invocation's other keys: any name but the identity's own (bound apart).
+key_names = names.filter(lambda name: name not in logs.IDENTITY)
 values = st.none() | st.booleans() | st.integers() | st.text(max_size=20) | st.lists(
     st.integers(), max_size=3)
 
@@ -26,7 +28,7 @@ def record(message, extra, level=logging.INFO, args=None):
 
 
 @given(message=st.text(max_size=30), extra=st.dictionaries(names, values, max_size=5),
-       keys=st.dictionaries(names, values, max_size=3),
+       keys=st.dictionaries(key_names, values, max_size=3),
        identity=st.fixed_dictionaries({name: st.none() | st.text(max_size=8)
                                        for name in logs.IDENTITY}),
        level=st.sampled_from([logging.DEBUG, logging.INFO, logging.WARNING, logging.ERROR]))
