@@ -65,7 +65,8 @@ def handler_section(handlers):
              'the same AWS '
              'calls; the ratio is what Chalice plus this project\'s code add per request. '
              'The project runs as on Lambda with active tracing: Powertools\' Tracer on, '
-             'botocore patched by the X-Ray SDK, one request in 20 sampled (X-Ray\'s default '
+             'the X-Ray SDK\'s botocore wrappers in sampled requests, one request in 20 sampled '
+             '(X-Ray\'s default '
              'rule at this rate); the bare handlers use no X-Ray SDK '
              '(`bench/handlers.py`).\n']
     for pair in handlers.values():
