@@ -34,6 +34,18 @@ class InvalidRequest(WildRydesError):
     code = 'BadRequestError'
 
 
+class InvalidNextToken(WildRydesError):
+    """A history NextToken the caller was not given (forged, garbled, or
+    another rider's): ride-record refuses it, and rides answers it as is."""
+
+    status_code = 400
+    code = 'InvalidNextToken'
+
+    def __init__(self, message: str = 'NextToken is not one this rider was given; '
+                                      'start again without it') -> None:
+        super().__init__(message)
+
+
 class PayloadTooLarge(WildRydesError):
     status_code = 413
     code = 'RequestTooLarge'

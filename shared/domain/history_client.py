@@ -22,7 +22,7 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from shared.domain.callee import Callee
-from shared.domain.errors import InvalidRequest, WildRydesError
+from shared.domain.errors import InvalidNextToken, InvalidRequest, WildRydesError
 from shared.domain.parsing import parse_rider_id
 from shared.domain.retry import RetryPolicy, call_with_retries
 
@@ -46,14 +46,6 @@ class HistoryBusy(WildRydesError):
 
     status_code = 503
     code = 'HistoryBusy'
-
-
-class InvalidNextToken(WildRydesError):
-    """A NextToken ride-record did not give this rider (forged, garbled,
-    another rider's, or too old)."""
-
-    status_code = 400
-    code = 'InvalidNextToken'
 
 
 HISTORY = Callee(

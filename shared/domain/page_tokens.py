@@ -14,22 +14,12 @@ import binascii
 import json
 from dataclasses import dataclass
 
-from shared.domain.errors import InvalidRequest, WildRydesError
+from shared.domain.errors import InvalidNextToken, InvalidRequest
 from shared.domain.parsing import parse_ride_id
 from shared.domain.ride_events import parse_time
 
 MAX_TOKEN_LENGTH = 1024
 _FIELDS = {'RiderId', 'RequestTime', 'RideId'}
-
-
-class InvalidNextToken(WildRydesError):
-    """A NextToken this service did not give this caller."""
-
-    status_code = 400
-    code = 'InvalidNextToken'
-
-    def __init__(self) -> None:
-        super().__init__('NextToken is not one this rider was given; start again without it')
 
 
 @dataclass(frozen=True, order=True)

@@ -24,8 +24,8 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from shared.domain import page_tokens
-from shared.domain.errors import InvalidRequest, WildRydesError
-from shared.domain.page_tokens import InvalidNextToken, PageKey
+from shared.domain.errors import InvalidNextToken, InvalidRequest, WildRydesError
+from shared.domain.page_tokens import PageKey
 from shared.domain.parsing import parse_rider_id
 from shared.domain.ride_events import (
     RIDE_CANCELLED,

@@ -7,14 +7,13 @@ import pytest
 
 from shared import budget
 from shared.adapters.transports.invoke import LambdaFunction
-from shared.domain.errors import InvalidRequest
+from shared.domain.errors import InvalidNextToken, InvalidRequest
 from shared.domain.history_client import (
     HISTORY,
     HistoryBusy,
     HistoryClient,
     HistoryError,
     HistoryTimeout,
-    InvalidNextToken,
 )
 from tests.rides.fake_history import HISTORY_ARN
 from tests.support.fake_lambda_server import (

@@ -8,8 +8,7 @@ import pytest
 
 from shared.adapters.memory_ride_record_store import InMemoryRideRecordStore
 from shared.domain import page_tokens
-from shared.domain.errors import InvalidRequest
-from shared.domain.page_tokens import InvalidNextToken
+from shared.domain.errors import InvalidNextToken, InvalidRequest
 from shared.domain.ride_history import ForeignRide, RideHistory
 from tests.support.ride_events import at, cancelled, completed, new_ride_id, requested
 
