@@ -38,8 +38,7 @@ REJECTION_REASONS = {
     'RequestTooLarge': 'BadRequest',
 }
 # Fleet call failures counted, by the domain error's code.
-FLEET_FAILURES = {'FleetError': 'FleetError', 'FleetTimeout': 'FleetTimeout',
-                  'FleetBusy': 'FleetBusy'}
+FLEET_FAILURES = frozenset({'FleetError', 'FleetTimeout', 'FleetBusy'})
 
 _cold = True
 
@@ -159,9 +158,8 @@ def ride_rejected(code: str) -> None:
 def fleet_call(transport: str, milliseconds: float, failure_code: str | None) -> None:
     """One fleet call: its latency, and its failure if it failed."""
     emit('FleetCallLatency', 'Milliseconds', milliseconds, transport=transport)
-    failure = FLEET_FAILURES.get(failure_code or '')
-    if failure is not None:
-        count(failure, transport=transport)
+    if failure_code in FLEET_FAILURES:
+        count(failure_code, transport=transport)
 
 
 def counted_ride_request(handler: Callable[..., Any]) -> Callable[..., Any]:
