@@ -148,8 +148,17 @@ def _sampled_entity() -> Any:
 def _lambda_sampled() -> bool:
     """Whether Lambda's trace header samples this invocation, read without
     the SDK: for an unsampled one, the SDK would parse the header and make
-    a segment for it only to find out (about 10 µs an invocation)."""
+    a segment for it only to find out (about 10 µs an invocation). Read once
+    per invocation (`invocation`): each AWS call asks twice, and reading the
+    environment costs a microsecond each time."""
+    if _invocation_sampled is not None:
+        return _invocation_sampled
     return 'Sampled=1' in os.environ.get(XRAY_TRACE_ID_ENV, '')
+
+
+# Whether the invocation in progress is sampled; None between invocations.
+# Tracing is on only in a Lambda sandbox, which runs one invocation at a time.
+_invocation_sampled: bool | None = None
 
 
 def subsegment(name: str, **annotations: Any) -> contextlib.AbstractContextManager[None]:
@@ -163,11 +172,22 @@ def subsegment(name: str, **annotations: Any) -> contextlib.AbstractContextManag
 
 def invocation(service: str, function: str, cold_start: bool) -> contextlib.AbstractContextManager[None]:
     """An invocation's subsegment, as Powertools' `capture_lambda_handler`
-    shapes it (Lambda's own segment takes no annotations)."""
+    shapes it (Lambda's own segment takes no annotations). `end_invocation`
+    must follow when the invocation ends."""
+    global _invocation_sampled
     active = tracer()
-    if active is not None and _lambda_sampled():
-        active.provider.context.new_invocation()
+    if active is not None:
+        _invocation_sampled = None
+        _invocation_sampled = _lambda_sampled()
+        if _invocation_sampled:
+            active.provider.context.new_invocation()
     return subsegment(f'## {function}', Service=service, ColdStart=cold_start)
+
+
+def end_invocation() -> None:
+    """The invocation is over: the next one reads its own trace header."""
+    global _invocation_sampled
+    _invocation_sampled = None
 
 
 def annotate(**annotations: Any) -> None:

@@ -1,0 +1,48 @@
+"""An EMF line written from a cached template is the line Powertools' EMF
+provider writes for the same metrics: only the timestamp and the values
+change from one invocation to the next, whatever the metrics' shape."""
+import json
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from shared import metrics
+
+NAMES = ('RideRequested', 'RideDispatched', 'RideRejected', 'FleetCallLatency', 'FleetBusy',
+         'ColdStart')
+UNITS = ('Count', 'Milliseconds')
+DIMENSIONS = st.dictionaries(st.sampled_from(('transport', 'reason', 'function')),
+                             st.sampled_from(('invoke', 'http', 'NoUnicornAvailable')),
+                             max_size=2)
+METRIC = st.tuples(st.sampled_from(NAMES), st.sampled_from(UNITS),
+                   st.floats(min_value=0, max_value=1e6), DIMENSIONS)
+
+
+def pending_of(emitted):
+    """What `metrics.emit` keeps for these metrics (a name keeps its first unit)."""
+    pending = {}
+    for name, unit, value, dimensions in emitted:
+        key = tuple(sorted(dimensions.items()))
+        measured = pending.setdefault(key, {})
+        if name in measured:
+            measured[name]['Value'].append(float(value))
+        else:
+            measured[name] = {'Unit': unit, 'StorageResolution': 60, 'Value': [float(value)]}
+    return pending
+
+
+@given(st.lists(METRIC, min_size=1, max_size=8), st.integers(min_value=1, max_value=2**42))
+def test_a_templated_line_is_the_line_powertools_writes(emitted, timestamp):
+    pending = pending_of(emitted)
+
+    templated = [json.loads(metrics._LineTemplate.render(template, pending, timestamp))
+                 for template in metrics._templates(metrics._shape(pending))]
+
+    assert templated == metrics.powertools_lines(pending, timestamp)
+
+
+def test_the_same_shape_is_serialized_once():
+    first = pending_of([('RideRequested', 'Count', 1, {})])
+    again = pending_of([('RideRequested', 'Count', 1, {})])
+
+    assert metrics._templates(metrics._shape(first)) is metrics._templates(metrics._shape(again))
