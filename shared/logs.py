@@ -142,7 +142,7 @@ def _skip_unwritten_record_fields() -> None:
     `logging` from finding them for every record, as the logging HOWTO's
     "Optimization" section shows (walking the stack for the caller was a
     tenth of a line's cost)."""
-    logging._srcfile = None  # type: ignore[attr-defined]
+    logging._srcfile = None
     logging.logThreads = False
     logging.logProcesses = False
     logging.logMultiprocessing = False
