@@ -28,7 +28,7 @@ from aws_lambda_powertools.logging.formatter import (
     LambdaPowertoolsFormatter,
 )
 
-from shared import tracing
+from shared import long_lived, tracing
 
 # The header and ClientContext `custom` key that carry the caller's request id.
 CALLER_REQUEST_ID_HEADER = 'X-Wild-Rydes-Caller-Request-Id'
@@ -190,10 +190,13 @@ def log_every_invocation(app: Any) -> None:
 def _invocation(service: str, function: str, caller_request_id: object,
                 handle: Callable[[], Any]) -> Any:
     """Mark a sandbox's first invocation (log field, ColdStart metric and
-    annotation) and the caller's request id, when a caller passed one; run
-    the handler in its trace subsegment; write its metrics."""
+    annotation; what it made so far is kept out of the garbage collector's
+    way) and the caller's request id, when a caller passed one; run the
+    handler in its trace subsegment; write its metrics."""
     from shared import metrics
     cold_start = metrics.cold_start(function)
+    if cold_start:  # every import is done
+        long_lived.keep_what_exists()
     keys: dict[str, Any] = {'cold_start': cold_start}
     if isinstance(caller_request_id, str) and len(caller_request_id) <= 128:
         keys[CALLER_REQUEST_ID_KEY] = caller_request_id
@@ -204,6 +207,8 @@ def _invocation(service: str, function: str, caller_request_id: object,
     finally:
         tracing.end_invocation()
         metrics.flush()
+        if cold_start:  # the clients are built
+            long_lived.keep_what_exists()
 
 
 def start_request(function: str | None, request_id: str | None) -> None:

@@ -10,16 +10,18 @@ from typing import TYPE_CHECKING
 
 from shared import budget
 from shared.adapters import aws_clients
-from shared.adapters.sns_publisher import RidePublisher
 from shared.domain.errors import InternalError
-from shared.domain.fleet import DEFAULT_LEASE_SECONDS, Fleet
-from shared.domain.fleet_client import FleetClient, FleetTransport
-from shared.domain.history_client import HISTORY, HistoryClient
-from shared.domain.rides import RideService
 
+# Each builder imports what only its service uses: a cold start of the
+# fleet does not import the rides service, nor rides the fleet's rules
+# (a few milliseconds each, `make bench` section 4).
 if TYPE_CHECKING:
     from shared.adapters.transports.http import SigV4Signer
-    from shared.domain.ride_history import RideHistory  # imported by ride-record only
+    from shared.domain.fleet import Fleet
+    from shared.domain.fleet_client import FleetTransport
+    from shared.domain.history_client import HistoryClient
+    from shared.domain.ride_history import RideHistory
+    from shared.domain.rides import RideService
 
 Environment = Mapping[str, str]
 
@@ -30,8 +32,9 @@ class ConfigurationError(InternalError):
     the deployment)."""
 
 
-def fleet_from_environment(env: Environment | None = None) -> Fleet:
-    from shared.adapters.dynamodb_fleet_store import DynamoDbFleetStore  # not in rides' cold start
+def fleet_from_environment(env: Environment | None = None) -> 'Fleet':
+    from shared.adapters.dynamodb_fleet_store import DynamoDbFleetStore
+    from shared.domain.fleet import DEFAULT_LEASE_SECONDS, Fleet
 
     env = os.environ if env is None else env
     store = DynamoDbFleetStore(aws_clients.dynamodb_client(), _required(env, 'DYNAMODB_TABLE'),
@@ -40,11 +43,16 @@ def fleet_from_environment(env: Environment | None = None) -> Fleet:
     return Fleet(store, lease_seconds=int(lease))
 
 
-def ride_service_from_environment(env: Environment | None = None) -> RideService:
+def ride_service_from_environment(env: Environment | None = None) -> 'RideService':
+    from shared.adapters.sns_publisher import RidePublisher
+    from shared.domain.fleet_client import FleetClient
+    from shared.domain.rides import RideService
+
     env = os.environ if env is None else env
     topic = _required(env, 'RIDES_SNS_TOPIC_ARN')
     publisher = RidePublisher(aws_clients.sns_client(), topic, budget.SNS_PUBLISH.retry)
-    cancellations = RidePublisher(aws_clients.sns_cancel_client(), topic,
+    # made when a ride is first cancelled, not in every cold start
+    cancellations = RidePublisher(aws_clients.LazyClient(aws_clients.sns_cancel_client), topic,
                                   budget.SNS_CANCEL.retry)
     fleet = FleetClient(_measured(_transport(env), env), dispatch_retry=budget.FLEET_CALL.retry,
                         release_retry=budget.FLEET_RELEASE.retry)
@@ -61,12 +69,12 @@ def ride_history_from_environment(env: Environment | None = None) -> 'RideHistor
                                                _required(env, 'RIDE_RECORD_TABLE')))
 
 
-def _measured(transport: FleetTransport, env: Environment) -> FleetTransport:
+def _measured(transport: 'FleetTransport', env: Environment) -> 'FleetTransport':
     from shared.adapters.transports.measured import MeasuredTransport
     return MeasuredTransport(transport, env.get('UNICORN_TRANSPORT') or 'invoke')
 
 
-def _transport(env: Environment) -> FleetTransport:
+def _transport(env: Environment) -> 'FleetTransport':
     name = env.get('UNICORN_TRANSPORT') or 'invoke'
     if name == 'invoke':
         from shared.adapters.transports.invoke import InvokeTransport
@@ -78,9 +86,10 @@ def _transport(env: Environment) -> FleetTransport:
     raise ConfigurationError(f'UNICORN_TRANSPORT must be "invoke" or "http", not {name!r}')
 
 
-def history_client_from_environment(env: Environment | None = None) -> HistoryClient:
+def history_client_from_environment(env: Environment | None = None) -> 'HistoryClient':
     """rides' reader of ride-record's ListRideRecords (GET /rides)."""
     from shared.adapters.transports.invoke import LambdaFunction
+    from shared.domain.history_client import HISTORY, HistoryClient
 
     env = os.environ if env is None else env
     function = LambdaFunction(aws_clients.lambda_client(), history_function_arn(env), HISTORY)

@@ -7,6 +7,7 @@ time, which keeps cold starts short. Endpoints come from boto3 itself, so
 """
 import functools
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from shared import budget
@@ -80,6 +81,17 @@ def ssm_client() -> Any:
 
 def dynamodb_client() -> Any:
     return client('dynamodb', budget.DYNAMODB_CALL)
+
+
+class LazyClient:
+    """A client made on its first call, for one a sandbox may never use
+    (making one costs milliseconds of a cold start)."""
+
+    def __init__(self, make: Callable[[], Any]) -> None:
+        self._make = make
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._make(), name)
 
 
 def reset() -> None:
