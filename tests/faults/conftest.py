@@ -7,9 +7,9 @@ import pytest
 from botocore.awsrequest import AWSResponse
 from botocore.exceptions import ReadTimeoutError
 
-from shared import wiring
-from shared.adapters import aws_clients
+from shared.adapters import aws_clients, sns_publisher
 from shared.adapters.sns_publisher import RidePublisher
+from shared.domain import fleet_client
 from shared.domain.fleet_client import FleetClient
 from tests.faults.lambda_endpoint import LambdaEndpoint
 from tests.support.riders import as_rider, new_rider
@@ -38,8 +38,10 @@ def complete_ride(client, ride_id, rider):
 def sleeps(monkeypatch):
     """Every backoff rides takes, recorded instead of slept."""
     slept = []
-    monkeypatch.setattr(wiring, 'FleetClient', functools.partial(FleetClient, sleep=slept.append))
-    monkeypatch.setattr(wiring, 'RidePublisher',
+    # where shared.wiring imports them from when it builds the service
+    monkeypatch.setattr(fleet_client, 'FleetClient',
+                        functools.partial(FleetClient, sleep=slept.append))
+    monkeypatch.setattr(sns_publisher, 'RidePublisher',
                         functools.partial(RidePublisher, sleep=slept.append))
     return slept
 

@@ -13,6 +13,7 @@ from chalice.test import Client
 
 from shared import wiring
 from shared.adapters.dynamodb_fleet_store import DynamoDbFleetStore
+from shared.domain import fleet as fleet_module
 from shared.domain.catalog import load_fleet
 from shared.domain.errors import NoUnicornAvailable
 from shared.domain.fleet import CLAIM_ATTEMPTS, RANDOM_PICKS, Fleet
@@ -253,7 +254,7 @@ def test_the_lease_is_read_from_the_fleet_environment(fleet_table, monkeypatch):
     monkeypatch.setenv('DYNAMODB_TABLE', 'wild-rydes-ride-fleet-dev-unicorns')
     monkeypatch.setenv('UNICORN_LEASE_SECONDS', '42')
     clock = Clock()
-    monkeypatch.setattr(wiring, 'Fleet', lambda store, lease_seconds: Fleet(
+    monkeypatch.setattr(fleet_module, 'Fleet', lambda store, lease_seconds: Fleet(
         store, lease_seconds=lease_seconds, clock=clock))
 
     fleet = wiring.fleet_from_environment()
