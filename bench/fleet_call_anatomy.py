@@ -16,7 +16,11 @@ stack, as section 1 does:
 For each: the median latency and the caller's own CPU per call (its
 thread's CPU time, the kernel's share of its sends included). `invoke`
 minus `invoke_lean` is what the caller's client adds; `invoke_lean` against
-`http` compares the servers. Nothing here is part of `make bench`.
+`http` compares the servers. A path is faster right after one that woke the
+same processes moments before (the sandbox, after an invoke's release), so
+half the rounds run the paths in one order and half in the reverse one:
+each path follows each other path equally often. Nothing here is part of
+`make bench`.
 """
 import http.client
 import json
@@ -93,7 +97,8 @@ class SignedInvoke:
 
 
 def measure(stack: Any, rounds: int, warmup: int = WARMUP) -> dict[str, dict[str, Any]]:
-    """{path: {'label', 'latency': Summary (ms), 'caller_cpu': Summary (ms)}}."""
+    """{path: {'label', 'latency': Summary (ms), 'caller_cpu': Summary (ms)}},
+    from `rounds` rounds (half in each order) after `warmup` ones per order."""
     from shared import budget, wiring
     from shared.adapters import aws_clients
     from shared.adapters.transports.http import HttpTransport
@@ -110,9 +115,6 @@ def measure(stack: Any, rounds: int, warmup: int = WARMUP) -> dict[str, dict[str
                           'http': HttpTransport(stack['fleet_url'], budget.FLEET_CALL,
                                                 signer=wiring._signer())}
             last_ride: dict[str, tuple[str, str]] = {}
-            cpu: dict[str, list[float]] = {name: [] for name in transports}
-            paths = [_with_caller_cpu(_dispatch_path(name, transport, last_ride), cpu[name])
-                     for name, transport in transports.items()]
 
             def release(name: str, unicorn: Any) -> None:
                 if not isinstance(unicorn, dict) or not unicorn.get('Name'):
@@ -125,12 +127,24 @@ def measure(stack: Any, rounds: int, warmup: int = WARMUP) -> dict[str, dict[str
                     pass
                 records.forget(rider_id)
 
-            samples = alternate(paths, rounds, warmup=warmup, check=release)
+            names = list(transports)
+            samples: dict[str, list[float]] = {name: [] for name in names}
+            caller_cpu: dict[str, list[float]] = {name: [] for name in names}
+            for turn, order in enumerate((names, names[::-1])):
+                cpu: dict[str, list[float]] = {name: [] for name in names}
+                paths = [_with_caller_cpu(_dispatch_path(name, transports[name], last_ride),
+                                          cpu[name])
+                         for name in order]
+                share = rounds // 2 + (turn < rounds % 2)
+                for name, values in alternate(paths, share, warmup=warmup,
+                                              check=release).items():
+                    samples[name] += values
+                    caller_cpu[name] += cpu[name][warmup:]
         finally:
             lean.close()
             aws_clients.reset()
     return {name: {'label': LABELS[name], 'latency': Summary.of(values),
-                   'caller_cpu': Summary.of(cpu[name][warmup:])}
+                   'caller_cpu': Summary.of(caller_cpu[name])}
             for name, values in samples.items()}
 
 
