@@ -104,6 +104,7 @@ class FunctionPool:
             outcome, reusable = sandbox.invoke(invocation)
             # after the runtime client's 202, which may wait for the caller's answer
             after_answer.later(lambda: self._release(sandbox, reusable))
+            after_answer.later(self.spec.app.refresh_fingerprint_ahead)
             return outcome
         finally:
             with self._lock:

@@ -145,3 +145,23 @@ def test_a_change_in_a_folder_the_app_imports_from_outside_changes_its_fingerpri
     before = app.source_fingerprint()
     _touch_later(shared / 'rules.py')
     assert app.source_fingerprint() != before
+
+
+def test_after_an_answer_the_fingerprint_is_taken_again_once_half_its_lifetime_passed(
+        toolbox_copy, monkeypatch):
+    """So the next invocation finds a fresh one and does not walk the source
+    tree while its caller waits; a fingerprint younger than that is kept."""
+    import types
+
+    from local_stack import apps
+    now = [1000.0]
+    monkeypatch.setattr(apps, 'time', types.SimpleNamespace(monotonic=lambda: now[0]))
+    app = apps.AppDirectory(toolbox_copy)
+    before = app.source_fingerprint()
+    _touch_later(toolbox_copy / 'app.py')  # the fingerprint's clock stands still meanwhile
+    now[0] += apps.FINGERPRINT_TTL_SECONDS / 4
+    app.refresh_fingerprint_ahead()
+    assert app.source_fingerprint() == before
+    now[0] += apps.FINGERPRINT_TTL_SECONDS / 4
+    app.refresh_fingerprint_ahead()
+    assert app.source_fingerprint() != before  # within its lifetime, yet taken again
