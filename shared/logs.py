@@ -73,8 +73,11 @@ class WildRydesFormatter(LambdaPowertoolsFormatter):
         entry.update(self.thread_safe_get_current_keys())
         for key, value in record.__dict__.items():
             if key not in _RECORD_ATTRIBUTES:
-                entry[key] = '[redacted]' if key not in _OWN_KEYS and _is_secret(key) else value
+                entry[key] = value
         entry['xray_trace_id'] = self._get_latest_trace_id()
+        for key in entry:  # an invocation's keys as well as the record's extras
+            if key not in _OWN_KEYS and _is_secret(key):
+                entry[key] = '[redacted]'
         return self.serialize(log=self._strip_none_records(entry))
 
     @property

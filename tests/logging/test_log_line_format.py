@@ -41,6 +41,20 @@ def test_a_line_is_the_one_powertools_writes(message, extra, keys, identity, lev
     assert logs._formatter.format(made) == powertools_line(made)
 
 
+def test_an_invocation_key_named_like_a_secret_is_redacted_as_powertools_redacts_it():
+    """Hypothesis found one: a key appended for the invocation, not passed
+    as an extra, whose name says token."""
+    for value in ('eyJhbGciOi', None):
+        logs._formatter.thread_safe_clear_keys()
+        logs._formatter.thread_safe_append_keys(function='POST /ride', request_id='req-1',
+                                                ride_id=None, TOKEN=value)
+        made = record('shown', {})
+
+        line = logs._formatter.format(made)
+        assert line == powertools_line(made)
+        assert '"TOKEN":"[redacted]"' in line and 'eyJhbGciOi' not in line
+
+
 def test_a_line_with_arguments_secrets_and_a_trace_is_the_one_powertools_writes(monkeypatch):
     monkeypatch.setenv('_X_AMZN_TRACE_ID', 'Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=0')
     logs.start_request('POST /ride', 'req-1')
