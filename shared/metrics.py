@@ -185,6 +185,13 @@ _lock = threading.Lock()
 _pending: Pending = {}
 
 
+def forget_sandbox() -> None:
+    """Forget what is kept for the sandbox's life (its stage is in every
+    serializer and line template): for tests that play several sandboxes."""
+    _serializer.cache_clear()
+    _templates.cache_clear()
+
+
 @functools.cache
 def _unit(name: str) -> str:
     """Powertools' value of a CloudWatch unit name (KeyError if none)."""

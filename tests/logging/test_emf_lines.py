@@ -21,7 +21,7 @@ def lines(capsys):
     """The EMF lines written by a flush, as JSON objects."""
     metrics.flush()  # what earlier tests left behind is not this test's
     capsys.readouterr()
-    metrics._serializer.cache_clear()  # a new sandbox: its stage is read again
+    metrics.forget_sandbox()  # a new sandbox: its stage is read again
 
     def flushed():
         metrics.flush()
