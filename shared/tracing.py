@@ -153,6 +153,10 @@ def _lambda_sampled() -> bool:
     environment costs a microsecond each time."""
     if _invocation_sampled is not None:
         return _invocation_sampled
+    return _header_sampled()
+
+
+def _header_sampled() -> bool:
     return 'Sampled=1' in os.environ.get(XRAY_TRACE_ID_ENV, '')
 
 
@@ -177,8 +181,7 @@ def invocation(service: str, function: str, cold_start: bool) -> contextlib.Abst
     global _invocation_sampled
     active = tracer()
     if active is not None:
-        _invocation_sampled = None
-        _invocation_sampled = _lambda_sampled()
+        _invocation_sampled = _header_sampled()
         if _invocation_sampled:
             active.provider.context.new_invocation()
     return subsegment(f'## {function}', Service=service, ColdStart=cold_start)
