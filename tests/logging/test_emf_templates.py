@@ -19,15 +19,12 @@ METRIC = st.tuples(st.sampled_from(NAMES), st.sampled_from(UNITS),
 
 
 def pending_of(emitted):
-    """What `metrics.emit` keeps for these metrics (a name keeps its first unit)."""
-    pending = {}
+    """What `metrics.emit` keeps for these metrics, taken out of it unflushed."""
     for name, unit, value, dimensions in emitted:
-        key = tuple(sorted(dimensions.items()))
-        measured = pending.setdefault(key, {})
-        if name in measured:
-            measured[name]['Value'].append(float(value))
-        else:
-            measured[name] = {'Unit': unit, 'StorageResolution': 60, 'Value': [float(value)]}
+        metrics.emit(name, unit, value, **dimensions)
+    with metrics._lock:
+        pending = dict(metrics._pending)
+        metrics._pending.clear()
     return pending
 
 
